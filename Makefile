@@ -1,0 +1,50 @@
+# Two commands matter: `make demo` (the monthly audit on the bundled sample) and `make test`.
+# Both create/refresh the venv and install what they need, system fonts included when root.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+KERNEL  := xfaudit
+PERIOD  ?= 2026-10
+SAMPLE  := tests/files/sample_2026-10.xlsx
+
+.PHONY: demo test setup system-fonts system-test-tools bench clean
+
+demo: setup
+	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports
+
+test: setup system-test-tools
+	$(BIN)/python -m pytest
+
+setup: system-fonts $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (xfaudit)" >/dev/null
+	touch $(STAMP)
+
+# Chinese glyphs for charts and letter previews. Only root can apt-get; others see a hint.
+system-fonts:
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans CJK\|Noto Serif CJK\|WenQuanYi"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "安装中文字体 fonts-noto-cjk …"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null) \
+	  && rm -f $$HOME/.cache/matplotlib/fontlist-*.json; \
+	else echo "提示：未找到中文字体，请安装 fonts-noto-cjk（图表中的中文可能无法显示）"; fi
+
+# LibreOffice and poppler let the tests convert letters to PDF and read them back.
+system-test-tools:
+	@if command -v soffice >/dev/null && command -v pdftotext >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "安装 LibreOffice（测试用，将公文转为 PDF）…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils >/dev/null; \
+	else echo "提示：未安装 LibreOffice，相关测试将跳过"; fi
+
+bench: setup
+	$(BIN)/python benchmarks/bench_audit.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

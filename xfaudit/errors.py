@@ -1,0 +1,148 @@
+"""Exceptions of xfaudit.
+
+Every error is data: it carries the file, sheet, row, column or year it is about, and renders a
+Chinese message for the inspector in ``__str__``. Each class also inherits the builtin it
+resembles, so callers may catch either (``except ValueError`` still works).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class XfauditError(Exception):
+    """Root of every error xfaudit raises on purpose."""
+
+    def message(self) -> str:  # pragma: no cover - overridden
+        return super().__str__()
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+def _where(path: str | Path | None, sheet: str | None = None, row: int | None = None,
+           column: str | None = None) -> str:
+    """Chinese location prefix such as '文件 a.xlsx 工作表「台账」第5行「收到日期」列'."""
+    parts = []
+    if path is not None:
+        parts.append(f"文件 {Path(path).name}")
+    if sheet:
+        parts.append(f"工作表「{sheet}」")
+    if row is not None:
+        parts.append(f"第{row}行")
+    if column:
+        parts.append(f"「{column}」列")
+    return "".join(parts)
+
+
+@dataclass
+class ExtractError(XfauditError, ValueError):
+    """An extract that cannot be read as a case ledger.
+
+    ``reason`` is the Chinese explanation; ``hint`` says what the user can do.
+    """
+
+    path: str | Path | None
+    reason: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    hint: str = ""
+
+    def message(self) -> str:
+        where = _where(self.path, self.sheet, self.row, self.column)
+        text = f"{where}：{self.reason}" if where else self.reason
+        return f"{text}。{self.hint}" if self.hint else text
+
+
+@dataclass
+class ExtractNotFoundError(ExtractError, FileNotFoundError):
+    """The extract file does not exist."""
+
+
+@dataclass
+class HeaderNotFoundError(ExtractError):
+    """No row of the sheet looks like the ledger's header."""
+
+    found: list[str] = field(default_factory=list)
+    required: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        found = "、".join(self.found[:20]) or "（无）"
+        required = "、".join(self.required)
+        return (f"{_where(self.path, self.sheet)}：找不到台账表头。必须至少包含：{required}"
+                f"（或其别名）。找到的表头：{found}。"
+                "可在映射文件中为本地表头添加别名（见 README「表头映射」）。")
+
+
+@dataclass
+class MappingError(XfauditError, ValueError):
+    """A user header-mapping file that cannot be used."""
+
+    path: str | Path
+    reason: str
+
+    def message(self) -> str:
+        return f"表头映射文件 {Path(self.path).name} 有误：{self.reason}"
+
+
+@dataclass
+class CalendarError(XfauditError, ValueError):
+    """A date for which no official holiday table is known (or a bad holiday file)."""
+
+    year: int | None = None
+    reason: str = ""
+
+    def message(self) -> str:
+        if self.reason:
+            return self.reason
+        return (f"{self.year}年的法定节假日安排未知，无法按工作日计算期限。"
+                f"请用 --holidays 提供{self.year}年的节假日文件（格式见 README「节假日文件」）。")
+
+
+@dataclass
+class ProfileError(XfauditError, ValueError):
+    """A rule profile that does not exist or is malformed."""
+
+    profile: str
+    reason: str
+
+    def message(self) -> str:
+        return f"规则配置「{self.profile}」有误：{self.reason}"
+
+
+@dataclass
+class ConfigError(XfauditError, ValueError):
+    """A configuration or register file (waivers, thresholds, recommendations) that is malformed."""
+
+    path: str | Path | None
+    reason: str
+
+    def message(self) -> str:
+        where = f"文件 {Path(self.path).name}：" if self.path else ""
+        return f"{where}{self.reason}"
+
+
+@dataclass
+class ValidationEngineError(XfauditError, RuntimeError):
+    """Great Expectations failed to evaluate an expectation (never read as 'no findings')."""
+
+    check_id: str
+    detail: str
+
+    def message(self) -> str:
+        return f"校验引擎执行检查 {self.check_id} 时出错：{self.detail}"
+
+
+@dataclass
+class RunError(XfauditError, RuntimeError):
+    """A monthly run that failed at a named step; an earlier report stays untouched."""
+
+    step: str
+    detail: str
+    cell_index: int | None = None
+
+    def message(self) -> str:
+        cell = f"（笔记本第{self.cell_index}个单元格）" if self.cell_index is not None else ""
+        return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"

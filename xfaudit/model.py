@@ -1,0 +1,144 @@
+"""The data that moves between the steps: an extract, its ingest report, and findings.
+
+These are the contracts between modules (DESIGN.md "one direction of flow"): the loader
+produces an :class:`Extract`; the audit turns it into findings with the stable columns of
+:data:`FINDING_COLUMNS`; every writer is a view of those findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+#: Extra column of the canonical frame: the row's number in the source sheet (1-based, as the
+#: user sees it in Excel / a text editor), used in every message and finding.
+SOURCE_ROW = "source_row"
+
+#: Columns of the rejected-rows table.
+REJECTED_COLUMNS = ["source_row", "reason"]
+
+#: Columns of the unreadable-cells table.
+UNREADABLE_COLUMNS = ["source_row", "case_id", "field", "header", "raw"]
+
+
+@dataclass
+class IngestReport:
+    """What the loader read, kept, rejected and could not understand.
+
+    Row accounting: ``rows_read == rows_kept + len(rejected)``; fully empty rows are not
+    "read" but counted in ``empty_rows``.
+    """
+
+    path: str
+    sha256: str
+    file_format: str                      # "xlsx", "xls" or "csv"
+    sheet: str | None                     # sheet used (xlsx/xls)
+    header_row: int                       # 1-based row number of the header
+    encoding: str | None                  # csv only
+    rows_read: int
+    rows_kept: int
+    empty_rows: int
+    rejected: pd.DataFrame                # REJECTED_COLUMNS
+    unreadable: pd.DataFrame              # UNREADABLE_COLUMNS: cells that could not be read
+    mapping: dict[str, str]               # source header -> canonical field
+    unknown_columns: list[str]            # headers ignored
+    absent_fields: list[str]              # canonical fields not in the extract
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+    def to_dict(self) -> dict:
+        """JSON-ready summary (for manifests and summary.json)."""
+        return {
+            "path": self.path, "sha256": self.sha256, "format": self.file_format,
+            "sheet": self.sheet, "header_row": self.header_row, "encoding": self.encoding,
+            "rows_read": self.rows_read, "rows_kept": self.rows_kept,
+            "rows_rejected": self.rows_rejected, "empty_rows": self.empty_rows,
+            "rejected": self.rejected.to_dict(orient="records"),
+            "unreadable_cells": len(self.unreadable),
+            "mapping": self.mapping, "unknown_columns": self.unknown_columns,
+            "absent_fields": self.absent_fields,
+        }
+
+
+@dataclass
+class Extract:
+    """A loaded extract: the canonical frame plus how it was read.
+
+    ``frame`` has one row per kept source row, a RangeIndex, the column ``source_row`` and the
+    canonical fields present in the file (dates as ``datetime64[ns]`` at midnight, counts as
+    ``Int64``, yes/no as ``boolean``, the rest as strings; ``case_id`` keeps leading zeros).
+    """
+
+    frame: pd.DataFrame
+    report: IngestReport
+
+    @property
+    def fields_present(self) -> list[str]:
+        return [c for c in self.frame.columns if c != SOURCE_ROW]
+
+    @property
+    def path(self) -> Path:
+        return Path(self.report.path)
+
+    def _repr_html_(self) -> str:
+        r = self.report
+        return (f"<b>台账</b> {Path(r.path).name}（{r.sheet or r.file_format}）："
+                f"读取 {r.rows_read} 行，保留 {r.rows_kept} 行，剔除 {r.rows_rejected} 行，"
+                f"空行 {r.empty_rows} 行，无法识别的日期 {len(r.unreadable)} 个；"
+                f"缺少字段 {len(r.absent_fields)} 个。"
+                + self.frame.head(10).to_html(max_cols=12))
+
+
+#: The stable columns of the findings table, in order.
+FINDING_COLUMNS = [
+    "case_id",        # 信访件编号
+    "check_id",       # CheckId value
+    "check_name",     # Chinese name of the check
+    "kind",           # "accountability" (履职问题) or "data_quality" (台账质量问题)
+    "severity",       # 严重 / 较重 / 一般 / 提示
+    "handling_unit",  # 责任单位
+    "category",       # 内容分类
+    "summary",        # 主要诉求 (free text from the extract, always written as text)
+    "start_on",       # the clock's start date
+    "last_day",       # last allowed day
+    "actual_on",      # the date the act happened (NaT: not yet)
+    "days_late",      # calendar days past the last day (Int64; <NA> where no day count)
+    "is_open",        # the act has not happened yet
+    "citation",       # statute citation of the profile in force for the item
+    "profile",        # rule profile applied to the item
+    "source_row",     # row number in the source sheet
+    "detail",         # Chinese detail (reasons, fields, raw text)
+    "waived",         # an approved waiver (正当理由) covers the finding
+    "waiver_reason",  # its reason
+]
+
+#: Chinese headers of the findings columns, for workbooks and CSV.
+FINDING_HEADERS = {
+    "case_id": "信访件编号", "check_id": "检查项编号", "check_name": "问题类型",
+    "kind": "问题性质", "severity": "严重程度", "handling_unit": "责任单位",
+    "category": "内容分类", "summary": "主要诉求", "start_on": "起算日期",
+    "last_day": "期限届满日", "actual_on": "实际办理日期", "days_late": "超期天数",
+    "is_open": "是否仍未办", "citation": "依据条款", "profile": "适用规则",
+    "source_row": "台账行号", "detail": "说明", "waived": "已豁免",
+    "waiver_reason": "豁免理由",
+}
+
+
+@dataclass
+class NotEvaluated:
+    """A check that could not run on this extract, and why."""
+
+    check_id: str
+    check_name: str
+    missing: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        from xfaudit.schema import header_of
+
+        names = "、".join(
+            "或".join(header_of(p) for p in m.split("|")) for m in self.missing)
+        return f"{self.check_name}：未评估（缺少：{names}）"
