@@ -84,6 +84,39 @@ class Extract:
     def path(self) -> Path:
         return Path(self.report.path)
 
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, name: str = "<DataFrame>") -> "Extract":
+        """Wrap a frame that already has canonical field names (tests, databases, Spark).
+
+        Date fields are parsed with ``pd.to_datetime`` (time dropped), counts become ``Int64``
+        and yes/no fields ``boolean``; ``source_row`` is added (2, 3, …) when absent.
+        """
+        from xfaudit.schema import fields
+
+        spec = fields()
+        df = frame.reset_index(drop=True).copy()
+        if SOURCE_ROW not in df.columns:
+            df.insert(0, SOURCE_ROW, range(2, len(df) + 2))
+        for column in df.columns:
+            kind = spec[column].kind if column in spec else None
+            if kind == "date":
+                df[column] = pd.to_datetime(df[column]).dt.normalize().astype("datetime64[ns]")
+            elif kind == "int":
+                df[column] = pd.to_numeric(df[column]).astype("Int64")
+            elif kind in ("flag", "repeat"):
+                df[column] = df[column].astype("boolean")
+            elif kind is not None:
+                df[column] = df[column].astype(object).where(df[column].notna(), None)
+        present = [c for c in df.columns if c in spec]
+        report = IngestReport(
+            path=name, sha256="", file_format="frame", sheet=None, header_row=1,
+            encoding=None, rows_read=len(df), rows_kept=len(df), empty_rows=0,
+            rejected=pd.DataFrame(columns=REJECTED_COLUMNS),
+            unreadable=pd.DataFrame(columns=UNREADABLE_COLUMNS),
+            mapping={c: c for c in present}, unknown_columns=[],
+            absent_fields=[f for f in spec if f not in present])
+        return cls(frame=df[[SOURCE_ROW] + present], report=report)
+
     def _repr_html_(self) -> str:
         r = self.report
         return (f"<b>台账</b> {Path(r.path).name}（{r.sheet or r.file_format}）："

@@ -1,0 +1,105 @@
+"""Turn failing rows into findings: one row per (item, check) with stable fields.
+
+Every report is a view of this table (model.FINDING_COLUMNS); no writer recomputes a rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xfaudit.clocks import ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, PROFILE_COLUMN, START, Clocks
+from xfaudit.model import FINDING_COLUMNS, SOURCE_ROW
+from xfaudit.profile import ProfileSet
+from xfaudit.schema import CheckId, checks
+
+#: Item fields carried beside each finding (context for the inspector; no personal data).
+CONTEXT_FIELDS = ("case_id", "handling_unit", "category", "summary")
+
+_DATE_COLUMNS = ("start_on", "last_day", "actual_on")
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings table with no rows and the stable dtypes."""
+    return _typed(pd.DataFrame({c: [] for c in FINDING_COLUMNS}))
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for column in _DATE_COLUMNS:
+        df[column] = pd.to_datetime(df[column]).astype("datetime64[ns]")
+    df["days_late"] = df["days_late"].astype("Int64")
+    df["source_row"] = df["source_row"].astype("int64")
+    df["is_open"] = df["is_open"].astype(bool)
+    df["waived"] = df["waived"].astype(bool)
+    for column in ("case_id", "check_id", "check_name", "kind", "severity", "handling_unit",
+                   "category", "summary", "citation", "profile", "detail", "waiver_reason"):
+        df[column] = df[column].astype(object).where(df[column].notna(), None)
+    return df[FINDING_COLUMNS]
+
+
+def _clock_column(clocks: pd.DataFrame, name: str, rows: np.ndarray) -> pd.Series:
+    if name in clocks.columns:
+        return clocks[name].iloc[rows].reset_index(drop=True)
+    return pd.Series(pd.NaT if not name.endswith((DAYS_LATE, DETAIL)) else np.nan,
+                     index=range(len(rows)))
+
+
+def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
+    """'截至审计日已超期N日仍未办理' or '超期N日后办理', vectorised."""
+    days = days_late.astype("Int64").astype("string")
+    open_text = "截至审计日已超期" + days + "日，仍未办理"
+    done_text = "超期" + days + "日后办理"
+    return open_text.where(is_open, done_text).where(days_late.notna()).astype(object)
+
+
+def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd.DataFrame,
+                 profiles: ProfileSet) -> pd.DataFrame:
+    check = checks()[cid]
+    out = pd.DataFrame(index=range(len(rows)))
+    for name in CONTEXT_FIELDS:
+        out[name] = (frame[name].iloc[rows].reset_index(drop=True)
+                     if name in frame.columns else None)
+    out["check_id"] = cid.value
+    out["check_name"] = check.name
+    out["kind"] = check.kind
+    out["severity"] = check.severity
+    out["start_on"] = _clock_column(clocks, f"{cid}{START}", rows)
+    out["last_day"] = _clock_column(clocks, f"{cid}{LAST_DAY}", rows)
+    out["actual_on"] = _clock_column(clocks, f"{cid}{ACTUAL}", rows)
+    late = pd.to_numeric(_clock_column(clocks, f"{cid}{DAYS_LATE}", rows))
+    out["days_late"] = late.where(late > 0)
+    timed = f"{cid}{DAYS_LATE}" in clocks.columns
+    if timed:
+        out["is_open"] = out["actual_on"].isna() & out["days_late"].notna()
+    else:
+        out["is_open"] = cid == CheckId.REPLY_MISSING
+    member = clocks[PROFILE_COLUMN].iloc[rows].reset_index(drop=True)
+    out["profile"] = member
+    citations = {m.name: m.citation(check.limit) for m in profiles.members}
+    out["citation"] = member.map(citations)
+    own_detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
+    timing = _timing_detail(out["days_late"], out["is_open"])
+    out["detail"] = own_detail.where(own_detail.notna(), timing)
+    out["source_row"] = frame[SOURCE_ROW].iloc[rows].to_numpy()
+    out["waived"] = False
+    out["waiver_reason"] = None
+    return out
+
+
+def build_findings(frame: pd.DataFrame, clocks: Clocks, failing: dict[CheckId, np.ndarray],
+                   profiles: ProfileSet) -> pd.DataFrame:
+    """Assemble the findings table from the failing row positions of every check.
+
+    Rows are ordered by check (report order), handling unit and source row, so the same
+    inputs always give the same table.
+    """
+    parts = [_findings_of(cid, np.asarray(rows, dtype=np.int64), frame, clocks.frame, profiles)
+             for cid, rows in failing.items() if len(rows)]
+    if not parts:
+        return empty_findings()
+    findings = pd.concat(parts, ignore_index=True)
+    order = {cid.value: i for i, cid in enumerate(checks())}
+    findings["_order"] = findings["check_id"].map(order)
+    findings = findings.sort_values(["_order", "handling_unit", "source_row"],
+                                    kind="stable", na_position="last")
+    return _typed(findings.drop(columns="_order").reset_index(drop=True))

@@ -1,0 +1,823 @@
+"""Load a case extract (信访事项台账) into the canonical frame.
+
+This is the first arrow of DESIGN.md: a spreadsheet as exported from the petition information
+system (or kept by hand) goes in; an :class:`~xfaudit.model.Extract` comes out, with one row
+per petition item, the canonical fields of ``xfaudit/data/fields.toml`` and an
+:class:`~xfaudit.model.IngestReport` that accounts for every source row.
+
+The loader copes with what real exports look like: a merged title row and blank rows above
+the header, headers with line breaks, full-width characters and local aliases, several sheets
+(说明 / 统计 / 台账), repeated header rows, footer rows (合计, 制表人), fully empty rows, and
+dates in every form of shared/domain/extract-format.md. It never guesses silently: cells it
+cannot read are listed in ``report.unreadable`` and rows it drops in ``report.rejected``.
+
+Reading is vectorised per column: each column is factorised once and every distinct value is
+converted once, so the cost is dominated by the spreadsheet parser (calamine).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xfaudit import dates as _dates
+from xfaudit.errors import (ExtractError, ExtractNotFoundError, HeaderNotFoundError, MappingError,
+                            XfauditError)
+from xfaudit.model import REJECTED_COLUMNS, SOURCE_ROW, UNREADABLE_COLUMNS, Extract, IngestReport
+from xfaudit.schema import fields, fold_text, header_of, value_maps
+
+__all__ = ["load_extract", "read_mapping", "header_lookup", "SUPPORTED_EXTENSIONS",
+           "REASON_REPEATED_HEADER", "REASON_NOT_A_RECORD"]
+
+#: File extensions read, and the container format each stands for.
+SUPPORTED_EXTENSIONS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
+
+#: How many rows from the top of a sheet are searched for the header.
+HEADER_SCAN_ROWS = 30
+
+#: A header must name at least this many canonical fields, one of them a key field.
+MIN_HEADER_FIELDS = 2
+KEY_FIELDS = ("case_id", "received_on", "handling_unit")
+
+#: A row without any key field and with at most this many filled cells is a footer or note.
+FOOTER_MAX_CELLS = 2
+
+#: A repeated header cell is compared (after folding) only if its length is within this many
+#: characters of the header's (folding only removes spaces and rare compatibility forms).
+_HEADER_SLACK = 4
+
+REASON_REPEATED_HEADER = "重复的表头行"
+REASON_NOT_A_RECORD = "不是信访件记录（合计/说明行）"
+
+_MSG_NOT_SPREADSHEET = "不是有效的 Excel/CSV 文件"
+_MSG_ENCRYPTED = "工作簿设有密码保护，请先在 Excel 中取消密码后另存"
+_MSG_EMPTY_SHEET = "工作表为空"
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_PDF_MAGIC = b"%PDF"
+# Excel's "Encrypt with password" wraps the xlsx in an OLE2 file holding this stream.
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+_INT_TEXT = re.compile(r"^\+?(\d+)(?:\.0*)?\s*(?:天|日|个?工作日|人|个|次)?$")
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+def load_extract(path: str | Path, *, sheet: str | int | None = None,
+                 mapping: str | Path | Mapping | None = None) -> Extract:
+    """Read a case extract into the canonical frame.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An ``.xlsx``/``.xlsm``, ``.xls`` or ``.csv`` file (UTF-8 with or without BOM, or
+        GBK/GB18030).
+    sheet : str or int, optional
+        Sheet name or 0-based index. By default the sheet whose header names the most
+        canonical fields is used.
+    mapping : str, pathlib.Path or dict, optional
+        Extra header aliases: a TOML (or YAML) file with an ``[aliases]`` table, or a dict of
+        the same shape, mapping a source header to a field name (or a list of field names,
+        to feed one column into several fields). User aliases win over the built-in ones.
+
+    Returns
+    -------
+    Extract
+        ``frame`` (``source_row`` then the canonical fields present, in contract order) and
+        ``report`` (row accounting, unreadable cells, header mapping, file hash).
+
+    Raises
+    ------
+    ExtractNotFoundError
+        The file does not exist.
+    HeaderNotFoundError
+        No row in the first rows of any sheet looks like the ledger's header.
+    MappingError
+        The mapping file is unreadable or names an unknown field.
+    ExtractError
+        Anything else that makes the file unreadable (wrong type, not a spreadsheet, password
+        protected, empty). Messages are in Chinese and name the file and sheet.
+    """
+    path = Path(path)
+    _check_exists(path)
+    lookup = header_lookup(mapping)
+    try:
+        return _load(path, sheet, lookup)
+    except XfauditError:
+        raise
+    except Exception as exc:  # a parser's own exception must never reach the inspector raw
+        raise ExtractError(path, f"读取失败（{type(exc).__name__}：{exc}）",
+                           hint="请确认文件未损坏，可在 Excel 中打开后另存为 .xlsx 再试。") from exc
+
+
+def read_mapping(mapping: str | Path | Mapping | None) -> dict[str, tuple[str, ...]]:
+    """Read user header aliases.
+
+    Parameters
+    ----------
+    mapping : str, pathlib.Path, dict or None
+        A ``.toml`` (or ``.yaml``/``.yml``) file with an ``[aliases]`` table, or a dict
+        ``{header: field}`` (optionally wrapped as ``{"aliases": {...}}``). A target may be a
+        field name, a canonical Chinese header, or a list of either.
+
+    Returns
+    -------
+    dict
+        Folded header → tuple of field names.
+
+    Raises
+    ------
+    MappingError
+        Unreadable file, wrong shape, or an unknown field name.
+    """
+    if mapping is None:
+        return {}
+    if isinstance(mapping, Mapping):
+        source: str | Path = "mapping"
+        doc = {"aliases": mapping} if "aliases" not in mapping else mapping
+    else:
+        source = Path(mapping)
+        doc = _read_mapping_file(source)
+    aliases = doc.get("aliases") if isinstance(doc, Mapping) else None
+    if not isinstance(aliases, Mapping):
+        raise MappingError(source, "缺少 [aliases] 表（格式：\"本地表头\" = \"字段名\"）")
+    return {_fold_header(str(header)): _mapping_targets(source, str(header), target)
+            for header, target in aliases.items()}
+
+
+def header_lookup(mapping: str | Path | Mapping | None = None) -> dict[str, tuple[str, ...]]:
+    """Every accepted header (folded) → the field names it feeds.
+
+    The canonical headers and aliases of ``fields.toml``, overridden by the user's mapping.
+    """
+    lookup: dict[str, tuple[str, ...]] = {}
+    for spec in fields().values():
+        for header in (spec.header, *spec.aliases):
+            lookup.setdefault(_fold_header(header), (spec.name,))
+    lookup.update(read_mapping(mapping))
+    return lookup
+
+
+# --------------------------------------------------------------------------------------------
+# Mapping files
+# --------------------------------------------------------------------------------------------
+
+def _read_mapping_file(path: Path) -> object:
+    if not path.is_file():
+        raise MappingError(path, "文件不存在")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(path.read_text("utf-8-sig"))
+        if suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise MappingError(path, "读取 YAML 需要安装 PyYAML；请改用 TOML 格式（.toml）"
+                                   ) from None
+            return yaml.safe_load(path.read_text("utf-8-sig"))
+    except MappingError:
+        raise
+    except Exception as exc:
+        raise MappingError(path, f"无法解析（{exc}）") from exc
+    raise MappingError(path, f"不支持的格式「{suffix or '无扩展名'}」，请使用 .toml 文件")
+
+
+def _mapping_targets(source: str | Path, header: str, target: object) -> tuple[str, ...]:
+    """Validate one mapping entry's target(s) and return canonical field names."""
+    names = [target] if isinstance(target, str) else target
+    if not isinstance(names, list | tuple) or not names or \
+            not all(isinstance(n, str) for n in names):
+        raise MappingError(source, f"表头「{header}」的目标应为字段名或字段名列表")
+    by_header = {spec.header: name for name, spec in fields().items()}
+    resolved = []
+    for name in names:
+        name = name.strip()
+        resolved_name = name if name in fields() else by_header.get(name)
+        if resolved_name is None:
+            known = "、".join(fields())
+            raise MappingError(source, f"表头「{header}」映射到未知字段「{name}」。可用字段：{known}")
+        resolved.append(resolved_name)
+    return tuple(dict.fromkeys(resolved))
+
+
+def _fold_header(text: str) -> str:
+    """Fold a header for comparison; also drop required-markers and trailing colons."""
+    return fold_text(text).strip("*★:")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files into raw grids
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Grid:
+    """Raw cells of one sheet (row 0 is the sheet's first row)."""
+
+    name: str | None
+    rows: list[list]
+    numbers: np.ndarray | None = None           # 1-based row numbers; None: index + 1
+    merged: list = field(default_factory=list)  # ((r0, c0), (r1, c1)), 0-based, inclusive
+
+    def number(self, index: int) -> int:
+        return int(self.numbers[index]) if self.numbers is not None else index + 1
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise ExtractNotFoundError(path, "文件不存在", hint="请检查路径和文件名。")
+    if not path.is_file():
+        raise ExtractError(path, "不是文件（是文件夹）")
+
+
+def _sniff_format(path: Path, data: bytes) -> str:
+    """The container format from the extension, checked against the file's first bytes."""
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise ExtractError(path, f"不支持的文件类型「{ext or '无扩展名'}」",
+                           hint="请提供 .xlsx、.xls 或 .csv 文件。")
+    if not data.strip():
+        raise ExtractError(path, "文件为空")
+    if SUPPORTED_EXTENSIONS[ext] == "csv":
+        if data.startswith((_ZIP_MAGIC, _OLE2_MAGIC, _PDF_MAGIC)) or b"\x00" in data[:65536]:
+            raise ExtractError(path, _MSG_NOT_SPREADSHEET, hint="扩展名为 .csv，但内容不是文本表格。")
+        return "csv"
+    if data.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_STREAM in data:
+            raise ExtractError(path, _MSG_ENCRYPTED)
+        return "xls"  # also an old .xls renamed .xlsx
+    if data.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"<"):
+        raise ExtractError(path, f"{_MSG_NOT_SPREADSHEET}（内容是网页/XML 格式）",
+                           hint="请在 Excel 中打开后另存为 .xlsx 文件。")
+    raise ExtractError(path, _MSG_NOT_SPREADSHEET, hint="请确认文件未损坏，或从信访信息系统重新导出。")
+
+
+class _Book:
+    """A workbook read with calamine, falling back to openpyxl/xlrd where calamine fails."""
+
+    def __init__(self, path: Path, data: bytes, fmt: str):
+        self.path, self.data, self.fmt = path, data, fmt
+        self._cache: dict[str, _Grid] = {}
+        self._calamine = None
+        self._fallback = None
+        try:
+            import python_calamine
+
+            self._calamine = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            self.names = [m.name for m in self._calamine.sheets_metadata
+                          if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+        except Exception as exc:
+            self._raise_if_password(exc)
+            self._calamine = None
+            self.names = self._open_fallback(exc).sheet_names
+
+    def grid(self, name: str) -> _Grid:
+        """All rows of a sheet (read once, then cached)."""
+        if name not in self._cache:
+            self._cache[name] = self._read(name)
+        return self._cache[name]
+
+    def _read(self, name: str) -> _Grid:
+        if self._calamine is not None:
+            try:
+                sheet = self._calamine.get_sheet_by_name(name)
+                return _Grid(name, sheet.to_python(skip_empty_area=False),
+                             merged=list(sheet.merged_cell_ranges or []))
+            except Exception as exc:
+                self._raise_if_password(exc)
+                book = self._open_fallback(exc)
+        else:
+            book = self._open_fallback(None)
+        frame = book.parse(name, header=None, dtype=object)
+        return _Grid(name, frame.to_numpy(dtype=object).tolist())
+
+    def _open_fallback(self, cause: Exception | None) -> pd.ExcelFile:
+        if self._fallback is None:
+            engine = "openpyxl" if self.fmt == "xlsx" else "xlrd"
+            try:
+                self._fallback = pd.ExcelFile(io.BytesIO(self.data), engine=engine)
+            except Exception as exc:
+                raise ExtractError(self.path, _MSG_NOT_SPREADSHEET,
+                                   hint="请确认文件未损坏，或在 Excel 中打开后另存为 .xlsx。") from (cause or exc)
+        return self._fallback
+
+    def _raise_if_password(self, exc: Exception) -> None:
+        if type(exc).__name__ == "PasswordError" or "password" in str(exc).lower():
+            raise ExtractError(self.path, _MSG_ENCRYPTED) from exc
+
+
+def _read_csv(path: Path, data: bytes) -> tuple[_Grid, str]:
+    """Decode and split a CSV file; row numbers are the line where each record starts."""
+    text, encoding = _decode(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    rows, numbers, start = [], [], 1
+    try:
+        for record in reader:
+            rows.append(record)
+            numbers.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ExtractError(path, f"CSV 格式有误（{exc}）", row=start) from exc
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return _Grid(None, rows, numbers=np.asarray(numbers, dtype="int64")), encoding
+
+
+def _decode(path: Path, data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, strictly; then GB18030 (a superset of GBK)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ("utf-8-sig",)
+    else:
+        candidates = ("utf-8", "gb18030")
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise ExtractError(path, "无法识别文件编码", hint="请将 CSV 另存为 UTF-8 或 GBK 编码。")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma unless the first lines clearly use tabs or semicolons."""
+    head = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
+    counts = {d: head.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > counts[","] else ","
+
+
+# --------------------------------------------------------------------------------------------
+# Header detection and sheet choice
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Header:
+    """A candidate header row."""
+
+    index: int                        # 0-based row index in the grid
+    labels: list[str]                 # display text per column ('' when empty)
+    targets: list[tuple[str, ...]]    # fields matched per column (before de-duplication)
+
+    @property
+    def fields_found(self) -> set[str]:
+        return {f for t in self.targets for f in t}
+
+    @property
+    def score(self) -> int:
+        return len(self.fields_found)
+
+    def is_valid(self) -> bool:
+        found = self.fields_found
+        return len(found) >= MIN_HEADER_FIELDS and any(k in found for k in KEY_FIELDS)
+
+
+def _find_header(grid: _Grid, lookup: dict[str, tuple[str, ...]]) -> _Header | None:
+    """The row among the first rows that names the most fields (earliest on ties)."""
+    top = _fill_vertical_merges(grid.rows[:HEADER_SCAN_ROWS], grid.merged)
+    best = None
+    for index, row in enumerate(top):
+        labels = [_label(cell) for cell in row]
+        if not any(labels):
+            continue
+        candidate = _Header(index, labels, [lookup.get(_fold_header(s), ()) if s else ()
+                                            for s in labels])
+        if best is None or candidate.score > best.score:
+            best = candidate
+    return best
+
+
+def _fill_vertical_merges(rows: list[list], merged: list) -> list[list]:
+    """Copy the text of a one-column merged cell into the cells it covers below.
+
+    A two-level header merges 信访件编号 over two rows while the second row holds the
+    sub-headers; after filling, the second row carries every header.
+    """
+    rows = [list(r) for r in rows]
+    for (r0, c0), (r1, c1) in merged:
+        if c0 != c1 or r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            if c0 < len(rows[r]) and not _label(rows[r][c0]):
+                rows[r][c0] = rows[r0][c0]
+    return rows
+
+
+def _label(cell: object) -> str:
+    """A header cell as the user would name it: text, line breaks removed."""
+    text = _cell_text(cell)
+    return re.sub(r"\s*[\r\n]+\s*", "", text) if text else ""
+
+
+def _choose_sheet(path: Path, book: _Book, sheet: str | int | None,
+                  lookup: dict[str, tuple[str, ...]]) -> tuple[_Grid, _Header]:
+    """The requested sheet, or the one whose header names the most fields."""
+    names = [_resolve_sheet(path, book, sheet)] if sheet is not None else book.names
+    candidates, first_nonempty = [], None
+    for name in names:
+        grid = book.grid(name)
+        if _grid_is_empty(grid):
+            continue
+        first_nonempty = first_nonempty or grid
+        header = _find_header(grid, lookup)
+        if header is not None:
+            candidates.append((grid, header))
+    if first_nonempty is None:
+        raise ExtractError(path, _MSG_EMPTY_SHEET, sheet=names[0] if len(names) == 1 else None)
+    if candidates:
+        grid, header = max(candidates, key=lambda c: c[1].score)  # first sheet on ties
+        if header.is_valid():
+            return grid, header
+        raise _header_not_found(path, grid, header)
+    raise _header_not_found(path, first_nonempty, None)
+
+
+def _resolve_sheet(path: Path, book: _Book, sheet: str | int) -> str:
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(book.names):
+            return book.names[sheet]
+        raise ExtractError(path, f"没有第{sheet + 1}个工作表（共 {len(book.names)} 个）")
+    if sheet in book.names:
+        return sheet
+    raise ExtractError(path, f"找不到工作表「{sheet}」",
+                       hint=f"工作簿中的工作表：{'、'.join(book.names)}。")
+
+
+def _grid_is_empty(grid: _Grid) -> bool:
+    return not any(_label(cell) for row in grid.rows for cell in row)
+
+
+def _header_not_found(path: Path, grid: _Grid, header: _Header | None) -> HeaderNotFoundError:
+    if header is None:
+        first = next((row for row in grid.rows[:HEADER_SCAN_ROWS] if any(map(_label, row))), [])
+        found = [s for s in map(_label, first) if s]
+    else:
+        found = [s for s in header.labels if s]
+    return HeaderNotFoundError(path, "找不到台账表头", sheet=grid.name, found=found,
+                               required=[header_of(k) for k in KEY_FIELDS])
+
+
+# --------------------------------------------------------------------------------------------
+# Columns: which source column feeds which field
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class _Columns:
+    feeds: dict[str, int]             # field -> source column index (first one wins)
+    labels: list[str]                 # source header per column
+    mapping: dict[str, str]           # source header -> "field" or "field1,field2"
+    unknown: list[str]                # ignored headers (with a note for duplicates)
+
+
+def _assign_columns(header: _Header) -> _Columns:
+    feeds: dict[str, int] = {}
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for col, (label, targets) in enumerate(zip(header.labels, header.targets, strict=True)):
+        if not label:
+            continue
+        if not targets:
+            unknown.append(label)
+            continue
+        new = [f for f in targets if f not in feeds]
+        if not new:
+            first = header.labels[feeds[targets[0]]]
+            unknown.append(f"{label}（与「{first}」重复，同为「{header_of(targets[0])}」，已忽略）")
+            continue
+        for name in new:
+            feeds[name] = col
+        mapping[label] = ",".join(new)
+    return _Columns(feeds, header.labels, mapping, unknown)
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------------------------
+# The whole load
+# --------------------------------------------------------------------------------------------
+
+def _load(path: Path, sheet: str | int | None, lookup: dict[str, tuple[str, ...]]) -> Extract:
+    data = path.read_bytes()
+    fmt = _sniff_format(path, data)
+    encoding = None
+    if fmt == "csv":
+        grid, encoding = _read_csv(path, data)
+        if _grid_is_empty(grid):
+            raise ExtractError(path, "文件为空")
+        header = _find_header(grid, lookup)
+        if header is None or not header.is_valid():
+            raise _header_not_found(path, grid, header)
+    else:
+        grid, header = _choose_sheet(path, _Book(path, data, fmt), sheet, lookup)
+    columns = _assign_columns(header)
+    body = _Body.from_grid(grid, header.index)
+    frame, unreadable, rejected = _build(body, columns)
+    unknown = columns.unknown + [
+        f"（第{_column_letter(c)}列，无表头）" for c in body.filled_columns()
+        if c >= len(columns.labels) or not columns.labels[c]]
+    report = IngestReport(
+        path=str(path), sha256=hashlib.sha256(data).hexdigest(), file_format=fmt,
+        sheet=grid.name, header_row=grid.number(header.index), encoding=encoding,
+        rows_read=int(body.read.sum()), rows_kept=len(frame), empty_rows=body.empty_rows,
+        rejected=rejected, unreadable=unreadable, mapping=columns.mapping,
+        unknown_columns=unknown,
+        absent_fields=[f for f in fields() if f not in columns.feeds])
+    return Extract(frame=frame, report=report)
+
+
+@dataclass
+class _Column:
+    """One source column below the header, factorised: each distinct value is handled once."""
+
+    codes: np.ndarray                  # per row: index into ``uniques``; -1 for NA
+    uniques: np.ndarray                # distinct raw values (object)
+    _texts: np.ndarray | None = None
+
+    @property
+    def texts(self) -> np.ndarray:
+        """The distinct values as display text (``None`` when empty), computed once."""
+        if self._texts is None:
+            self._texts = _object_array(_cell_text(u) for u in self.uniques)
+        return self._texts
+
+    def blank(self) -> np.ndarray:
+        """Per row: the cell is empty (NA, or only whitespace)."""
+        per_unique = np.fromiter((_is_blank(u) for u in self.uniques), dtype=bool,
+                                 count=len(self.uniques))
+        return _take(per_unique, self.codes, True)
+
+    def head(self, n: int) -> _Column:
+        return _Column(self.codes[:n], self.uniques, self._texts)
+
+
+@dataclass
+class _Body:
+    """The rows below the header, as factorised columns."""
+
+    columns: list[_Column]
+    blank: np.ndarray                           # rows x columns: cell is empty
+    numbers: np.ndarray                         # 1-based source row numbers
+    read: np.ndarray                            # row is not fully empty
+    empty_rows: int
+
+    @classmethod
+    def from_grid(cls, grid: _Grid, header_index: int) -> _Body:
+        rows = grid.rows[header_index + 1:]
+        width = max((len(r) for r in rows), default=0)
+        if any(len(r) != width for r in rows):
+            rows = [list(r) + [None] * (width - len(r)) for r in rows]
+        table = np.array(rows, dtype=object).reshape(len(rows), width)
+        columns = [_Column(*pd.factorize(table[:, c], use_na_sentinel=True))
+                   for c in range(width)]
+        blank = (np.column_stack([c.blank() for c in columns]) if width
+                 else np.ones((len(rows), 0), dtype=bool))
+        filled = ~blank.all(axis=1)
+        # Trailing empty rows (formatting left below the data, blank lines ending a CSV) are
+        # not rows of the ledger; empty rows inside the data are counted.
+        last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+        start = header_index + 1
+        numbers = (grid.numbers[start:start + last] if grid.numbers is not None
+                   else np.arange(start + 1, start + last + 1, dtype="int64"))
+        read = filled[:last]
+        return cls([c.head(last) for c in columns], blank[:last], numbers, read,
+                   int((~read).sum()))
+
+    def filled_columns(self) -> list[int]:
+        """Columns with at least one filled cell in a read row."""
+        return [c for c in range(self.blank.shape[1]) if (~self.blank[self.read, c]).any()]
+
+
+def _build(body: _Body, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Reject non-records, convert the kept rows, collect unreadable cells."""
+    repeated = _repeated_header_rows(body, columns) & body.read
+    footer = _footer_rows(body, columns) & body.read & ~repeated
+    keep = body.read & ~repeated & ~footer
+    rejected = _rejected_table(body.numbers, repeated, footer)
+
+    data: dict[str, object] = {SOURCE_ROW: body.numbers[keep].astype("int64")}
+    bad: dict[str, np.ndarray] = {}
+    for name, spec in fields().items():
+        if name not in columns.feeds:
+            continue
+        values, unreadable = _convert(body.columns[columns.feeds[name]], spec.kind)
+        data[name] = values[keep].reset_index(drop=True)
+        if unreadable is not None and unreadable[keep].any():
+            bad[name] = unreadable[keep]
+    frame = pd.DataFrame(data)
+    return frame, _unreadable_table(frame, body, columns, keep, bad), rejected
+
+
+def _repeated_header_rows(body: _Body, columns: _Columns) -> np.ndarray:
+    """Rows that repeat the header (paginated exports) in at least half their filled cells."""
+    n = len(body.numbers)
+    matches = np.zeros(n, dtype="int64")
+    for col in sorted(set(columns.feeds.values())):
+        column = body.columns[col]
+        target = _fold_header(columns.labels[col])
+        # Folding (NFKC) is the slow part: only fold texts about as long as the header.
+        same = np.fromiter(
+            (isinstance(t, str) and abs(len(t) - len(target)) <= _HEADER_SLACK
+             and _fold_header(t) == target for t in column.texts),
+            dtype=bool, count=len(column.uniques))
+        matches += _take(same, column.codes, False)
+    filled = (~body.blank).sum(axis=1)
+    return (matches >= 2) & (2 * matches >= filled)
+
+
+def _footer_rows(body: _Body, columns: _Columns) -> np.ndarray:
+    """Rows with no key field and at most FOOTER_MAX_CELLS filled cells (合计, 制表人…)."""
+    has_key = np.zeros(len(body.numbers), dtype=bool)
+    for key in KEY_FIELDS:
+        if key in columns.feeds:
+            has_key |= ~body.blank[:, columns.feeds[key]]
+    return ~has_key & ((~body.blank).sum(axis=1) <= FOOTER_MAX_CELLS)
+
+
+def _rejected_table(numbers: np.ndarray, repeated: np.ndarray, footer: np.ndarray) -> pd.DataFrame:
+    reasons = np.where(repeated, REASON_REPEATED_HEADER, REASON_NOT_A_RECORD)
+    mask = repeated | footer
+    return pd.DataFrame({"source_row": numbers[mask].astype("int64"),
+                         "reason": reasons[mask].astype(object)}, columns=REJECTED_COLUMNS)
+
+
+def _unreadable_table(frame: pd.DataFrame, body: _Body, columns: _Columns, keep: np.ndarray,
+                      bad: dict[str, np.ndarray]) -> pd.DataFrame:
+    parts = []
+    for name, mask in bad.items():
+        col = columns.feeds[name]
+        column = body.columns[col]
+        raw = np.append(column.texts, None)[column.codes[keep][mask]]
+        case_id = frame["case_id"][mask] if "case_id" in frame else pd.Series([pd.NA] * mask.sum())
+        parts.append(pd.DataFrame({
+            "source_row": frame[SOURCE_ROW][mask].to_numpy(),
+            "case_id": case_id.to_numpy(dtype=object),
+            "field": name, "header": columns.labels[col],
+            "raw": raw}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in UNREADABLE_COLUMNS}
+                            ).astype({"source_row": "int64"})
+    table = pd.concat(parts, ignore_index=True)
+    return (table.sort_values("source_row", kind="stable").reset_index(drop=True)
+            [UNREADABLE_COLUMNS])
+
+
+# --------------------------------------------------------------------------------------------
+# Cell conversion by field kind (on distinct values, then taken back to rows)
+# --------------------------------------------------------------------------------------------
+
+def _take(per_unique: np.ndarray, codes: np.ndarray, na_value: object) -> np.ndarray:
+    """Per-unique values → per-row values (code -1, the NA sentinel, gets ``na_value``)."""
+    return np.append(per_unique, np.array([na_value], dtype=per_unique.dtype))[codes]
+
+
+def _is_blank(value: object) -> bool:
+    """An empty cell: NA, or a string of only whitespace (cheap: no text formatting)."""
+    if isinstance(value, str):
+        return not value.strip()
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return not math.isfinite(value)
+    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
+
+
+def _convert(column: _Column, kind: str) -> tuple[pd.Series, np.ndarray | None]:
+    """One column's rows converted for its field kind, and the unreadable-cell mask."""
+    if kind == "date":
+        days, blank = _dates.parse_unique(column.uniques)
+        values = _take(days, column.codes, np.datetime64("NaT", "ns"))
+        bad = _take(~blank & np.isnat(days), column.codes, False)
+        return pd.Series(values, dtype="datetime64[ns]"), bad
+    converter, dtype = _CONVERTERS.get(kind, (_to_text, "string"))
+    values, bad = converter(column, kind)
+    series = pd.Series(pd.array(_take(values, column.codes, None), dtype=dtype))
+    return series, (None if bad is None else _take(bad, column.codes, False))
+
+
+def _to_text(column: _Column, kind: str) -> tuple[np.ndarray, None]:
+    return column.texts, None
+
+
+def _to_coded(column: _Column, kind: str) -> tuple[np.ndarray, None]:
+    """Normalise coded text (channel, routing, satisfaction); unknown values kept, folded."""
+    table = _folded_map(kind)
+    out = []
+    for text in column.texts:
+        folded = fold_text(text) if text else None
+        out.append(table.get(folded, folded) if folded else None)
+    return _object_array(out), None
+
+
+def _to_boolean(column: _Column, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """是/否-like values → True/False; anything else non-empty is unreadable."""
+    table = _folded_map(kind)
+    out, bad = [], []
+    for raw, text in zip(column.uniques, column.texts, strict=True):
+        if isinstance(raw, bool | np.bool_):
+            value = bool(raw)
+        elif text is None:
+            value = None
+        else:
+            folded = fold_text(text)
+            value = table.get(folded, table.get(folded.upper()))
+        out.append(value)
+        bad.append(value is None and text is not None)
+    return _object_array(out), np.asarray(bad, dtype=bool)
+
+
+def _to_int(column: _Column, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Whole non-negative numbers: 15, 15.0, "15", "15天"; anything else is unreadable."""
+    out, bad = [], []
+    for raw, text in zip(column.uniques, column.texts, strict=True):
+        value = _int_value(raw)
+        out.append(value)
+        bad.append(value is None and text is not None)
+    return _object_array(out), np.asarray(bad, dtype=bool)
+
+
+def _int_value(value: object) -> int | None:
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value) if value >= 0 else None
+    if isinstance(value, float | np.floating):
+        return int(value) if math.isfinite(value) and value.is_integer() and value >= 0 else None
+    if isinstance(value, str):
+        match = _INT_TEXT.match(fold_text(value))
+        return int(match.group(1)) if match else None
+    return None
+
+
+_CONVERTERS: dict[str, tuple[Callable, str]] = {
+    "text": (_to_text, "string"),
+    "channel": (_to_coded, "string"),
+    "routing": (_to_coded, "string"),
+    "satisfaction": (_to_coded, "string"),
+    "repeat": (_to_boolean, "boolean"),
+    "flag": (_to_boolean, "boolean"),
+    "int": (_to_int, "Int64"),
+}
+
+
+def _folded_map(kind: str) -> dict[str, object]:
+    return {fold_text(str(k)): v for k, v in value_maps().get(kind, {}).items()}
+
+
+def _object_array(values) -> np.ndarray:
+    values = list(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _cell_text(value: object) -> str | None:
+    """A raw cell as text, the way Excel shows it; ``None`` when empty.
+
+    Whole numbers lose their ``.0`` (an id typed as 123 reads "123"); strings are only
+    trimmed, never otherwise altered (a summary starting with ``=`` stays as it is).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else format(float(value), ".15g")
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp
+        if pd.isna(value):
+            return None
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return str(value).strip() or None
