@@ -80,8 +80,10 @@ class AuditResult:
         return head + table.to_html(index=False)
 
 
-def _summary(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
-             as_of: pd.Timestamp) -> dict:
+def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
+              as_of: pd.Timestamp) -> dict:
+    """Counts per check (found / still open / waived) and per unit, row accounting, checks
+    not evaluated — JSON-ready. Call again after findings change (e.g. waivers applied)."""
     report = extract.report
     missing = {n.check_id: n for n in clocks.not_evaluated}
     per_check = []
@@ -162,6 +164,6 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     step = time.perf_counter()
     findings = build_findings(extract.frame, clocks, failing, profiles)
     timings["findings"] = time.perf_counter() - step
-    summary = _summary(extract, clocks, findings, profiles, as_of)
+    summary = summarize(extract, clocks, findings, profiles, as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
                        profiles=profiles, as_of=as_of, timings=timings)

@@ -1,0 +1,134 @@
+"""Speed and memory of the audit engine on 100k and 1M synthetic rows.
+
+Prints, per size: loading (xlsx for 100k, csv for 1M), deriving the clocks, GX validation,
+building findings, writing findings (csv + xlsx), and — in the same run, on the same data — the
+plain-pandas computation of the same masks, with ratios and the peak memory of the process.
+Each size runs in its own subprocess so that peak memory is that size's alone. Also times
+the end-to-end ``xfaudit check`` command on the 100k-row xlsx.
+
+Usage: ``.venv/bin/python benchmarks/bench_audit.py [--sizes 100000 1000000] [--keep DIR]``.
+Figures and the chosen GX approach are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(size: int, folder: Path) -> dict:
+    """Run every step once on ``size`` rows and return the timings (seconds)."""
+    import numpy as np
+
+    from xfaudit import validate
+    from xfaudit.audit import summarize
+    from xfaudit.calendar import LegalCalendar
+    from xfaudit.clocks import derive_clocks
+    from xfaudit.findings import build_findings
+    from xfaudit.load import load_extract
+    from xfaudit.profile import load_profile_set
+    from xfaudit.suites import suite_dict
+    from xfaudit.synth import generate, write
+    from xfaudit.writers import findings_csv, workbook
+
+    t = {}
+    data = generate(size, "2026-10", seed=size)
+    suffix = ".xlsx" if size <= 200_000 else ".csv"
+    path = folder / f"bench_{size}{suffix}"
+    start = time.perf_counter()
+    write(data, path)
+    t["generate+write input"] = time.perf_counter() - start
+
+    validate._context()  # GX import and context (6–10 s), paid once per process
+    start = time.perf_counter()
+    extract = load_extract(path)
+    t[f"load ({suffix[1:]})"] = time.perf_counter() - start
+
+    profiles, calendar = load_profile_set("auto"), LegalCalendar()
+    start = time.perf_counter()
+    clocks = derive_clocks(extract, profiles, data.as_of, calendar)
+    t["derive clocks"] = time.perf_counter() - start
+
+    suite = suite_dict(profiles)
+    start = time.perf_counter()
+    failing = validate.run_suite(suite, clocks.frame, clocks.evaluated)
+    t["validate (GX)"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    reference = validate.pandas_reference(clocks.frame, suite)
+    t["same masks, plain pandas"] = time.perf_counter() - start
+    for cid, rows in failing.items():
+        assert np.array_equal(rows, reference.get(cid, rows[:0])), cid
+
+    start = time.perf_counter()
+    findings = build_findings(extract.frame, clocks, failing, profiles)
+    t["build findings"] = time.perf_counter() - start
+
+    class _Result:  # the writers need only these attributes
+        pass
+
+    result = _Result()
+    result.findings, result.as_of, result.extract = findings, data.as_of, extract
+    result.summary = summarize(extract, clocks, findings, profiles, data.as_of)
+    start = time.perf_counter()
+    findings_csv.write(result, folder / f"findings_{size}.csv")
+    t["write findings.csv"] = time.perf_counter() - start
+    start = time.perf_counter()
+    workbook.write(result, folder / f"findings_{size}.xlsx")
+    t["write findings.xlsx"] = time.perf_counter() - start
+    return {"size": size, "rows": len(extract.frame), "findings": len(findings),
+            "seconds": t, "peak_mib": _peak_mib(),
+            "gx_over_masks": t["validate (GX)"] / t["same masks, plain pandas"],
+            "gx_over_derive_plus_masks": t["validate (GX)"]
+            / (t["derive clocks"] + t["same masks, plain pandas"])}
+
+
+def end_to_end_check(size: int, folder: Path) -> float:
+    """Wall time of `xfaudit check` on the size-row xlsx written by `measure`."""
+    exe = Path(sys.executable).with_name("xfaudit")
+    start = time.perf_counter()
+    subprocess.run([str(exe), "check", str(folder / f"bench_{size}.xlsx"), "--as-of",
+                    "2026-10-31", "--out", str(folder / "check_out")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="folder for the generated files")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="xfaudit-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(measure(args.one, folder)))
+        return
+    for size in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", str(size), "--keep",
+                              str(folder)], check=True, capture_output=True, text=True)
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"\n== {size:,} rows ({figures['findings']:,} findings) ==")
+        for step, seconds in figures["seconds"].items():
+            print(f"  {step:<28} {seconds:8.2f} s")
+        print(f"  GX ÷ plain masks on the clock columns   {figures['gx_over_masks']:8.1f}×")
+        print(f"  GX ÷ plain pandas (derive + masks)      {figures['gx_over_derive_plus_masks']:8.2f}×")
+        print(f"  peak memory                             {figures['peak_mib']:8.0f} MiB")
+        if size <= 200_000:
+            print(f"  end-to-end `xfaudit check` (xlsx)       {end_to_end_check(size, folder):8.1f} s")
+
+
+if __name__ == "__main__":
+    main()
