@@ -11,8 +11,15 @@ the header, headers with line breaks, full-width characters and local aliases, s
 dates in every form of shared/domain/extract-format.md. It never guesses silently: cells it
 cannot read are listed in ``report.unreadable`` and rows it drops in ``report.rejected``.
 
-Reading is vectorised per column: each column is factorised once and every distinct value is
-converted once, so the cost is dominated by the spreadsheet parser (calamine).
+Column types of the frame: dates ``datetime64[ns]`` at midnight; counts ``Int64``; yes/no
+fields ``boolean``; everything else ``object`` holding ``str`` or ``None`` (the same as
+:meth:`~xfaudit.model.Extract.from_frame`), so ``frame.routing == "交办"`` is a plain boolean
+mask. ``case_id`` keeps leading zeros; a numeric id cell ``123.0`` reads ``"123"``.
+
+Speed: workbooks are read with python-calamine directly (``to_python``), about twice as fast
+as ``pandas.read_excel(engine="calamine")``, which converts every cell in Python; openpyxl or
+xlrd (through pandas) serve only where calamine fails. After reading, the work is vectorised
+per column: each column is factorised once and every distinct value is converted once.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import io
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +61,8 @@ KEY_FIELDS = ("case_id", "received_on", "handling_unit")
 #: A row without any key field and with at most this many filled cells is a footer or note.
 FOOTER_MAX_CELLS = 2
 
-#: A repeated header cell is compared (after folding) only if its length is within this many
-#: characters of the header's (folding only removes spaces and rare compatibility forms).
-_HEADER_SLACK = 4
+#: Text that opens a footer or note line rather than a record.
+_FOOTER_TEXT = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|制表|填表|审核|说明|备注|注[:：])")
 
 REASON_REPEATED_HEADER = "重复的表头行"
 REASON_NOT_A_RECORD = "不是信访件记录（合计/说明行）"
@@ -216,8 +223,12 @@ def _mapping_targets(source: str | Path, header: str, target: object) -> tuple[s
 
 
 def _fold_header(text: str) -> str:
-    """Fold a header for comparison; also drop required-markers and trailing colons."""
-    return fold_text(text).strip("*★:")
+    """Fold a header for comparison; also drop required-markers and trailing colons.
+
+    ASCII text is already NFKC-normal, so it skips the (slow) normalisation.
+    """
+    folded = "".join(text.split()) if text.isascii() else fold_text(text)
+    return folded.strip("*★:")
 
 
 # --------------------------------------------------------------------------------------------
@@ -248,7 +259,7 @@ def _sniff_format(path: Path, data: bytes) -> str:
     """The container format from the extension, checked against the file's first bytes."""
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
-        raise ExtractError(path, f"不支持的文件类型「{ext or '无扩展名'}」",
+        raise ExtractError(path, f"不支持的文件类型「{ext or '无扩展名'}」，{_MSG_NOT_SPREADSHEET}",
                            hint="请提供 .xlsx、.xls 或 .csv 文件。")
     if not data.strip():
         raise ExtractError(path, "文件为空")
@@ -305,14 +316,16 @@ class _Book:
                 book = self._open_fallback(exc)
         else:
             book = self._open_fallback(None)
-        frame = book.parse(name, header=None, dtype=object)
+        frame = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
         return _Grid(name, frame.to_numpy(dtype=object).tolist())
 
     def _open_fallback(self, cause: Exception | None) -> pd.ExcelFile:
         if self._fallback is None:
             engine = "openpyxl" if self.fmt == "xlsx" else "xlrd"
             try:
-                self._fallback = pd.ExcelFile(io.BytesIO(self.data), engine=engine)
+                with warnings.catch_warnings():  # pandas marks xlrd deprecated; it is our backup
+                    warnings.filterwarnings("ignore", message=".*xlrd engine is deprecated")
+                    self._fallback = pd.ExcelFile(io.BytesIO(self.data), engine=engine)
             except Exception as exc:
                 raise ExtractError(self.path, _MSG_NOT_SPREADSHEET,
                                    hint="请确认文件未损坏，或在 Excel 中打开后另存为 .xlsx。") from (cause or exc)
@@ -373,7 +386,8 @@ class _Header:
     """A candidate header row."""
 
     index: int                        # 0-based row index in the grid
-    labels: list[str]                 # display text per column ('' when empty)
+    texts: list[str | None]           # cell text per column (trimmed)
+    labels: list[str]                 # display text per column: no line breaks, '' when empty
     targets: list[tuple[str, ...]]    # fields matched per column (before de-duplication)
 
     @property
@@ -384,40 +398,52 @@ class _Header:
     def score(self) -> int:
         return len(self.fields_found)
 
+    @property
+    def rank(self) -> tuple[bool, int]:
+        """Order of preference: a usable header first, then the one naming more fields."""
+        return self.is_valid(), self.score
+
     def is_valid(self) -> bool:
         found = self.fields_found
         return len(found) >= MIN_HEADER_FIELDS and any(k in found for k in KEY_FIELDS)
 
 
 def _find_header(grid: _Grid, lookup: dict[str, tuple[str, ...]]) -> _Header | None:
-    """The row among the first rows that names the most fields (earliest on ties)."""
-    top = _fill_vertical_merges(grid.rows[:HEADER_SCAN_ROWS], grid.merged)
+    """The row among the first rows that best looks like the header (earliest on ties)."""
+    top = _fill_merged_down(grid.rows[:HEADER_SCAN_ROWS], grid.merged)
     best = None
     for index, row in enumerate(top):
-        labels = [_label(cell) for cell in row]
+        texts = [_cell_text(cell) for cell in row]
+        labels = [_label(text) for text in texts]
         if not any(labels):
             continue
-        candidate = _Header(index, labels, [lookup.get(_fold_header(s), ()) if s else ()
-                                            for s in labels])
-        if best is None or candidate.score > best.score:
+        candidate = _Header(index, texts, labels, [lookup.get(_fold_header(s), ()) if s else ()
+                                                   for s in labels])
+        if best is None or candidate.rank > best.rank:
             best = candidate
     return best
 
 
-def _fill_vertical_merges(rows: list[list], merged: list) -> list[list]:
-    """Copy the text of a one-column merged cell into the cells it covers below.
+def _fill_merged_down(rows: list[list], merged: list, offset: int = 0) -> list[list]:
+    """Copy the value of each vertically merged cell into the empty cells it covers below.
 
-    A two-level header merges 信访件编号 over two rows while the second row holds the
-    sub-headers; after filling, the second row carries every header.
+    ``rows[i]`` is the sheet's row ``offset + i``. A two-level header merges 信访件编号 over
+    two rows while the second row holds the sub-headers; a hand-kept ledger merges one
+    责任单位 over the rows of its items. Excel shows the value on every covered row, and so
+    does the loader. Only the merge's first column is filled (its other columns have no
+    value of their own), and the input rows are not modified.
     """
-    rows = [list(r) for r in rows]
-    for (r0, c0), (r1, c1) in merged:
-        if c0 != c1 or r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+    out = list(rows)
+    for (r0, c0), (r1, _c1) in merged:
+        top = r0 - offset
+        if r1 <= r0 or not 0 <= top < len(out) or c0 >= len(out[top]):
             continue
-        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-            if c0 < len(rows[r]) and not _label(rows[r][c0]):
-                rows[r][c0] = rows[r0][c0]
-    return rows
+        value = out[top][c0]
+        for r in range(top + 1, min(r1 - offset, len(out) - 1) + 1):
+            if c0 < len(out[r]) and _cell_text(out[r][c0]) is None:
+                out[r] = list(out[r])
+                out[r][c0] = value
+    return out
 
 
 def _label(cell: object) -> str:
@@ -428,7 +454,7 @@ def _label(cell: object) -> str:
 
 def _choose_sheet(path: Path, book: _Book, sheet: str | int | None,
                   lookup: dict[str, tuple[str, ...]]) -> tuple[_Grid, _Header]:
-    """The requested sheet, or the one whose header names the most fields."""
+    """The requested sheet, or the one with the best header (see ``_Header.rank``)."""
     names = [_resolve_sheet(path, book, sheet)] if sheet is not None else book.names
     candidates, first_nonempty = [], None
     for name in names:
@@ -442,7 +468,7 @@ def _choose_sheet(path: Path, book: _Book, sheet: str | int | None,
     if first_nonempty is None:
         raise ExtractError(path, _MSG_EMPTY_SHEET, sheet=names[0] if len(names) == 1 else None)
     if candidates:
-        grid, header = max(candidates, key=lambda c: c[1].score)  # first sheet on ties
+        grid, header = max(candidates, key=lambda c: c[1].rank)  # first sheet on ties
         if header.is_valid():
             return grid, header
         raise _header_not_found(path, grid, header)
@@ -481,7 +507,8 @@ def _header_not_found(path: Path, grid: _Grid, header: _Header | None) -> Header
 @dataclass
 class _Columns:
     feeds: dict[str, int]             # field -> source column index (first one wins)
-    labels: list[str]                 # source header per column
+    texts: list[str | None]           # source header cell text per column
+    labels: list[str]                 # source header per column (as shown in reports)
     mapping: dict[str, str]           # source header -> "field" or "field1,field2"
     unknown: list[str]                # ignored headers (with a note for duplicates)
 
@@ -499,12 +526,12 @@ def _assign_columns(header: _Header) -> _Columns:
         new = [f for f in targets if f not in feeds]
         if not new:
             first = header.labels[feeds[targets[0]]]
-            unknown.append(f"{label}（与「{first}」重复，同为「{header_of(targets[0])}」，已忽略）")
+            unknown.append(f"{label}（重复的「{header_of(targets[0])}」列，已采用「{first}」列）")
             continue
         for name in new:
             feeds[name] = col
         mapping[label] = ",".join(new)
-    return _Columns(feeds, header.labels, mapping, unknown)
+    return _Columns(feeds, header.texts, header.labels, mapping, unknown)
 
 
 def _column_letter(index: int) -> str:
@@ -566,9 +593,7 @@ class _Column:
 
     def blank(self) -> np.ndarray:
         """Per row: the cell is empty (NA, or only whitespace)."""
-        per_unique = np.fromiter((_is_blank(u) for u in self.uniques), dtype=bool,
-                                 count=len(self.uniques))
-        return _take(per_unique, self.codes, True)
+        return _take(np.equal(self.texts, None), self.codes, True)
 
     def head(self, n: int) -> _Column:
         return _Column(self.codes[:n], self.uniques, self._texts)
@@ -586,8 +611,9 @@ class _Body:
 
     @classmethod
     def from_grid(cls, grid: _Grid, header_index: int) -> _Body:
-        rows = grid.rows[header_index + 1:]
-        width = max((len(r) for r in rows), default=0)
+        start = header_index + 1
+        rows = _fill_merged_down(grid.rows[start:], grid.merged, offset=start)
+        width = max([len(grid.rows[header_index])] + [len(r) for r in rows])
         if any(len(r) != width for r in rows):
             rows = [list(r) + [None] * (width - len(r)) for r in rows]
         table = np.array(rows, dtype=object).reshape(len(rows), width)
@@ -599,7 +625,6 @@ class _Body:
         # Trailing empty rows (formatting left below the data, blank lines ending a CSV) are
         # not rows of the ledger; empty rows inside the data are counted.
         last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-        start = header_index + 1
         numbers = (grid.numbers[start:start + last] if grid.numbers is not None
                    else np.arange(start + 1, start + last + 1, dtype="int64"))
         read = filled[:last]
@@ -632,28 +657,30 @@ def _build(body: _Body, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, 
 
 
 def _repeated_header_rows(body: _Body, columns: _Columns) -> np.ndarray:
-    """Rows that repeat the header (paginated exports) in at least half their filled cells."""
+    """Rows that repeat the header's text (paginated exports) in at least half their cells."""
     n = len(body.numbers)
     matches = np.zeros(n, dtype="int64")
     for col in sorted(set(columns.feeds.values())):
         column = body.columns[col]
-        target = _fold_header(columns.labels[col])
-        # Folding (NFKC) is the slow part: only fold texts about as long as the header.
-        same = np.fromiter(
-            (isinstance(t, str) and abs(len(t) - len(target)) <= _HEADER_SLACK
-             and _fold_header(t) == target for t in column.texts),
-            dtype=bool, count=len(column.uniques))
+        same = np.equal(column.texts, columns.texts[col]) | np.equal(column.texts,
+                                                                      columns.labels[col])
         matches += _take(same, column.codes, False)
     filled = (~body.blank).sum(axis=1)
     return (matches >= 2) & (2 * matches >= filled)
 
 
 def _footer_rows(body: _Body, columns: _Columns) -> np.ndarray:
-    """Rows with no key field and at most FOOTER_MAX_CELLS filled cells (合计, 制表人…)."""
+    """Rows with no key field and at most FOOTER_MAX_CELLS filled cells (合计, 制表人…).
+
+    When the id column comes first, a footer's 合计 sits in it: a key cell holding such a
+    footer word does not count as a key.
+    """
     has_key = np.zeros(len(body.numbers), dtype=bool)
-    for key in KEY_FIELDS:
-        if key in columns.feeds:
-            has_key |= ~body.blank[:, columns.feeds[key]]
+    for col in {columns.feeds[k] for k in KEY_FIELDS if k in columns.feeds}:
+        column = body.columns[col]
+        real = np.fromiter((t is not None and not _FOOTER_TEXT.match(t) for t in column.texts),
+                           dtype=bool, count=len(column.uniques))
+        has_key |= _take(real, column.codes, False)
     return ~has_key & ((~body.blank).sum(axis=1) <= FOOTER_MAX_CELLS)
 
 
@@ -671,7 +698,7 @@ def _unreadable_table(frame: pd.DataFrame, body: _Body, columns: _Columns, keep:
         col = columns.feeds[name]
         column = body.columns[col]
         raw = np.append(column.texts, None)[column.codes[keep][mask]]
-        case_id = frame["case_id"][mask] if "case_id" in frame else pd.Series([pd.NA] * mask.sum())
+        case_id = frame["case_id"][mask] if "case_id" in frame else pd.Series([None] * mask.sum())
         parts.append(pd.DataFrame({
             "source_row": frame[SOURCE_ROW][mask].to_numpy(),
             "case_id": case_id.to_numpy(dtype=object),
@@ -694,17 +721,6 @@ def _take(per_unique: np.ndarray, codes: np.ndarray, na_value: object) -> np.nda
     return np.append(per_unique, np.array([na_value], dtype=per_unique.dtype))[codes]
 
 
-def _is_blank(value: object) -> bool:
-    """An empty cell: NA, or a string of only whitespace (cheap: no text formatting)."""
-    if isinstance(value, str):
-        return not value.strip()
-    if value is None:
-        return True
-    if isinstance(value, float | np.floating):
-        return not math.isfinite(value)
-    return bool(pd.api.types.is_scalar(value) and pd.isna(value))
-
-
 def _convert(column: _Column, kind: str) -> tuple[pd.Series, np.ndarray | None]:
     """One column's rows converted for its field kind, and the unreadable-cell mask."""
     if kind == "date":
@@ -712,9 +728,10 @@ def _convert(column: _Column, kind: str) -> tuple[pd.Series, np.ndarray | None]:
         values = _take(days, column.codes, np.datetime64("NaT", "ns"))
         bad = _take(~blank & np.isnat(days), column.codes, False)
         return pd.Series(values, dtype="datetime64[ns]"), bad
-    converter, dtype = _CONVERTERS.get(kind, (_to_text, "string"))
+    converter, dtype = _CONVERTERS.get(kind, (_to_text, object))
     values, bad = converter(column, kind)
-    series = pd.Series(pd.array(_take(values, column.codes, None), dtype=dtype))
+    rows = _take(values, column.codes, None)
+    series = pd.Series(rows if dtype is object else pd.array(rows, dtype=dtype), dtype=dtype)
     return series, (None if bad is None else _take(bad, column.codes, False))
 
 
@@ -772,11 +789,13 @@ def _int_value(value: object) -> int | None:
     return None
 
 
-_CONVERTERS: dict[str, tuple[Callable, str]] = {
-    "text": (_to_text, "string"),
-    "channel": (_to_coded, "string"),
-    "routing": (_to_coded, "string"),
-    "satisfaction": (_to_coded, "string"),
+# Text stays ``object`` with ``None`` for empty cells, as in ``Extract.from_frame``: a
+# comparison such as ``frame.routing == "交办"`` then gives plain booleans, never ``<NA>``.
+_CONVERTERS: dict[str, tuple[Callable, object]] = {
+    "text": (_to_text, object),
+    "channel": (_to_coded, object),
+    "routing": (_to_coded, object),
+    "satisfaction": (_to_coded, object),
     "repeat": (_to_boolean, "boolean"),
     "flag": (_to_boolean, "boolean"),
     "int": (_to_int, "Int64"),

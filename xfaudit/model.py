@@ -121,7 +121,7 @@ class Extract:
         r = self.report
         return (f"<b>台账</b> {Path(r.path).name}（{r.sheet or r.file_format}）："
                 f"读取 {r.rows_read} 行，保留 {r.rows_kept} 行，剔除 {r.rows_rejected} 行，"
-                f"空行 {r.empty_rows} 行，无法识别的日期 {len(r.unreadable)} 个；"
+                f"空行 {r.empty_rows} 行，无法识别的单元格 {len(r.unreadable)} 个；"
                 f"缺少字段 {len(r.absent_fields)} 个。"
                 + self.frame.head(10).to_html(max_cols=12))
 
