@@ -104,7 +104,7 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
                             aggfunc="sum", fill_value=0)
                if len(findings) else pd.DataFrame())
     return {
-        "as_of": as_of.date().isoformat(),
+        "as_of": pd.Timestamp(as_of).date().isoformat(),
         "profile": {"name": profiles.name, "title": profiles.title,
                     "members": [m.name for m in profiles.members],
                     "items_per_member": clocks.frame["profile"].value_counts().to_dict()},

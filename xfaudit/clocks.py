@@ -248,11 +248,22 @@ def _max_text(d: _Deriver, key: str) -> str:
 
 
 def _reasons(n: int, parts: list[tuple[np.ndarray, str]]) -> pd.Series:
-    """Join the Chinese reasons whose masks are true, per row ('；'-separated), vectorised."""
-    text = pd.Series("", index=range(n), dtype=object)
+    """Join the Chinese reasons whose masks are true, per row ('；'-separated).
+
+    Only rows with at least one reason are touched, with numpy's vectorised string ops.
+    """
+    hit = np.zeros(n, dtype=bool)
+    for mask, _ in parts:
+        hit = hit | mask
+    out = pd.Series(pd.NA, index=range(n), dtype=object)
+    rows = np.flatnonzero(hit)
+    if not len(rows):
+        return out
+    text = np.zeros(len(rows), dtype=np.dtypes.StringDType())
     for mask, reason in parts:
-        text = text.where(~mask, text + reason + "；")
-    return text.str.rstrip("；").replace("", pd.NA)
+        text = np.strings.add(text, np.where(mask[rows], reason + "；", ""))
+    out.iloc[rows] = np.strings.rstrip(text, "；").astype(object)
+    return out
 
 
 def _reply_missing(d: _Deriver) -> None:
@@ -339,9 +350,11 @@ def _date_order(d: _Deriver) -> None:
 def _duplicate_id(d: _Deriver) -> None:
     ids = d.col("case_id")
     dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy(dtype=bool)
-    counts = ids.map(ids.value_counts())
-    detail = "编号在台账中出现" + counts.astype("string") + "次"
-    d.flag(CheckId.DATA_DUPLICATE_ID, np.ones(d.n, dtype=bool), dup, detail.astype(object))
+    detail = pd.Series(pd.NA, index=d.df.index, dtype=object)
+    if dup.any():
+        counts = ids[dup].map(ids[dup].value_counts())
+        detail[dup] = "编号在台账中出现" + counts.astype(str) + "次"
+    d.flag(CheckId.DATA_DUPLICATE_ID, np.ones(d.n, dtype=bool), dup, detail)
 
 
 def _required_missing(d: _Deriver) -> None:
