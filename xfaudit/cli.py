@@ -14,6 +14,22 @@ from pathlib import Path
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 2, 3
 
+#: argparse's own words in Chinese (argparse looks them up through gettext's ``_``).
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个值",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
+}
+argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -82,6 +98,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .csv）")
     p.set_defaults(func=cmd_synth)
 
+    p = sub.add_parser("monthly", help="月度审计：执行审计笔记本，生成网页报告、问题清单、图表和运行记录",
+                       description="按月审计一个台账：执行 notebooks/monthly_audit.ipynb，写出 "
+                                   "<输出目录>/<期间>/（report.html、findings.xlsx、charts/、manifest.json）。"
+                                   "全部完成后才替换同一期间的旧报告。")
+    p.add_argument("extract", type=Path, help="台账文件（.xlsx / .xls / .csv）")
+    p.add_argument("--period", type=_period, required=True, help="审计期间 YYYY-MM")
+    p.add_argument("--out", type=Path, default=Path("reports"), help="报告目录（默认 reports）")
+    p.add_argument("--as-of", type=_date, default=None, help="审计日（YYYY-MM-DD），默认为期间最后一天")
+    _add_rule_options(p)
+    p.add_argument("--waivers", type=Path, help="豁免登记册（本版本仅记录在运行记录中）")
+    p.add_argument("--no-mask", action="store_true", help="不屏蔽信访人个人信息（默认屏蔽）")
+    p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
+    p.add_argument("--sheet", help="工作表名称（默认自动选择台账所在的工作表）")
+    p.add_argument("--mapping", type=Path, help="表头映射文件（TOML），为本地表头添加别名")
+    p.set_defaults(func=cmd_monthly)
+
+    p = sub.add_parser("waivers", help="正当理由（豁免）登记表",
+                       description="管理正当理由登记表：经批准的超期等问题的正当理由。")
+    waivers = p.add_subparsers(dest="waivers_command", metavar="操作", required=True,
+                               parser_class=_ChineseParser)
+    w = waivers.add_parser("template", help="生成空白登记表（含示例行和检查项说明）",
+                           description="生成正当理由登记表模板（xlsx）：表头、示例行、「说明」工作表列出全部检查项编号和名称。")
+    w.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx）")
+    w.set_defaults(func=cmd_waivers_template)
+
     return parser
 
 
@@ -145,6 +186,29 @@ def cmd_synth(args) -> int:
     _say(f"已生成模拟台账 {args.cases} 件（期间 {args.period}，审计日 {data.as_of}，种子 {args.seed}），"
          f"植入问题 {len(data.truth)} 个")
     _say("输出：" + "，".join(str(p) for p in paths.values()))
+    return EXIT_OK
+
+
+def cmd_monthly(args) -> int:
+    from xfaudit.monthly import run_monthly_audit
+
+    out = run_monthly_audit(args.extract, args.period, out_dir=args.out, as_of=args.as_of,
+                            profile=args.profile, holidays=args.holidays, waivers=args.waivers,
+                            mask_personal_data=not args.no_mask, seed=args.seed,
+                            sheet=args.sheet, mapping=args.mapping, progress=_say)
+    totals = out.manifest["findings"]["totals"]
+    _say(f"履职问题 {totals['accountability']} 个（超期仍未办 {out.manifest['findings']['open_overdue']} 个），"
+         f"台账质量问题 {totals['data_quality']} 个")
+    _say(f"报告目录：{out.folder}")
+    _say(f"打开报告：{out.html}")
+    return EXIT_OK
+
+
+def cmd_waivers_template(args) -> int:
+    from xfaudit.waivers import write_template
+
+    path = write_template(args.out)
+    _say(f"已生成正当理由登记表模板：{path}（填写说明见「说明」工作表；示例行不会被适用）")
     return EXIT_OK
 
 

@@ -4,7 +4,7 @@ A profile (TOML) names every limit with its number of days, its day kind (``cale
 ``working`` = 工作日), the events that start and stop it and the statute citation a finding
 carries. Built-in profiles live in ``xfaudit/data/profiles``; a user profile file may set
 ``base = "<name>"`` and override only what differs. ``auto`` selects, per item, the text in
-force on the day it was received. See docs/profiles.md.
+force on the day it was received. See README 「规则配置」.
 """
 
 from __future__ import annotations
