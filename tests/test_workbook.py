@@ -1,0 +1,170 @@
+"""findings.xlsx: sheets, Chinese headers, typed cells and counts, read back with openpyxl."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from xfaudit.audit import audit
+from xfaudit.model import FINDING_HEADERS, Extract
+from xfaudit.synth import generate
+from xfaudit.writers import workbook
+from xfaudit.writers.workbook import SHEET_COLUMNS, sheet_name
+
+FORMULA = '=HYPERLINK("http://evil.example","点我")'
+
+
+@pytest.fixture(scope="module")
+def result():
+    """An audit of a small synthetic ledger without 反馈日期 (one check not evaluated), in
+    which the summary of one item with a finding looks like a formula."""
+    data = generate(300, "2026-10", 1)
+    frame = data.frame.drop(columns=["feedback_on"])
+    first = audit(Extract.from_frame(frame), as_of=data.as_of)
+    case = first.findings["case_id"].iloc[0]
+    frame.loc[frame["case_id"] == case, "summary"] = FORMULA
+    return audit(Extract.from_frame(frame), as_of=data.as_of)
+
+
+@pytest.fixture(scope="module")
+def path(result, tmp_path_factory):
+    return workbook.write(result, tmp_path_factory.mktemp("wb") / "findings.xlsx")
+
+
+@pytest.fixture(scope="module")
+def book(path):
+    return openpyxl.load_workbook(path)
+
+
+def rows(ws, first: int) -> list[list]:
+    return [[c.value for c in r] for r in ws.iter_rows(min_row=first)]
+
+
+def test_sheets_present_with_chinese_names(book, result):
+    findings = result.findings
+    checks = list(dict.fromkeys(findings["check_name"]))
+    units = sorted(findings["handling_unit"].fillna("（未填写单位）").unique())
+    assert book.sheetnames == ["汇总", "按单位汇总", "全部问题"] + checks + units
+
+
+def test_only_three_sheets_without_splits(result, tmp_path):
+    out = workbook.write(result, tmp_path / "f.xlsx", by_check=False, by_unit=False)
+    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "按单位汇总", "全部问题"]
+
+
+def test_findings_headers_are_chinese(book):
+    ws = book["全部问题"]
+    assert [c.value for c in ws[1]] == [FINDING_HEADERS[c] for c in SHEET_COLUMNS]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == f"A1:S{ws.max_row}"
+
+
+def test_formula_like_summary_stays_text(book, result):
+    ws = book["全部问题"]
+    col = SHEET_COLUMNS.index("summary") + 1
+    cells = [ws.cell(r, col) for r in range(2, ws.max_row + 1)
+             if ws.cell(r, col).value == FORMULA]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert len(cells) == int((result.findings["summary"] == FORMULA).sum())
+
+
+def test_dates_are_dates_and_counts_numbers(book, result):
+    ws = book["全部问题"]
+    findings = result.findings
+    for name in ("start_on", "last_day", "actual_on"):
+        col = SHEET_COLUMNS.index(name) + 1
+        values = [ws.cell(r, col) for r in range(2, len(findings) + 2)]
+        expected = findings[name].tolist()
+        assert [c.value for c in values] == [None if pd.isna(v) else v.to_pydatetime()
+                                             for v in expected]
+        assert all(c.number_format == "yyyy-mm-dd" for c in values if c.value is not None)
+    col = SHEET_COLUMNS.index("source_row") + 1
+    assert [ws.cell(r, col).value for r in range(2, len(findings) + 2)] == \
+        findings["source_row"].tolist()
+
+
+def test_all_findings_sheet_matches_findings(book, result):
+    data = rows(book["全部问题"], 2)
+    findings = result.findings
+    assert len(data) == len(findings)
+    col = SHEET_COLUMNS.index("case_id")
+    assert [r[col] for r in data] == findings["case_id"].tolist()
+    yes_no = [r[SHEET_COLUMNS.index("is_open")] for r in data]
+    assert yes_no == ["是" if v else "否" for v in findings["is_open"]]
+
+
+def test_summary_counts_equal_findings(book, result):
+    ws = book["汇总"]
+    assert ws["A1"].value.startswith("信访事项办理情况审计汇总") and ws["A1"].font.sz == 14
+    assert ws.freeze_panes == "A6"
+    assert [c.value for c in ws[5]] == ["检查项编号", "问题类型", "问题性质", "严重程度",
+                                        "评估状态", "问题数", "仍未办", "已豁免"]
+    checks = result.summary["checks"]
+    table = rows(ws, 6)[:len(checks)]
+    findings = result.findings
+    for row in table:
+        mine = findings[findings["check_id"] == row[0]]
+        assert row[5:8] == [len(mine), int(mine["is_open"].sum()), int(mine["waived"].sum())]
+    assert sum(r[5] for r in table) == len(findings)
+    assert ws.auto_filter.ref == f"A5:H{5 + len(checks)}"
+
+
+def test_not_evaluated_notes_below_the_table(book, result):
+    ws = book["汇总"]
+    below = 5 + len(result.summary["checks"]) + 2
+    assert ws.cell(below - 1, 1).value is None
+    notes = [ws.cell(below + i, 1).value for i in range(len(result.summary["not_evaluated"]))]
+    assert notes and all(n.startswith("未评估：") for n in notes)
+    assert "反馈日期" in notes[0]
+
+
+def test_per_check_and_per_unit_sheets_hold_their_findings(book, result):
+    findings = result.findings
+    for name, part in findings.groupby("check_name"):
+        assert len(rows(book[sheet_name(name, set())], 2)) == len(part)
+    unit_sheets = book.sheetnames[3 + findings["check_name"].nunique():]
+    assert sum(len(rows(book[s], 2)) for s in unit_sheets) == len(findings)
+
+
+def test_unit_matrix_totals(book, result):
+    ws = book["按单位汇总"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "责任单位" and header[-1] == "合计"
+    data = rows(ws, 2)
+    assert sum(r[-1] for r in data) == len(result.findings)
+    assert all(isinstance(v, int) for r in data for v in r[1:])
+
+
+def test_properties_and_calamine(book, path):
+    assert book.properties.title == "信访事项办理情况审计问题清单"
+    assert book.properties.created == dt.datetime(2026, 10, 31)
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == book.sheetnames
+
+
+def test_no_findings_gives_header_only_sheets(tmp_path):
+    data = generate(300, "2026-10", 1)
+    clean = data.frame.iloc[:0]
+    res = audit(Extract.from_frame(clean), as_of=data.as_of)
+    book = openpyxl.load_workbook(workbook.write(res, tmp_path / "empty.xlsx"))
+    assert book.sheetnames == ["汇总", "按单位汇总", "全部问题"]
+    assert book["全部问题"].max_row == 1
+
+
+@pytest.mark.parametrize("name, taken, expected", [
+    ("办理超期", set(), "办理超期"),
+    ("a/b:c*d?e[f]g\\h", set(), "a_b_c_d_e_f_g_h"),
+    ("长" * 40, set(), "长" * 31),
+    ("汇总", {"汇总"}, "汇总(2)"),
+    ("长" * 40, {"长" * 31}, "长" * 28 + "(2)"),
+    ("", set(), "未命名"),
+])
+def test_sheet_name(name, taken, expected):
+    assert sheet_name(name, set(taken)) == expected
+
+
+def test_same_result_same_bytes(result, path, tmp_path):
+    assert workbook.write(result, tmp_path / "again.xlsx").read_bytes() == path.read_bytes()
