@@ -146,3 +146,58 @@ class RunError(XfauditError, RuntimeError):
     def message(self) -> str:
         cell = f"（笔记本第{self.cell_index}个单元格）" if self.cell_index is not None else ""
         return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"
+
+
+@dataclass
+class CaseNotFoundError(XfauditError, KeyError):
+    """No row of the extract has the case id asked for (views.case_timeline)."""
+
+    case_id: str
+
+    def message(self) -> str:
+        return f"台账中没有编号为「{self.case_id}」的信访件"
+
+
+@dataclass
+class FontMissingError(XfauditError, RuntimeError):
+    """No font with Chinese glyphs is installed, so charts cannot show Chinese."""
+
+    tried: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        return ("未找到中文字体，图表中的中文无法显示。请安装 Noto Sans CJK 字体："
+                "Debian/Ubuntu 上以 root 运行 `apt-get install fonts-noto-cjk`（或运行 make setup），"
+                "然后删除 ~/.cache/matplotlib/fontlist-*.json 后重试。"
+                f"（已查找：{'、'.join(self.tried)}）")
+
+
+@dataclass
+class RegisterError(XfauditError, ValueError):
+    """A register the inspector keeps (waivers, follow-up) that cannot be used as it stands.
+
+    ``problems`` lists every problem found, as ``(row, column, reason)`` with the 1-based row
+    number the inspector sees in Excel (``row``/``column`` may be None for file-level problems);
+    all of them are collected before raising, so one correction round fixes the file.
+    """
+
+    path: str | Path | None
+    reason: str = ""
+    sheet: str | None = None
+    problems: list[tuple[int | None, str | None, str]] = field(default_factory=list)
+
+    def message(self) -> str:
+        head = "登记表" + (f" {Path(self.path).name}" if self.path else "")
+        head += f" 工作表「{self.sheet}」" if self.sheet else ""
+        if not self.problems:
+            return f"{head}：{self.reason}"
+        shown = [f"{_where(None, None, row, column) or '整个文件'}：{text}"
+                 for row, column, text in self.problems[:30]]
+        more = f"；另有{len(self.problems) - 30}处未列出" if len(self.problems) > 30 else ""
+        intro = f"{self.reason}，" if self.reason else ""
+        return (f"{head}{intro}有{len(self.problems)}处错误，请改正后重新运行：\n  "
+                + "\n  ".join(shown) + more)
+
+
+@dataclass
+class RegisterNotFoundError(RegisterError, FileNotFoundError):
+    """A register file that was named but does not exist."""

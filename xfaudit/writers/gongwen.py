@@ -193,6 +193,14 @@ def bottom_border(paragraph, color: str = "E60012", size_eighths: int = 12) -> N
     ppr.insert_element_before(border, *_AFTER_PBDR)
 
 
+def no_grid_snap(paragraph) -> None:
+    """Let a paragraph ignore the document grid (table cells would take a full line pitch)."""
+    ppr = paragraph._p.get_or_add_pPr()
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    ppr.insert_element_before(snap, *_AFTER_PBDR[_AFTER_PBDR.index("w:spacing"):])
+
+
 def _twips(mm: float) -> int:
     return round(mm / 25.4 * 1440)
 
@@ -305,9 +313,14 @@ class GongwenDocument:
                        color=RED, bold=True)
 
     def signature(self, issuer: str, date_text: str) -> None:
-        """落款 and 成文日期, right-aligned with a 4-character right indent."""
-        self.blank(2)
-        self.paragraph(issuer, align="right", indent=False, right_indent_chars=4)
+        """落款 and 成文日期, right-aligned; kept on one page with the last lines of the text
+        (a page holding only the 落款 is not allowed)."""
+        body = self.doc.paragraphs
+        for p in body[-2:]:
+            p.paragraph_format.keep_with_next = True
+        for _ in range(2):
+            self.paragraph(indent=False, keep_next=True)
+        self.paragraph(issuer, align="right", indent=False, right_indent_chars=4, keep_next=True)
         self.paragraph(date_text, align="right", indent=False, right_indent_chars=3)
 
     def colophon(self, issuer: str, date_text: str) -> None:
@@ -356,6 +369,7 @@ class GongwenDocument:
                 p.alignment = ALIGN["center" if r == 0 else align[c]]
                 p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
                 p.paragraph_format.first_line_indent = Pt(0)
+                no_grid_snap(p)
                 self.run(p, "" if value is None else str(value), font=font, size=size)
         after = self.paragraph(indent=False, size=size)
         after.paragraph_format.line_spacing = Pt(size)

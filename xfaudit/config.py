@@ -1,0 +1,218 @@
+"""Configuration of the accountability outputs: recommendation rules, issuer, letters, sampling.
+
+Two built-in files hold the defaults — ``xfaudit/data/recommendations.toml`` (the rules of the
+three recommendations, every threshold documented) and ``xfaudit/data/accountability.toml``
+(issuing bureau, letter layout, callback sample rule, follow-up register). A user file passed
+as ``config=`` overrides any key of either: it has the same tables and lists only what differs.
+One :class:`AccountabilityConfig` carries the merged result to every module.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from xfaudit.errors import ConfigError
+from xfaudit.schema import CheckId
+
+_BUILTIN = ("recommendations.toml", "accountability.toml")
+
+#: Keys that must be present after merging, per table (checked once, with a Chinese message).
+_REQUIRED = {
+    "issuer": ("name", "code", "county", "government", "party_government",
+               "sanction_addressee", "circular_addressee", "serial_start"),
+    "letters": ("issue_offset_days", "title_size", "body_size", "table_size", "line_pitch",
+                "title_font", "body_font", "heading_font", "subheading_font", "titles",
+                "circular", "detail_checks"),
+    "improvement": ("min_findings",),
+    "policy": ("min_items", "min_units", "volume_share", "repeat_share", "dissatisfied_share",
+               "min_rated", "rated_values", "dissatisfied_values", "top_units"),
+    "sanction": ("overdue_days", "overdue_checks", "no_reply_checks", "implemented_values",
+                 "collective_people", "collective_channels", "repeat_needs_flag",
+                 "repeat_same_category", "unimplemented_checks", "labels"),
+    "sampling": ("min_per_unit", "share", "always_include", "window"),
+    "followup": ("default_feedback_days", "escalate_after_months", "history_months",
+                 "register_file", "waiver_file"),
+    "codes": ("improvement", "policy", "sanction"),
+}
+
+
+@dataclass(frozen=True)
+class Ground:
+    """One legal ground of the improvement recommendation (e.g. 2005 第三十六条第一款第（一）项)."""
+
+    code: str
+    label: str
+    citation: str
+    checks: tuple[str, ...]
+    advice: str
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """The recommendation rules of one statute text (2005 or 2022)."""
+
+    key: str
+    statute: str
+    grounds: tuple[Ground, ...]
+    default_ground: str
+    feedback_kinds: tuple[str, ...]
+    policy_addressee: str
+
+    def ground_of(self, check_id: str) -> Ground:
+        """The ground a check's findings are listed under."""
+        for ground in self.grounds:
+            if check_id in ground.checks:
+                return ground
+        return self.ground(self.default_ground)
+
+    def ground(self, code: str) -> Ground:
+        return next(g for g in self.grounds if g.code == code)
+
+    def check_grounds(self) -> dict[str, str]:
+        """Check id → ground code for every check (the mapping as a dict, for vectorised use)."""
+        return {cid.value: self.ground_of(cid.value).code for cid in CheckId}
+
+
+@dataclass(frozen=True)
+class AccountabilityConfig:
+    """The merged configuration (built-in defaults + an optional user file).
+
+    Attributes
+    ----------
+    raw : dict
+        The merged TOML tables (``issuer``, ``letters``, ``improvement``, ``policy``,
+        ``sanction``, ``sampling``, ``followup``, ``codes``, ``schemes``).
+    source : str
+        ``builtin`` or the user file's path.
+    """
+
+    raw: dict
+    source: str = "builtin"
+
+    def __getitem__(self, table: str) -> dict:
+        return self.raw[table]
+
+    @property
+    def issuer(self) -> dict:
+        return self.raw["issuer"]
+
+    @property
+    def letters(self) -> dict:
+        return self.raw["letters"]
+
+    def scheme(self, key: str) -> Scheme:
+        spec = self.raw["schemes"][key]
+        return Scheme(
+            key=key, statute=spec["statute"],
+            grounds=tuple(Ground(code=str(g["code"]), label=g["label"], citation=g["citation"],
+                                 checks=tuple(g.get("checks", ())), advice=g.get("advice", ""))
+                          for g in spec["grounds"]),
+            default_ground=str(spec["default_ground"]),
+            feedback_kinds=tuple(spec.get("feedback_kinds", ())),
+            policy_addressee=spec.get("policy_addressee", "{government}"))
+
+    def scheme_for(self, recommendations: dict[str, str], profile_name: str) -> Scheme:
+        """The scheme of a rule profile: its ``[recommendations] scheme`` key, else the scheme
+        whose statute its improvement citation starts with."""
+        key = recommendations.get("scheme")
+        if key is None:
+            citation = recommendations.get("improvement_citation", "")
+            key = next((k for k, s in self.raw["schemes"].items()
+                        if citation.startswith(s["statute"])), None)
+        if key is None or key not in self.raw["schemes"]:
+            raise ConfigError(None, f"规则配置「{profile_name}」的 [recommendations] 无法对应到"
+                                    f"建议依据（可选：{'、'.join(self.raw['schemes'])}）；请在该表中写明"
+                                    " scheme = \"2005\" 或 \"2022\"")
+        return self.scheme(key)
+
+    def to_dict(self) -> dict:
+        """JSON-ready copy (for manifests and the notebook)."""
+        return copy.deepcopy(self.raw)
+
+
+def _read_builtin(name: str) -> dict:
+    return tomllib.loads(resources.files("xfaudit.data").joinpath(name).read_text("utf-8"))
+
+
+def _deep_merge(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+@cache
+def _defaults() -> dict:
+    merged: dict = {}
+    for name in _BUILTIN:
+        merged = _deep_merge(merged, _read_builtin(name))
+    return merged
+
+
+def _validate(raw: dict, source: str) -> None:
+    path = None if source == "builtin" else source
+    missing = [f"[{table}] {key}" for table, keys in _REQUIRED.items()
+               for key in keys if key not in raw.get(table, {})]
+    if missing:
+        raise ConfigError(path, "配置缺少：" + "、".join(missing))
+    known = {c.value for c in CheckId}
+    for table, key in (("sanction", "overdue_checks"), ("sanction", "no_reply_checks"),
+                       ("sanction", "unimplemented_checks"), ("letters", "detail_checks")):
+        bad = [c for c in raw[table][key] if c not in known]
+        if bad:
+            raise ConfigError(path, f"[{table}] {key} 中有未知的检查项：{'、'.join(bad)}")
+    for key, scheme in raw.get("schemes", {}).items():
+        codes = [str(g.get("code")) for g in scheme.get("grounds", [])]
+        if str(scheme.get("default_ground")) not in codes:
+            raise ConfigError(path, f"[schemes.{key}] default_ground 不是已定义的依据：{codes}")
+        bad = [c for g in scheme["grounds"] for c in g.get("checks", []) if c not in known]
+        if bad:
+            raise ConfigError(path, f"[schemes.{key}] 中有未知的检查项：{'、'.join(bad)}")
+    share = raw["sampling"]["share"]
+    if not (0 <= float(share) <= 1) or int(raw["sampling"]["min_per_unit"]) < 0:
+        raise ConfigError(path, "[sampling] share 必须在 0 到 1 之间，min_per_unit 不能为负数")
+    if raw["sampling"]["window"] not in ("period", "all"):
+        raise ConfigError(path, "[sampling] window 只能是 \"period\" 或 \"all\"")
+
+
+def load_config(config: "AccountabilityConfig | str | Path | dict | None" = None
+                ) -> AccountabilityConfig:
+    """The accountability configuration: built-in defaults, overridden by ``config``.
+
+    Parameters
+    ----------
+    config : AccountabilityConfig, path, dict or None
+        A ready configuration (returned as is), a TOML file, or a dict of overrides
+        (tables as in the built-in files; handy in tests and notebooks).
+
+    Raises
+    ------
+    ConfigError
+        The file does not exist, is not valid TOML, or lacks a key / names an unknown check.
+    """
+    if isinstance(config, AccountabilityConfig):
+        return config
+    if config is None:
+        override, source = {}, "builtin"
+    elif isinstance(config, dict):
+        override, source = config, "dict"
+    else:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(path, "配置文件不存在")
+        try:
+            override = tomllib.loads(path.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(path, f"不是有效的 TOML 文件（{exc}）") from None
+        source = str(path)
+    raw = _deep_merge(_defaults(), override)
+    _validate(raw, source)
+    return AccountabilityConfig(raw=raw, source=source)

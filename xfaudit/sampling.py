@@ -1,0 +1,275 @@
+"""回访抽查: a reproducible, stratified random sample of concluded items for callbacks.
+
+The rule (``accountability.toml`` ``[sampling]``), per handling unit::
+
+    n = min(concluded, max(min_per_unit, ceil(share × concluded)))
+
+Items rated 不满意 (``always_include``) are always in the sample; the rest of a unit's quota is
+drawn at random among its other concluded items. Which item is drawn is fixed by the seed: each
+item's key is SipHash-2-4 of its 信访件编号 under a key derived from the seed, and a unit takes
+its smallest keys. Hence the same seed and items give the same sample whatever the row order,
+and a change in one unit never moves another unit's sample. The seed and the rule are written
+into the workbook.
+
+``回访抽查.xlsx`` is the ONE output that carries contact details (信访人, 联系电话) — it is for
+phoning petitioners. It is marked confidential in a banner row, in every sheet's header and
+footer and in the workbook properties; all text is written as text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xfaudit.audit import AuditResult
+from xfaudit.config import load_config
+from xfaudit.registers import Formats, atomic_write, new_workbook, write_cell
+
+#: The confidentiality marking used in the banner, headers/footers and properties.
+CLASSIFICATION = "机密★内部资料"
+BANNER = f"{CLASSIFICATION}　注意保密　本名单含信访人个人信息，仅限回访工作使用，不得外传、不得用于其他用途"
+
+NO_UNIT = "（未填写单位）"
+REASON_FORCED = "不满意必回访"
+REASON_RANDOM = "随机抽取"
+
+#: Columns of the sample (canonical names) and their Chinese headers / widths in the workbook.
+SAMPLE_COLUMNS = {"unit": ("责任单位", 18), "case_id": ("信访件编号", 20),
+                  "category": ("内容分类", 12), "channel": ("信访形式", 10),
+                  "concluded_on": ("办结日期", 12), "satisfaction": ("满意度", 10),
+                  "reason": ("抽样原因", 12), "petitioner": ("信访人", 10),
+                  "petitioner_phone": ("联系电话", 15)}
+#: Columns the caller fills in while phoning.
+ENTRY_COLUMNS = {"callback_on": ("回访日期", 12), "callback_result": ("回访结果", 14),
+                 "callback_by": ("回访人", 10), "callback_note": ("备注", 24)}
+CALLBACK_RESULTS = ["满意", "基本满意", "不满意", "未接通", "号码有误", "拒绝回访"]
+
+PLAN_HEADERS = {"unit": "责任单位", "concluded": "办结件数", "forced": "不满意件数",
+                "quota": "规则样本量", "random": "随机抽取件数", "sampled": "实际抽取件数"}
+
+
+@dataclass
+class CallbackSample:
+    """A drawn sample.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per sampled item (``SAMPLE_COLUMNS``), sorted by unit and case id. Carries
+        petitioner names and phones: do not display it; use :meth:`masked`.
+    plan : DataFrame
+        Per unit: concluded, forced (不满意), quota, random, sampled.
+    seed : int
+    rule : dict
+        The ``[sampling]`` rule applied.
+    period, window_start, window_end, as_of
+        The items considered: concluded between window_start and window_end.
+    """
+
+    frame: pd.DataFrame
+    plan: pd.DataFrame
+    seed: int
+    rule: dict
+    period: str
+    window_start: pd.Timestamp | None
+    window_end: pd.Timestamp
+    as_of: pd.Timestamp
+
+    def describe_rule(self) -> str:
+        """The rule in Chinese, as written into the workbook."""
+        r = self.rule
+        window = (f"{self.window_start.date()}至{self.window_end.date()}办结的事项"
+                  if self.window_start is not None else f"截至{self.window_end.date()}已办结的全部事项")
+        forced = "、".join(r["always_include"])
+        return (f"抽样范围：{window}。各责任单位样本量 = min(办结件数, max({r['min_per_unit']}, "
+                f"向上取整({r['share']} × 办结件数)))；满意度为“{forced}”的事项全部纳入。"
+                f"其余名额按随机序号抽取：随机序号 = SipHash-2-4(信访件编号, 由随机种子{self.seed}派生的密钥)，"
+                "各单位取序号最小者。相同种子和相同事项得到相同样本。")
+
+    def masked(self) -> pd.DataFrame:
+        """The sample without contact details (for notebooks and logs)."""
+        return self.frame.drop(columns=["petitioner", "petitioner_phone"], errors="ignore")
+
+    def to_dict(self) -> dict:
+        return {"seed": self.seed, "rule": dict(self.rule), "period": self.period,
+                "items": int(len(self.frame)), "units": int(len(self.plan)),
+                "forced": int((self.frame["reason"] == REASON_FORCED).sum()),
+                "window": [None if self.window_start is None
+                           else self.window_start.date().isoformat(),
+                           self.window_end.date().isoformat()],
+                "rule_text": self.describe_rule()}
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>回访抽查：{len(self.frame)} 件（{len(self.plan)} 个单位，随机种子 {self.seed}）。"
+                f"{html.escape(self.describe_rule())}</p>")
+        return head + self.plan.rename(columns=PLAN_HEADERS).to_html(index=False)
+
+
+def _seed_key(seed: int) -> str:
+    """A 16-character SipHash key derived from the seed."""
+    return hashlib.sha256(f"xfaudit-sample-{seed}".encode()).hexdigest()[:16]
+
+
+def _concluded(result: AuditResult, period: str, window: str
+               ) -> tuple[pd.DataFrame, pd.Timestamp | None, pd.Timestamp]:
+    frame = result.extract.frame
+    end = result.as_of
+    if "concluded_on" not in frame.columns:
+        return frame.iloc[0:0], None, end
+    start = None
+    done = frame["concluded_on"].notna() & (frame["concluded_on"] <= end)
+    if window == "period":
+        month = pd.Period(period, "M")
+        start = month.start_time.normalize()
+        end = min(end, month.end_time.normalize())
+        done &= (frame["concluded_on"] >= start) & (frame["concluded_on"] <= end)
+    return frame[done], start, end
+
+
+def draw(result: AuditResult, period: str | None = None, *, seed: int = 0,
+         config=None) -> CallbackSample:
+    """Draw the callback sample of an audit.
+
+    Parameters
+    ----------
+    result : AuditResult
+    period : ``YYYY-MM`` (default: the month of ``result.as_of``)
+    seed : int
+        Random seed (recorded in the workbook and the run's manifest).
+    config : configuration overrides (``[sampling]``)
+    """
+    from xfaudit.recommend import default_period
+
+    cfg = load_config(config)
+    rule = dict(cfg["sampling"])
+    period = period or default_period(result.as_of)
+    items, start, end = _concluded(result, period, rule["window"])
+    items = pd.DataFrame({
+        name: (items[name].to_numpy() if name in items.columns else None)
+        for name in ("source_row", "handling_unit", "case_id", "category", "channel",
+                     "concluded_on", "satisfaction", "petitioner", "petitioner_phone")})
+    items = items.rename(columns={"handling_unit": "unit"})
+    items["unit"] = items["unit"].fillna(NO_UNIT)
+    items["case_id"] = items["case_id"].astype(object)
+    ids = items["case_id"].astype(str)
+    items["key"] = pd.util.hash_pandas_object(ids, index=False, hash_key=_seed_key(seed)
+                                              ).to_numpy() if len(items) else np.array([], "uint64")
+    items["forced"] = items["satisfaction"].isin(rule["always_include"])
+    plan = _plan(items, rule)
+    rest = items[~items["forced"]].sort_values(["unit", "key", "source_row"], kind="stable")
+    position = rest.groupby("unit").cumcount()
+    quota = rest["unit"].map(plan.set_index("unit")["random"]).to_numpy()
+    drawn = rest[position.to_numpy() < quota]
+    sample = pd.concat([items[items["forced"]].assign(reason=REASON_FORCED),
+                        drawn.assign(reason=REASON_RANDOM)], ignore_index=True)
+    sample = sample.sort_values(["unit", "case_id", "source_row"], kind="stable")
+    plan["sampled"] = plan["unit"].map(sample["unit"].value_counts()).fillna(0).astype(int)
+    return CallbackSample(frame=sample[list(SAMPLE_COLUMNS)].reset_index(drop=True), plan=plan,
+                          seed=int(seed), rule=rule, period=period, window_start=start,
+                          window_end=end, as_of=result.as_of)
+
+
+def _plan(items: pd.DataFrame, rule: dict) -> pd.DataFrame:
+    """Per unit: concluded, forced, quota and how many to draw at random."""
+    g = items.groupby("unit", sort=True)
+    plan = pd.DataFrame({"concluded": g.size(), "forced": g["forced"].sum().astype(int)})
+    share, minimum = float(rule["share"]), int(rule["min_per_unit"])
+    # ceil with a tolerance: 0.1 × 30 is 3.0000000000000004 in binary floating point.
+    by_share = np.ceil(plan["concluded"] * share - 1e-9).astype(int)
+    plan["quota"] = np.minimum(plan["concluded"], np.maximum(minimum, by_share))
+    plan["random"] = (plan["quota"] - plan["forced"]).clip(lower=0)
+    return plan.reset_index()
+
+
+# -- workbook ---------------------------------------------------------------------------------
+
+def _mark_sheet(sheet) -> None:
+    """Confidential header/footer, landscape A4, one page wide."""
+    sheet.set_header(f"&L&\"等线,Bold\"&12{CLASSIFICATION}&C回访抽查名单&R注意保密")
+    sheet.set_footer(f"&L{CLASSIFICATION}　不得外传&C第 &P 页，共 &N 页&R含个人信息")
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+
+
+def _list_sheet(book, formats: Formats, sample: CallbackSample) -> None:
+    sheet = book.add_worksheet("回访名单")
+    _mark_sheet(sheet)
+    columns = {"no": ("序号", 6), **SAMPLE_COLUMNS, **ENTRY_COLUMNS}
+    last = len(columns) - 1
+    sheet.set_row(0, 30)
+    sheet.merge_range(0, 0, 0, last, BANNER, formats.banner)
+    month = pd.Period(sample.period, "M")
+    sheet.merge_range(1, 0, 1, last, f"{month.year}年{month.month}月信访事项办结回访抽查名单"
+                      f"（共{len(sample.frame)}件）", formats.title)
+    sheet.set_row(2, 48)
+    sheet.merge_range(2, 0, 2, last, f"随机种子：{sample.seed}。{sample.describe_rule()}",
+                      formats.note)
+    top = 3
+    for col, (header, width) in enumerate(columns.values()):
+        sheet.write_string(top, col, header, formats.header)
+        sheet.set_column(col, col, width)
+    frame = sample.frame.assign(no=np.arange(1, len(sample.frame) + 1))
+    for col, name in enumerate(columns):
+        if name not in frame.columns:
+            continue
+        values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
+        for r, value in enumerate(values, start=top + 1):
+            write_cell(sheet, r, col, value, formats.text, formats.date, formats.int)
+    result_col = list(columns).index("callback_result")
+    sheet.data_validation(top + 1, result_col, top + max(len(frame), 1), result_col,
+                          {"validate": "list", "source": CALLBACK_RESULTS,
+                           "error_type": "warning"})
+    sheet.freeze_panes(top + 1, 0)
+    sheet.repeat_rows(0, top)
+    sheet.autofilter(top, 0, top + max(len(frame), 1), last)
+
+
+def _rule_sheet(book, formats: Formats, sample: CallbackSample) -> None:
+    sheet = book.add_worksheet("抽样说明")
+    _mark_sheet(sheet)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 5, 14)
+    sheet.merge_range(0, 0, 0, 5, BANNER, formats.banner)
+    rows = [("随机种子", str(sample.seed)), ("抽样期间", sample.period),
+            ("审计日", sample.as_of.date().isoformat()),
+            ("每单位最少件数（min_per_unit）", str(sample.rule["min_per_unit"])),
+            ("抽样比例（share）", str(sample.rule["share"])),
+            ("必回访的满意度", "、".join(sample.rule["always_include"])),
+            ("抽样规则", sample.describe_rule())]
+    for r, (label, value) in enumerate(rows, start=2):
+        sheet.write_string(r, 0, label, formats.header)
+        sheet.merge_range(r, 1, r, 5, value, formats.note)
+    sheet.set_row(2 + len(rows) - 1, 60)
+    top = 3 + len(rows)
+    for col, name in enumerate(PLAN_HEADERS):
+        sheet.write_string(top, col, PLAN_HEADERS[name], formats.header)
+        values = sample.plan[name].tolist() if name in sample.plan else []
+        for r, value in enumerate(values, start=top + 1):
+            write_cell(sheet, r, col, value, formats.text, formats.date, formats.int)
+
+
+def write(sample: CallbackSample, path: str | Path) -> Path:
+    """Write ``回访抽查.xlsx``: the confidential callback list and the sampling record."""
+    def build(tmp: Path) -> None:
+        book = new_workbook(tmp, title=f"回访抽查名单（{CLASSIFICATION}）", created=sample.as_of,
+                            extra={"subject": "信访事项办结回访抽查（含信访人联系方式）",
+                                   "keywords": "机密,内部资料,个人信息,回访抽查",
+                                   "category": CLASSIFICATION,
+                                   "comments": BANNER, "manager": "xfaudit",
+                                   "status": CLASSIFICATION})
+        book.set_custom_property("密级", CLASSIFICATION)
+        book.set_custom_property("含个人信息", True)
+        book.set_custom_property("随机种子", str(sample.seed))
+        book.set_custom_property("抽样规则", sample.describe_rule()[:250])
+        formats = Formats(book)
+        _list_sheet(book, formats, sample)
+        _rule_sheet(book, formats, sample)
+        book.close()
+
+    return atomic_write(path, build)
