@@ -107,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("reports"), help="报告目录（默认 reports）")
     p.add_argument("--as-of", type=_date, default=None, help="审计日（YYYY-MM-DD），默认为期间最后一天")
     _add_rule_options(p)
-    p.add_argument("--waivers", type=Path, help="豁免登记册（本版本仅记录在运行记录中）")
+    p.add_argument("--waivers", type=Path,
+                   help="正当理由登记（豁免登记册 .xlsx）：所列问题标为“已豁免”，仍然列出")
     p.add_argument("--no-mask", action="store_true", help="不屏蔽信访人个人信息（默认屏蔽）")
     p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
     p.add_argument("--sheet", help="工作表名称（默认自动选择台账所在的工作表）")

@@ -1,0 +1,475 @@
+"""Views of an audit's findings: the tables of the monthly report and the explore notebook.
+
+Every function here is a pure view: it reads the findings (and, for the timeline, the extract
+and the derived clocks) and returns a small DataFrame with Chinese column headers, ready to be
+shown or charted. Nothing recomputes a rule or a deadline (DESIGN.md "Findings are data").
+
+Thresholds (aging buckets, label of empty units, months in the trend) come from
+``xfaudit/data/monthly.toml`` (:func:`settings`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xfaudit.clocks import ACTUAL, DAYS_LATE, LAST_DAY, PROFILE_COLUMN, START
+from xfaudit.errors import CaseNotFoundError, ConfigError
+from xfaudit.model import SOURCE_ROW
+from xfaudit.schema import KIND_LABELS, checks, date_fields, header_of
+
+#: Ledger fields that are deadlines set by someone, not events (they appear as clocks).
+DEADLINE_FIELDS = ("assigned_deadline", "implementation_due")
+
+#: Folder names of monthly runs under a reports folder.
+PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+ACCOUNTABILITY = "accountability"
+DATA_QUALITY = "data_quality"
+
+
+@cache
+def settings() -> dict:
+    """The monthly report's settings (``xfaudit/data/monthly.toml``)."""
+    text = resources.files("xfaudit.data").joinpath("monthly.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods
+# ---------------------------------------------------------------------------------------------
+
+def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a ``YYYY-MM`` period.
+
+    Raises
+    ------
+    ConfigError
+        The text is not a month such as ``2026-10``.
+    """
+    text = str(period).strip()
+    if not PERIOD_PATTERN.match(text):
+        raise ConfigError(None, f"审计期间「{period}」格式不对，应写成 2026-10")
+    year, month = int(text[:4]), int(text[5:])
+    last = calendar.monthrange(year, month)[1]
+    return pd.Timestamp(year, month, 1), pd.Timestamp(year, month, last)
+
+
+def period_label(period: str) -> str:
+    """``2026-10`` → ``2026年10月``."""
+    start, _ = period_bounds(period)
+    return f"{start.year}年{start.month}月"
+
+
+# ---------------------------------------------------------------------------------------------
+# Counts
+# ---------------------------------------------------------------------------------------------
+
+def _units(findings: pd.DataFrame) -> pd.Series:
+    return findings["handling_unit"].fillna(settings()["report"]["no_unit_label"])
+
+
+def open_overdue_mask(findings: pd.DataFrame) -> pd.Series:
+    """Accountability findings still open and past their last day (超期未办)."""
+    late = pd.to_numeric(findings["days_late"]).fillna(0) > 0
+    return (findings["kind"] == ACCOUNTABILITY) & findings["is_open"].astype(bool) & late
+
+
+def overview(result) -> pd.DataFrame:
+    """概况: row accounting, finding totals, units, checks not evaluated (项目 / 数值)."""
+    s = result.summary
+    f = result.findings
+    accountability = f[f["kind"] == ACCOUNTABILITY]
+    items = [
+        ("审计日", s["as_of"]),
+        ("适用规则", s["profile"]["title"]),
+        ("读取行数", s["rows"]["read"]),
+        ("审计行数", s["rows"]["audited"]),
+        ("剔除行数", s["rows"]["rejected"]),
+        ("跳过的空行", s["rows"]["empty"]),
+        ("无法识别的单元格", s["rows"]["unreadable_cells"]),
+        ("履职问题", int(len(accountability))),
+        ("其中超期仍未办", int(open_overdue_mask(f).sum())),
+        ("涉及事项", int(accountability["case_id"].nunique())),
+        ("涉及责任单位", int(accountability["handling_unit"].nunique())),
+        ("台账质量问题", int((f["kind"] == DATA_QUALITY).sum())),
+        ("未评估的检查项", len(result.not_evaluated)),
+    ]
+    return pd.DataFrame(items, columns=["项目", "数值"]).astype({"数值": object})
+
+
+def not_evaluated(result) -> pd.DataFrame:
+    """Checks that could not run on this extract and the columns they lack."""
+    rows = [(n.check_id, n.check_name,
+             "、".join("或".join(header_of(p) for p in m.split("|")) for m in n.missing))
+            for n in result.not_evaluated]
+    return pd.DataFrame(rows, columns=["检查项编号", "检查项", "缺少的列"])
+
+
+def by_check(result) -> pd.DataFrame:
+    """Findings per check, every check listed (with its status when not evaluated)."""
+    f = result.findings
+    skipped = {n.check_id for n in result.not_evaluated}
+    grouped = f.groupby("check_id")
+    counts = pd.DataFrame({
+        "问题数": grouped.size(),
+        "超期仍未办": open_overdue_mask(f).groupby(f["check_id"]).sum(),
+        "已豁免": f["waived"].astype(bool).groupby(f["check_id"]).sum(),
+        "涉及单位": grouped["handling_unit"].nunique(),
+    })
+    table = pd.DataFrame([
+        {"检查项编号": cid.value, "问题类型": c.name, "问题性质": KIND_LABELS[c.kind],
+         "严重程度": c.severity, "评估状态": "未评估" if cid.value in skipped else "已评估"}
+        for cid, c in checks().items()])
+    table = table.join(counts, on="检查项编号")
+    number_columns = ["问题数", "超期仍未办", "已豁免", "涉及单位"]
+    table[number_columns] = table[number_columns].fillna(0).astype("int64")
+    return table
+
+
+def by_unit(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per handling unit, most accountability findings first."""
+    if findings.empty:
+        return pd.DataFrame(columns=["责任单位", "履职问题", "超期仍未办", "台账质量问题", "合计"])
+    units = _units(findings)
+    table = pd.DataFrame({
+        "履职问题": (findings["kind"] == ACCOUNTABILITY).groupby(units).sum(),
+        "超期仍未办": open_overdue_mask(findings).groupby(units).sum(),
+        "台账质量问题": (findings["kind"] == DATA_QUALITY).groupby(units).sum(),
+    }).astype("int64")
+    table["合计"] = table["履职问题"] + table["台账质量问题"]
+    table = table.rename_axis("责任单位").reset_index()
+    return table.sort_values(["履职问题", "合计", "责任单位"],
+                             ascending=[False, False, True], ignore_index=True)
+
+
+def unit_check_matrix(findings: pd.DataFrame) -> pd.DataFrame:
+    """Accountability findings, units × checks (the circular's table)."""
+    f = findings[findings["kind"] == ACCOUNTABILITY]
+    if f.empty:
+        return pd.DataFrame(columns=["责任单位", "合计"])
+    order = [c.name for c in checks().values() if c.kind == ACCOUNTABILITY]
+    matrix = pd.crosstab(_units(f), f["check_name"])
+    matrix = matrix[[c for c in order if c in matrix.columns]]
+    matrix["合计"] = matrix.sum(axis=1)
+    matrix = matrix.rename_axis("责任单位").reset_index()
+    matrix.columns.name = None
+    return matrix.sort_values(["合计", "责任单位"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Aging
+# ---------------------------------------------------------------------------------------------
+
+def aging_labels(bounds: list[int] | None = None) -> list[str]:
+    """Bucket labels from upper bounds: [15, 30, 60] → 1–15日, 16–30日, 31–60日, 60日以上."""
+    bounds = list(bounds or settings()["aging"]["bounds"])
+    lows = [1] + [b + 1 for b in bounds[:-1]]
+    return [f"{lo}–{hi}日" for lo, hi in zip(lows, bounds)] + [f"{bounds[-1]}日以上"]
+
+
+def aging_bucket(days_late: pd.Series, bounds: list[int] | None = None) -> pd.Series:
+    """The aging bucket label of each number of days late (categorical; NA for ≤ 0)."""
+    bounds = list(bounds or settings()["aging"]["bounds"])
+    edges = [0, *bounds, np.inf]
+    return pd.cut(pd.to_numeric(days_late).astype(float), edges, right=True,
+                  labels=aging_labels(bounds))
+
+
+def aging(findings: pd.DataFrame, by: str | None = None,
+          bounds: list[int] | None = None) -> pd.DataFrame:
+    """Open overdue accountability findings by how many days they are late.
+
+    Parameters
+    ----------
+    findings : DataFrame
+        The findings table.
+    by : {None, "check", "unit"}
+        None: one row per bucket with 问题数 / 涉及事项 / 已豁免. ``check`` or ``unit``: buckets ×
+        check names (or units), plus 合计.
+    bounds : list of int, optional
+        Upper bounds of the buckets (default: ``[aging] bounds`` of monthly.toml).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the bucket label (账龄), every bucket present even when empty.
+    """
+    f = findings[open_overdue_mask(findings)]
+    bucket = aging_bucket(f["days_late"], bounds).rename("账龄")
+    labels = aging_labels(bounds)
+    if by is None:
+        table = pd.DataFrame({
+            "问题数": f.groupby(bucket, observed=False).size(),
+            "涉及事项": f["case_id"].groupby(bucket, observed=False).nunique(),
+            "已豁免": f["waived"].astype(bool).groupby(bucket, observed=False).sum(),
+        }).reindex(labels, fill_value=0).astype("int64")
+        table.index.name = "账龄"
+        return table
+    column = {"check": f["check_name"], "unit": _units(f)}[by]
+    table = pd.crosstab(bucket, column).reindex(labels, fill_value=0)
+    table["合计"] = table.sum(axis=1)
+    table.columns.name = None
+    table.index.name = "账龄"
+    return table.astype("int64")
+
+
+# ---------------------------------------------------------------------------------------------
+# Data quality and rejected rows
+# ---------------------------------------------------------------------------------------------
+
+def data_quality(findings: pd.DataFrame) -> pd.DataFrame:
+    """Data-quality findings (台账质量问题), in source-row order."""
+    f = findings[findings["kind"] == DATA_QUALITY].sort_values(["source_row", "check_id"])
+    table = pd.DataFrame({
+        "台账行号": f["source_row"], "信访件编号": f["case_id"], "责任单位": f["handling_unit"],
+        "问题类型": f["check_name"], "说明": f["detail"]})
+    return table.reset_index(drop=True)
+
+
+def rejected_rows(result) -> pd.DataFrame:
+    """Rows the loader rejected, each with its reason."""
+    rejected = result.extract.report.rejected
+    return pd.DataFrame({"台账行号": rejected["source_row"].to_numpy(),
+                         "剔除原因": rejected["reason"].to_numpy()})
+
+
+# ---------------------------------------------------------------------------------------------
+# Trend over earlier monthly runs
+# ---------------------------------------------------------------------------------------------
+
+#: Keys of a run's trend record (manifest.json "trend") and their Chinese headers.
+TREND_COLUMNS = {"period": "期间", "items": "审计事项", "accountability": "履职问题",
+                 "open_overdue": "超期仍未办", "data_quality": "台账质量问题"}
+
+
+def trend_record(result, period: str) -> dict:
+    """The figures of one run that the month-over-month trend compares (JSON-ready)."""
+    f = result.findings
+    return {"period": period, "items": int(result.summary["rows"]["audited"]),
+            "accountability": int((f["kind"] == ACCOUNTABILITY).sum()),
+            "open_overdue": int(open_overdue_mask(f).sum()),
+            "data_quality": int((f["kind"] == DATA_QUALITY).sum())}
+
+
+def _record_of_folder(folder: Path) -> dict | None:
+    """A trend record from a run folder's manifest.json (or, failing that, summary.json)."""
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        try:
+            record = json.loads(manifest.read_text("utf-8")).get("trend")
+        except (OSError, ValueError):
+            record = None
+        if record:
+            return {**record, "period": folder.name}
+    summary = folder / "summary.json"
+    if summary.is_file():
+        try:
+            s = json.loads(summary.read_text("utf-8"))
+            return {"period": folder.name, "items": s["rows"]["audited"],
+                    "accountability": s["totals"]["accountability"], "open_overdue": None,
+                    "data_quality": s["totals"]["data_quality"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return None
+
+
+def earlier_runs(out_dir: str | Path, period: str) -> list[dict]:
+    """Trend records of the runs under ``out_dir`` for months before ``period``.
+
+    Only folders named ``YYYY-MM`` count (staging folders start with a dot); unreadable
+    records are skipped.
+    """
+    folder = Path(out_dir)
+    if not folder.is_dir():
+        return []
+    records = [_record_of_folder(p) for p in sorted(folder.iterdir())
+               if p.is_dir() and PERIOD_PATTERN.match(p.name) and p.name < period]
+    return [r for r in records if r]
+
+
+def trend(out_dir: str | Path, period: str, current: dict | None = None) -> pd.DataFrame:
+    """Month-over-month figures: earlier runs under ``out_dir`` plus the current one.
+
+    Parameters
+    ----------
+    out_dir : path
+        The reports folder (one sub-folder per period).
+    period : str
+        The current period; later runs are ignored, and so is an earlier run of the same
+        period (``current`` replaces it).
+    current : dict, optional
+        :func:`trend_record` of the current run.
+
+    Returns
+    -------
+    DataFrame
+        One row per period (oldest first, at most ``[report] trend_months``), Chinese headers.
+    """
+    records = earlier_runs(out_dir, period) + ([current] if current else [])
+    frame = pd.DataFrame(records, columns=list(TREND_COLUMNS))
+    frame = frame.sort_values("period").tail(settings()["report"]["trend_months"])
+    for column in list(TREND_COLUMNS)[1:]:
+        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+    return frame.rename(columns=TREND_COLUMNS).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# One item's timeline
+# ---------------------------------------------------------------------------------------------
+
+TIMELINE_COLUMNS = ["日期", "类别", "名称", "检查项编号", "起算日期", "实际日期", "超期天数",
+                    "状态", "依据", "台账行号"]
+EVENT, DEADLINE = "事件", "法定期限"
+
+
+def _rows_of_case(result, case_id: str) -> np.ndarray:
+    ids = result.extract.frame.get("case_id")
+    rows = np.flatnonzero((ids == str(case_id)).fillna(False).to_numpy(dtype=bool)) \
+        if ids is not None else np.array([], dtype=int)
+    if not len(rows):
+        raise CaseNotFoundError(str(case_id))
+    return rows
+
+
+def _events(frame: pd.DataFrame) -> pd.DataFrame:
+    names = [f for f in date_fields() if f in frame.columns and f not in DEADLINE_FIELDS]
+    long = frame[[SOURCE_ROW, *names]].melt(id_vars=SOURCE_ROW, var_name="field",
+                                            value_name="日期").dropna(subset=["日期"])
+    return pd.DataFrame({"日期": long["日期"], "类别": EVENT,
+                         "名称": long["field"].map(header_of), "台账行号": long[SOURCE_ROW]})
+
+
+def _deadline_status(last_day, actual, late) -> str:
+    if pd.isna(late):
+        return "未到期"
+    if late > 0:
+        return f"超期{int(late)}日" + ("仍未办" if pd.isna(actual) else "后办理")
+    return "按期" if pd.notna(actual) else "未到期"
+
+
+def _deadlines(result, rows: np.ndarray) -> pd.DataFrame:
+    clocks = result.clocks.frame
+    labels = settings()["deadline_labels"]
+    members = {m.name: m for m in result.profiles.members}
+    parts = []
+    for cid, check in checks().items():
+        column = f"{cid}{LAST_DAY}"
+        if column not in clocks.columns:
+            continue
+        part = clocks.iloc[rows]
+        part = part[part[column].notna()]
+        if part.empty:
+            continue
+        late = part.get(f"{cid}{DAYS_LATE}", pd.Series(np.nan, index=part.index))
+        actual = part.get(f"{cid}{ACTUAL}", pd.Series(pd.NaT, index=part.index))
+        if cid.value == "EXTENSION_IRREGULAR":
+            late = pd.Series(np.nan, index=part.index)  # judged on a flag, not on this day
+        parts.append(pd.DataFrame({
+            "日期": part[column], "类别": DEADLINE, "名称": labels.get(cid.value, check.name),
+            "检查项编号": cid.value,
+            "起算日期": part.get(f"{cid}{START}", pd.Series(pd.NaT, index=part.index)),
+            "实际日期": actual, "超期天数": late.where(late > 0),
+            "状态": [_deadline_status(d, a, n) for d, a, n in zip(part[column], actual, late)],
+            "依据": part[PROFILE_COLUMN].map(
+                lambda m, lim=check.limit: members[m].citation(lim) if m in members else ""),
+            "台账行号": result.extract.frame[SOURCE_ROW].iloc[part.index].to_numpy()}))
+    return pd.concat(parts) if parts else pd.DataFrame(columns=TIMELINE_COLUMNS)
+
+
+def case_timeline(result, case_id: str) -> pd.DataFrame:
+    """Every event date and every legal deadline of one item, in date order.
+
+    Events are the item's date cells (收到, 转交, 受理, 办结 …). Deadlines are the last days of
+    the item's derived clocks, with the clock's start, the actual date, days late, a status
+    (按期 / 超期N日后办理 / 超期N日仍未办 / 未到期) and the citation of the rule in force for the
+    item. Nothing is recomputed: the dates come from the extract and ``result.clocks``.
+
+    Parameters
+    ----------
+    result : AuditResult
+    case_id : str
+        The item's 信访件编号 (all rows with that id are included when it is duplicated).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`TIMELINE_COLUMNS`.
+
+    Raises
+    ------
+    CaseNotFoundError
+        No row has that case id.
+    """
+    rows = _rows_of_case(result, case_id)
+    events = _events(result.extract.frame.iloc[rows])
+    deadlines = _deadlines(result, rows)
+    table = pd.concat([df for df in (events, deadlines) if not df.empty] or [events])
+    table = table.reindex(columns=TIMELINE_COLUMNS)
+    table["超期天数"] = pd.to_numeric(table["超期天数"]).astype("Int64")
+    order = table["类别"].map({EVENT: 0, DEADLINE: 1})
+    table = table.assign(_o=order).sort_values(["日期", "_o", "名称"], kind="stable")
+    return table.drop(columns="_o").reset_index(drop=True)
+
+
+def pick_case(result) -> str | None:
+    """A case worth looking at first: the open overdue finding with the most days late
+    (else the first finding, else the first item); None for an empty extract."""
+    f = result.findings
+    if not f.empty:
+        ranked = f.assign(_late=pd.to_numeric(f["days_late"]).fillna(-1),
+                          _open=open_overdue_mask(f))
+        ranked = ranked[ranked["case_id"].notna()]
+        if not ranked.empty:
+            ranked = ranked.sort_values(["_open", "_late", "case_id"],
+                                        ascending=[False, False, True])
+            return str(ranked["case_id"].iloc[0])
+    ids = result.extract.frame.get("case_id")
+    if ids is None or ids.dropna().empty:
+        return None
+    return str(ids.dropna().iloc[0])
+
+
+def case_record(result, case_id: str, mask: bool = True) -> pd.DataFrame:
+    """One item's ledger cells as 字段 / 值 rows (personal data masked unless ``mask=False``).
+
+    Raises
+    ------
+    CaseNotFoundError
+        No row has that case id.
+    """
+    from xfaudit.privacy import mask_frame
+
+    rows = _rows_of_case(result, case_id)
+    part = mask_frame(result.extract.frame.iloc[rows], enabled=mask)
+    part = part.rename(columns=header_of).rename(columns={SOURCE_ROW: "台账行号"})
+    shown = part.astype(object).T
+    shown.columns = [f"第{i + 1}条" for i in range(len(rows))] if len(rows) > 1 else ["值"]
+    return shown.rename_axis("字段").reset_index()
+
+
+def case_findings(result, case_id: str) -> pd.DataFrame:
+    """The findings of one item (every check that fired for it)."""
+    f = result.findings
+    return f[(f["case_id"] == str(case_id)).fillna(False)].reset_index(drop=True)
+
+
+def findings_table(findings: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Findings with Chinese headers and values (问题性质, 是/否), for showing."""
+    from xfaudit.model import FINDING_COLUMNS, FINDING_HEADERS
+
+    shown = findings[columns or FINDING_COLUMNS].copy()
+    if "kind" in shown:
+        shown["kind"] = shown["kind"].map(KIND_LABELS)
+    for column in ("is_open", "waived"):
+        if column in shown:
+            shown[column] = np.where(shown[column].astype(bool), "是", "否")
+    return shown.rename(columns=FINDING_HEADERS).reset_index(drop=True)
