@@ -45,6 +45,7 @@ system-test-tools:
 
 bench: setup
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_monthly.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -133,7 +133,7 @@ def test_case_record_is_masked():
     record = views.case_record(audit_result(), "XF-A1").set_index("字段")["值"]
     assert record["信访人"] == "王**" and record["联系电话"] == "138****8001"
     assert views.case_record(audit_result(), "XF-A1", mask=False).set_index("字段").loc[
-        "信访人", "值"] == "王小明"
+        "信访人", "值"] == "王测一"
 
 
 def test_pick_case_prefers_the_longest_open_overdue():

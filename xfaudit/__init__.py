@@ -14,5 +14,6 @@ from xfaudit.audit import AuditResult, audit  # noqa: E402
 from xfaudit.errors import XfauditError  # noqa: E402
 from xfaudit.load import load_extract  # noqa: E402
 from xfaudit.model import Extract  # noqa: E402
+from xfaudit.monthly import run_monthly_audit  # noqa: E402
 
-__all__ = ["audit", "AuditResult", "load_extract", "Extract", "XfauditError", "__version__"]
+__all__ = ["audit", "AuditResult", "load_extract", "Extract", "run_monthly_audit", "XfauditError", "__version__"]

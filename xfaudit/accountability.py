@@ -76,6 +76,13 @@ class AccountabilityOutput:
                 "sample": self.sample.to_dict(), "followup": self.review.to_dict(),
                 "files": files, "config_source": self.config.source if self.config else None}
 
+    def __repr__(self) -> str:
+        # Plain-text form (also saved in executed notebooks): counts only, never the sample's
+        # contact details.
+        return (f"AccountabilityOutput(period={self.period!r}, "
+                f"recommendations={len(self.recommendations.to_frame())}, "
+                f"documents={len(self.letters)}, callback_sample={len(self.sample.frame)})")
+
     def _repr_html_(self) -> str:
         recs = self.recommendations
         parts = [f"<h4>问责与督办（{html.escape(self.period)}）</h4>",

@@ -67,6 +67,11 @@ class AuditResult:
             mask &= ~f["waived"]
         return f[mask]
 
+    def __repr__(self) -> str:
+        t = self.summary["totals"]
+        return (f"AuditResult(as_of={self.summary['as_of']}, profile={self.profiles.name!r}, "
+                f"accountability={t['accountability']}, data_quality={t['data_quality']})")
+
     def _repr_html_(self) -> str:
         s = self.summary
         rows = s["rows"]

@@ -144,7 +144,9 @@ class RunError(XfauditError, RuntimeError):
     cell_index: int | None = None
 
     def message(self) -> str:
-        cell = f"（笔记本第{self.cell_index}个单元格）" if self.cell_index is not None else ""
+        # papermill counts cells from 0; people count from 1
+        cell = (f"（笔记本第{self.cell_index + 1}个单元格）" if self.cell_index is not None
+                else "")
         return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"
 
 

@@ -118,12 +118,22 @@ class Extract:
         return cls(frame=df[[SOURCE_ROW] + present], report=report)
 
     def _repr_html_(self) -> str:
+        """Jupyter view: the ingest figures and the first rows, personal data masked."""
+        from xfaudit.privacy import mask_frame
+
+        import html
+
         r = self.report
-        return (f"<b>台账</b> {Path(r.path).name}（{r.sheet or r.file_format}）："
+        return (f"<b>台账</b> {html.escape(Path(r.path).name)}（{html.escape(str(r.sheet or r.file_format))}）："
                 f"读取 {r.rows_read} 行，保留 {r.rows_kept} 行，剔除 {r.rows_rejected} 行，"
                 f"空行 {r.empty_rows} 行，无法识别的单元格 {len(r.unreadable)} 个；"
                 f"缺少字段 {len(r.absent_fields)} 个。"
-                + self.frame.head(10).to_html(max_cols=12))
+                + mask_frame(self.frame.head(10)).to_html(max_cols=12))
+
+    def __repr__(self) -> str:
+        r = self.report
+        return (f"Extract({Path(r.path).name!r}, rows_kept={r.rows_kept}, "
+                f"rows_rejected={r.rows_rejected}, fields={len(self.fields_present)})")
 
 
 #: The stable columns of the findings table, in order.

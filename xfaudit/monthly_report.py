@@ -32,6 +32,9 @@ from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_
 OPEN_OVERDUE_COLUMNS = ["case_id", "handling_unit", "check_name", "last_day", "days_late",
                         "category", "summary"]
 
+#: Folder under ``out_dir`` holding the registers all months share.
+REGISTERS_DIR = "registers"
+
 WAIVERS_NOTE = "已记录豁免登记册，但本版本尚未应用豁免：所有问题均按未豁免列出。"
 
 
@@ -102,6 +105,7 @@ class MonthlyReport:
         self.waiver_report = waiver_report
         self.published = False
         self.charts: dict[str, Path] = {}
+        self.accountability_output = None
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -254,6 +258,23 @@ class MonthlyReport:
         current = views.trend_record(self.result, self.params.period)
         return views.trend(self.params.out_dir, self.params.period, current)
 
+    def accountability(self):
+        """Draft the three recommendations, the letters, the circular and the callback sample.
+
+        Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder and
+        updates the follow-up register ``<out_dir>/registers/建议跟踪台账.xlsx``, which all
+        months share (re-running a month leaves it as it was).
+        """
+        from xfaudit import accountability
+
+        step = time.perf_counter()
+        self.accountability_output = accountability.produce(
+            self.result, self.params.period, self.stage,
+            registers_dir=Path(self.params.out_dir) / REGISTERS_DIR, seed=self.params.seed,
+            ranking=self.indicators.ranking, ranking_rule=indicators.ranking_rule_text())
+        self.timings["accountability"] = time.perf_counter() - step
+        return self.accountability_output
+
     # -- writing ------------------------------------------------------------------------------
     def finish(self) -> Text:
         """Write the workbook, indicators, summary and manifest; publish when self-staged."""
@@ -330,5 +351,7 @@ class MonthlyReport:
             "not_evaluated": s["not_evaluated"],
             "indicators": self.indicators.to_dict(),
             "trend": views.trend_record(self.result, self.params.period),
+            "accountability": (self.accountability_output.to_dict()
+                               if self.accountability_output is not None else None),
             "files": folder_hashes(self.stage),
         }

@@ -6,9 +6,9 @@ asks otherwise." The personal fields are data (``personal = true`` in ``fields.t
 masked:
 
 - a name keeps its first character: ``测试甲`` → ``测**``;
-- a phone number keeps its first 3 and last 4 characters: ``13800138000`` → ``138****8000``;
-- an id number keeps its first 6 and last 4 characters: ``110101199003070011`` →
-  ``110101****0011``;
+- a phone number keeps its first 3 and last 4 characters: ``13800008000`` → ``138****8000``;
+- an id number keeps its first 6 and last 4 characters: ``999999199003070011`` →
+  ``999999****0011``;
 - anything too short to keep a prefix and suffix becomes ``****``.
 
 Free-text columns (the summary, details) may quote a phone or id number; those are masked by

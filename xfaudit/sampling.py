@@ -104,6 +104,10 @@ class CallbackSample:
                            self.window_end.date().isoformat()],
                 "rule_text": self.describe_rule()}
 
+    def __repr__(self) -> str:
+        # Never print the contact details: this repr ends up in notebooks and logs.
+        return f"CallbackSample(items={len(self.frame)})"
+
     def _repr_html_(self) -> str:
         head = (f"<p>回访抽查：{len(self.frame)} 件（{len(self.plan)} 个单位，随机种子 {self.seed}）。"
                 f"{html.escape(self.describe_rule())}</p>")
