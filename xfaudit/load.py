@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from xfaudit import dates as _dates
 from xfaudit.errors import (ExtractError, ExtractNotFoundError, HeaderNotFoundError, MappingError,
@@ -534,15 +535,6 @@ def _assign_columns(header: _Header) -> _Columns:
     return _Columns(feeds, header.texts, header.labels, mapping, unknown)
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 # --------------------------------------------------------------------------------------------
 # The whole load
 # --------------------------------------------------------------------------------------------
@@ -564,7 +556,7 @@ def _load(path: Path, sheet: str | int | None, lookup: dict[str, tuple[str, ...]
     body = _Body.from_grid(grid, header.index)
     frame, unreadable, rejected = _build(body, columns)
     unknown = columns.unknown + [
-        f"（第{_column_letter(c)}列，无表头）" for c in body.filled_columns()
+        f"（第{get_column_letter(c + 1)}列，无表头）" for c in body.filled_columns()
         if c >= len(columns.labels) or not columns.labels[c]]
     report = IngestReport(
         path=str(path), sha256=hashlib.sha256(data).hexdigest(), file_format=fmt,

@@ -52,6 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 #: Kinds of column (and of cell).
 KINDS = ("text", "wrap", "date", "int", "number")
@@ -220,12 +221,7 @@ class Sheet:
 
 def column_letter(i: int) -> str:
     """Excel letters of the 0-based column ``i`` (0 → ``A``, 26 → ``AA``)."""
-    letters = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
+    return xl_col_to_name(i)
 
 
 def write(path: str | Path, sheets: Sequence[Sheet], *, title: str | None = None,
