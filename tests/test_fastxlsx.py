@@ -313,3 +313,49 @@ def test_rows_cut_sheets_from_one_table(tmp_path):
         ["c", "甲", dt.datetime(2026, 1, 3)], ["a", "甲", dt.datetime(2026, 1, 1)]]
     assert book["甲"].auto_filter.ref == "A1:C3" and book["空"].max_row == 1
     assert len(list(book["全部"].iter_rows(min_row=2))) == 4
+
+
+# -- streaming: sheets are rendered and zipped in blocks of rows ------------------------------
+
+def test_blocks_of_rows_do_not_change_the_bytes(tmp_path, monkeypatch, written):
+    monkeypatch.setattr(fastxlsx, "BLOCK_ROWS", 2)
+    again = fastxlsx.write(tmp_path / "blocks.xlsx", sheets(), title="测试工作簿",
+                           author="xfaudit", created=CREATED, properties={"comments": "seed=1"},
+                           base_style={"font_name": "等线", "font_size": 10})
+    assert again.read_bytes() == written.read_bytes()
+
+
+@pytest.mark.parametrize("limit", [zipfile.ZIP64_LIMIT, 3000])
+def test_streamed_sheets_are_zipped_as_writestr_would(tmp_path, monkeypatch, limit):
+    # a small limit makes the first sheet need Zip64 headers, decided from its exact size
+    real_limit, real_skeleton = zipfile.ZIP64_LIMIT, fastxlsx._skeleton
+
+    def skeleton(*args):                # xlsxwriter checks the same limit for its own zip
+        with monkeypatch.context() as m:
+            m.setattr(zipfile, "ZIP64_LIMIT", real_limit)
+            return real_skeleton(*args)
+
+    monkeypatch.setattr(fastxlsx, "_skeleton", skeleton)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", limit)
+    path = fastxlsx.write(tmp_path / "a.xlsx", sheets(), created=CREATED)
+    whole = tmp_path / "b.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(whole, "w") as dst:
+        assert src.getinfo("xl/worksheets/sheet1.xml").file_size * 1.05 > 3000
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=fastxlsx.ZIP_TIME),
+                         src.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    assert whole.read_bytes() == path.read_bytes()
+
+
+def test_repeated_values_rendered_once_keep_their_own_text(tmp_path):
+    frame = pd.DataFrame({"mixed": pd.Series([1, 1.0, True, "1"] * 3, dtype=object),
+                          "unit": ["甲", "乙", None, "甲"] * 3,
+                          "day": pd.to_datetime(["2026-01-01", None, "2026-01-01",
+                                                 "2026-01-02"] * 3)})
+    cols = [Column("mixed"), Column("unit"), Column("day", kind="date")]
+    path = fastxlsx.write(tmp_path / "r.xlsx", [Sheet("s", frame, cols)], created=CREATED)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(path)["s"].iter_rows(min_row=2)]
+    assert [r[0] for r in rows] == ["1", "1.0", "True", "1"] * 3
+    assert [r[1] for r in rows] == ["甲", "乙", None, "甲"] * 3
+    assert [r[2] for r in rows] == [dt.datetime(2026, 1, 1), None, dt.datetime(2026, 1, 1),
+                                    dt.datetime(2026, 1, 2)] * 3

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from xfaudit import load
 from xfaudit.errors import (ExtractError, ExtractNotFoundError, HeaderNotFoundError,
-                            MappingError)
+                            MappingError, XfauditError)
 from xfaudit.load import (REASON_NOT_A_RECORD, REASON_REPEATED_HEADER, header_lookup,
                           load_extract, read_mapping)
 from xfaudit.model import REJECTED_COLUMNS, SOURCE_ROW, UNREADABLE_COLUMNS
@@ -586,3 +588,127 @@ def test_falls_back_when_calamine_cannot_read_a_sheet(monkeypatch, messy):
 
     monkeypatch.setitem(sys.modules, "python_calamine", _CalamineFailingOnRead(python_calamine))
     assert_same_extract(messy, load_extract(MESSY))
+
+
+# --------------------------------------------------------------------------------------------
+# CSV read column-wise (pyarrow, else pandas' C parser): the same extract as the reference
+# reader (Python's csv module, row by row), which still decides anything unusual
+# --------------------------------------------------------------------------------------------
+
+CSV_HEADERS = ["信访件编号", "收到日期", "责任单位", "主要诉求", "人数", "办结日期", "是否越级",
+               "信访形式"]
+CSV_CELLS = ["001", "0002", "XF1", "2026-10-08", "2026/10/8", "20261008", "46303", "待定",
+             "测试镇", "反映,问题", "多行\n内容", "多行\r\n内容", "回车\r内容", '含"引号', " 空格 ",
+             "", "", "  ", "合计", "制表人：张三", "是", "否", "3", "3天", "=SUM(A1)",
+             "信访件编号", "收到日期", "\u3000全角", "a\tb", "x;y"]
+
+
+def messy_csv(seed: int) -> bytes:
+    """A random CSV ledger: title lines, multi-line quoted cells, CR/LF/CRLF line ends, blank
+    and comma-only rows, repeated headers, footers, short and long rows, trailing blank
+    lines, UTF-8 (BOM or not) or GB18030, comma/tab/semicolon."""
+    rng = random.Random(seed)
+    delim = rng.choice([",", ",", "\t", ";"])
+    eol = rng.choice(["\n", "\r\n", "\r"])
+    width = rng.randint(3, len(CSV_HEADERS))
+    header = rng.sample(CSV_HEADERS, width)
+
+    def quoted(text: str) -> str:
+        if any(ch in text for ch in (delim, '"', "\n", "\r")) or rng.random() < 0.1:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    lines = [rng.choice(["某县信访事项台账", "", "说明" + delim * width])
+             for _ in range(rng.choice([0, 1, 2]))] + [delim.join(header)]
+    for _ in range(rng.choice([0, 3, 40, 120])):
+        kind = rng.random()
+        if kind < 0.05:
+            lines.append("")
+        elif kind < 0.08:
+            lines.append(delim * (width - 1))
+        elif kind < 0.10:
+            lines.append(delim.join(header))
+        elif kind < 0.12:
+            lines.append(delim.join(["合计", str(rng.randint(1, 99))]))
+        else:
+            cells = width + rng.choice([0] * 30 + [-1, 1])
+            lines.append(delim.join(quoted(rng.choice(CSV_CELLS)) for _ in range(cells)))
+    lines += [""] * rng.choice([0, 1, 3])
+    text = eol.join(lines) + rng.choice([eol, ""])
+    return text.encode(rng.choice(["utf-8", "utf-8-sig", "gb18030"]))
+
+
+def load_csv_as(monkeypatch, path: Path, way: str):
+    """Load with one reading strategy; an XfauditError is returned as (type, message)."""
+    with monkeypatch.context() as m:
+        if way == "reference":
+            m.setattr(load, "_csv_fast", lambda *args: None)
+        elif way == "pandas":                       # as without pyarrow
+            m.setattr(load, "_csv_columns_arrow", lambda *args: None)
+        elif way == "small-prefix":                 # the top of the file read in many steps
+            m.setattr(load, "_CSV_PREFIX", 24)
+        try:
+            return load_extract(path)
+        except XfauditError as exc:
+            return type(exc).__name__, str(exc)
+
+
+def assert_same_load(a, b) -> None:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        assert a == b
+        return
+    pd.testing.assert_frame_equal(a.frame, b.frame, check_exact=True)
+    for name, value in vars(a.report).items():
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, getattr(b.report, name), check_exact=True)
+        else:
+            assert value == getattr(b.report, name), name
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_csv_column_wise_equals_reference_reader(tmp_path, monkeypatch, seed):
+    path = tmp_path / "a.csv"
+    path.write_bytes(messy_csv(seed))
+    reference = load_csv_as(monkeypatch, path, "reference")
+    for way in ("default", "pandas", "small-prefix"):
+        assert_same_load(reference, load_csv_as(monkeypatch, path, way))
+
+
+def test_csv_column_wise_source_rows_count_lines_inside_cells(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes("标题\r\n信访件编号,收到日期,责任单位,主要诉求\r\n"
+                     '001,2026-10-08,测试镇,"第一行\r\n第二行"\r\n'
+                     "\r\n"
+                     '002,2026-10-09,测试镇,"甲\n乙\r丙"\r\n'
+                     "003,2026-10-10,测试镇,无\r\n\r\n".encode("utf-8"))
+    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is not None
+    extract = load_extract(path)
+    assert extract.frame[SOURCE_ROW].tolist() == [3, 6, 9]
+    assert extract.frame["summary"].tolist() == ["第一行\r\n第二行", "甲\n乙\r丙", "无"]
+    assert (extract.report.header_row, extract.report.empty_rows) == (2, 1)
+
+
+def test_csv_column_wise_keeps_leading_zeros_and_text(tmp_path):
+    rows = "".join(f"{i:06d},2026-10-08,测试镇,=A{i}\n" for i in range(100))
+    path = tmp_path / "a.csv"
+    path.write_bytes(("信访件编号,收到日期,责任单位,主要诉求\n" + rows).encode("gb18030"))
+    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is not None
+    extract = load_extract(path)
+    assert extract.report.encoding == "gb18030"
+    assert extract.frame["case_id"].iloc[7] == "000007"
+    assert extract.frame["summary"].iloc[7] == "=A7"
+
+
+@pytest.mark.parametrize("tail, reason", [
+    ("999,2026-10-08,测试镇,多,出,两格\n", "a row longer than the top rows"),
+    ("999," + "x" * 200_000 + ",测试镇,长\n", "a cell over the csv module's field limit"),
+    ('999,2026-10-08,测试镇,"没有结束的引号\n', "an unterminated quote"),
+])
+def test_csv_unusual_body_is_left_to_the_reference_reader(tmp_path, monkeypatch, tail, reason):
+    monkeypatch.setattr(load, "_CSV_PREFIX", 256)      # the tail lies below the top rows
+    rows = "".join(f"{i:03d},2026-10-08,测试镇,无\n" for i in range(40))
+    path = tmp_path / "a.csv"
+    path.write_bytes(("信访件编号,收到日期,责任单位,主要诉求\n" + rows + tail + rows).encode())
+    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is None, reason
+    assert_same_load(load_csv_as(monkeypatch, path, "reference"),
+                     load_csv_as(monkeypatch, path, "default"))

@@ -45,7 +45,7 @@ import itertools
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,9 @@ MAX_ROWS, MAX_COLUMNS, MAX_TEXT = 1_048_576, 16_384, 32_767
 
 #: From this many data rows in the workbook the zip favours speed (level 1) over size (6).
 FAST_ZIP_ROWS = 20_000
+
+#: Data rows rendered, encoded and compressed at a time (bounds the memory of large sheets).
+BLOCK_ROWS = 20_000
 
 #: Timestamp of every zip member: same input, same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -268,13 +271,42 @@ def write(path: str | Path, sheets: Sequence[Sheet], *, title: str | None = None
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             body = src.read(info.filename)
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
             if info.filename in bodies:
                 sheet, sheet_xfs = bodies[info.filename]
-                body = _splice(body.decode("utf-8"), sheet, _sheet_rows(sheet, sheet_xfs, cache))
-                body = body.encode("utf-8")
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=ZIP_TIME), body,
-                         compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
+                _write_sheet(dst, member, level, body.decode("utf-8"), sheet, sheet_xfs, cache)
+            else:
+                dst.writestr(member, body, compress_type=zipfile.ZIP_DEFLATED,
+                             compresslevel=level)
     return path
+
+
+def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml: str,
+                 sheet: Sheet, xfs: list[dict[str, int]], cache: _BodyCache) -> None:
+    """Stream one sheet into the zip: the skeleton's XML around its data rows, rendered and
+    compressed :data:`BLOCK_ROWS` rows at a time (the sheet's XML never exists whole)."""
+    head, tail = (part.encode("utf-8") for part in _split(xml, sheet))
+    rendered = _rendered(sheet, xfs, cache)
+    member.compress_type = zipfile.ZIP_DEFLATED
+    member._compresslevel = level       # as ZipFile.writestr does (a property from 3.13 on)
+    # ZipFile.open, like writestr, uses Zip64 headers when file_size * 1.05 > ZIP64_LIMIT
+    # (file_size 0: never). Give it the exact size when a quick bound cannot rule that out.
+    if (len(head) + len(tail) + 4 * _chars_bound(sheet, rendered)) * 1.05 > zipfile.ZIP64_LIMIT:
+        member.file_size = len(head) + len(tail) + sum(
+            len(block.encode("utf-8")) for block in _row_blocks(sheet, rendered))
+    with dst.open(member, "w") as out:
+        out.write(head)
+        for block in _row_blocks(sheet, rendered):
+            out.write(block.encode("utf-8"))
+        out.write(tail)
+
+
+def _chars_bound(sheet: Sheet, rendered: list[tuple[str, _Bodies]]) -> int:
+    """At least the number of characters of a sheet's data rows."""
+    digits = len(str(sheet.last_row + 1))
+    per_row = len('<row r=""></row>') + digits + sum(
+        len('<c r="') + len(letter) + digits + bodies.longest for letter, bodies in rendered)
+    return sheet.n_rows * per_row
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,6 +498,14 @@ class _Bodies:
     def __init__(self, n: int):
         self.out = np.full(n, "", dtype=object)
         self.present = np.zeros(n, dtype=bool)
+        self._longest: int | None = None
+
+    @property
+    def longest(self) -> int:
+        """Characters of the longest cell body."""
+        if self._longest is None:
+            self._longest = max(map(len, self.out), default=0)
+        return self._longest
 
     def put(self, rows: np.ndarray, kind: str, xf: int, values: pd.Series) -> None:
         """Render ``values`` (the cells at ``rows``) as ``kind`` with style id ``xf``."""
@@ -504,7 +544,15 @@ def _bodies(sheet: Sheet, column: Column, xfs: dict[str, int]) -> _Bodies:
     bodies = _Bodies(len(values))
     kinds = (sheet.cell_kinds or {}).get(column.name)
     if kinds is None:
-        bodies.put(np.arange(len(values)), column.kind, xfs[column.kind], values)
+        distinct = _distinct(values)
+        if distinct is None:
+            bodies.put(np.arange(len(values)), column.kind, xfs[column.kind], values)
+        else:                                   # each distinct value rendered once, shared
+            codes, uniques = distinct
+            once = _Bodies(len(uniques))
+            once.put(np.arange(len(uniques)), column.kind, xfs[column.kind], uniques)
+            bodies.out = np.append(once.out, "")[codes]
+            bodies.present = np.append(once.present, False)[codes]
         return bodies
     codes, names = pd.factorize(pd.Series(kinds, dtype=object))   # NA kinds: code -1, blank
     for code, kind in enumerate(names):
@@ -513,27 +561,42 @@ def _bodies(sheet: Sheet, column: Column, xfs: dict[str, int]) -> _Bodies:
     return bodies
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
+    """(codes, distinct values) when a column repeats its values enough to render each once.
+
+    Only for values that factorise without merging what renders differently: text, dates,
+    integers and booleans (an object column mixing ``1``, ``1.0`` and ``True`` would merge
+    them, so mixed columns are rendered cell by cell).
+    """
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) or dtype.kind in "mMiub"
+            or (dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "string")):
+        return None
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if 2 * len(uniques) > len(values):
+        return None
+    return codes, pd.Series(uniques, dtype=dtype)
+
+
 class _BodyCache:
     """Rendered columns, kept for sheets showing rows of the same DataFrame (one write)."""
 
     def __init__(self, sheets: Sequence[Sheet] = ()):
         uses = Counter(id(s.data) for s in sheets)
         self.shared = {i for i, n in uses.items() if n > 1}
-        self.store: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self.store: dict[tuple, _Bodies] = {}
 
-    def get(self, sheet: Sheet, column: Column,
-            xfs: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """(bodies, present) of a column over all rows of ``sheet.data``."""
+    def get(self, sheet: Sheet, column: Column, xfs: dict[str, int]) -> _Bodies:
+        """The cell bodies of a column over all rows of ``sheet.data``."""
         kinds = (sheet.cell_kinds or {}).get(column.name)
         key = (id(sheet.data), column.name, column.kind, id(kinds),
                tuple(sorted(xfs.items())))
         if key in self.store:
             return self.store[key]
         bodies = _bodies(sheet, column, xfs)
-        found = bodies.out, bodies.present
         if id(sheet.data) in self.shared:
-            self.store[key] = found
-        return found
+            self.store[key] = bodies
+        return bodies
 
 
 def _sheet_rows(sheet: Sheet, xfs: list[dict[str, int]], cache: _BodyCache | None = None) -> str:
@@ -552,25 +615,39 @@ def _sheet_rows(sheet: Sheet, xfs: list[dict[str, int]], cache: _BodyCache | Non
     str
         XML to place inside ``<sheetData>`` after the header row.
     """
+    return "".join(_row_blocks(sheet, _rendered(sheet, xfs, cache or _BodyCache())))
+
+
+def _rendered(sheet: Sheet, xfs: list[dict[str, int]],
+              cache: _BodyCache) -> list[tuple[str, _Bodies]]:
+    """(column letter, cell bodies) of each written column of a sheet (none if no rows)."""
+    if sheet.n_rows == 0:
+        return []
+    return [(column_letter(i), cache.get(sheet, column, col_xfs))
+            for i, (column, col_xfs) in enumerate(zip(sheet._columns, xfs))
+            if column.name in sheet.data.columns]
+
+
+def _row_blocks(sheet: Sheet, rendered: list[tuple[str, _Bodies]],
+                size: int = BLOCK_ROWS) -> Iterator[str]:
+    """The ``<row>`` elements of :func:`_sheet_rows`, ``size`` rows at a time."""
     n = sheet.n_rows
-    if n == 0:
-        return ""
-    cache = cache or _BodyCache()
     positions = sheet.positions
-    rownum = (np.arange(n) + sheet.header_row + 2).astype(str).astype(object)
-    columns = []
-    for i, (column, col_xfs) in enumerate(zip(sheet._columns, xfs)):
-        if column.name not in sheet.data.columns:
-            continue
-        bodies, present = cache.get(sheet, column, col_xfs)
-        if positions is not None:
-            bodies, present = bodies[positions], present[positions]
-        cells = np.full(n, "", dtype=object)
-        rows = np.flatnonzero(present)
-        cells[rows] = '<c r="' + column_letter(i) + rownum[rows] + bodies[rows]
-        columns.append(cells)
-    starts = '<row r="' + rownum + '">'
-    return "".join(map("".join, zip(starts, *columns, itertools.repeat("</row>", n))))
+    for first in range(0, n, size):
+        stop = min(n, first + size)
+        taken = slice(first, stop) if positions is None else positions[first:stop]
+        rownum = (np.arange(first, stop) + sheet.header_row + 2).astype(str).astype(object)
+        pieces = []                 # per cell '<c r="B' + '17' + body, or three '' when blank
+        for letter, bodies in rendered:
+            here = bodies.present[taken]
+            ref = np.full(stop - first, "", dtype=object)
+            ref[here] = '<c r="' + letter
+            number = np.full(stop - first, "", dtype=object)
+            number[here] = rownum[here]
+            pieces += [ref, number, bodies.out[taken]]   # a blank cell's body is ''
+        starts = '<row r="' + rownum + '">'
+        yield "".join(map("".join, zip(starts, *pieces, itertools.repeat("</row>",
+                                                                         stop - first))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,6 +683,12 @@ def _dimension(xml: str, sheet: Sheet) -> str:
 
 def _splice(xml: str, sheet: Sheet, rows: str) -> str:
     """A skeleton sheet's XML with the data rows after the header and the full used range."""
+    head, tail = _split(xml, sheet)
+    return "".join((head, rows, tail))
+
+
+def _split(xml: str, sheet: Sheet) -> tuple[str, str]:
+    """A skeleton sheet's XML (with the full used range) cut where the data rows go."""
     xml = _dimension(xml, sheet).replace("<sheetData/>", "<sheetData></sheetData>", 1)
     head, tail = xml.split("</sheetData>", 1)
     at = len(head)
@@ -613,4 +696,4 @@ def _splice(xml: str, sheet: Sheet, rows: str) -> str:
         if int(m.group(1)) > sheet.header_row + 1:
             at = m.start()
             break
-    return "".join((head[:at], rows, head[at:], "</sheetData>", tail))
+    return head[:at], "".join((head[at:], "</sheetData>", tail))
