@@ -49,3 +49,28 @@ def test_exception_info_shapes():
     assert validate._exception_text({"raised_exception": True, "exception_message": "x"}) == "x"
     assert validate._exception_text({"m": {"raised_exception": True,
                                            "exception_message": "y"}}) == "y"
+
+
+def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch):
+    # GX's execution engine would otherwise hold the last batch (the slim frame of every
+    # judged column, hundreds of MB for a million rows) until the next validation
+    import gc
+    import weakref
+
+    seen = []
+    real = pd.DataFrame.reset_index
+
+    def spy(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        seen.append(weakref.ref(out))
+        return out
+
+    monkeypatch.setattr(pd.DataFrame, "reset_index", spy)
+    validate.run_suite(suite_dict(load_profile_set("auto")), clocks_frame(1000),
+                       [CheckId.REG_LATE, CheckId.REPLY_MISSING])
+    monkeypatch.undo()
+    gc.collect()
+    assert seen and all(ref() is None for ref in seen)
+    _ctx, batch_definition = validate._context()
+    engine = batch_definition.data_asset.datasource.get_execution_engine()
+    assert not engine.batch_manager.batch_data_cache

@@ -25,6 +25,8 @@ from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
 from xfaudit.profile import Profile, ProfileSet
 from xfaudit.schema import CheckId, checks, date_order_pairs, header_of, fields
 
+_NS = np.dtype("datetime64[ns]")
+
 #: Column with the name of the profile that governs each row.
 PROFILE_COLUMN = "profile"
 
@@ -426,9 +428,14 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
         if cid in evaluated or (cid == CheckId.HANDLING_OVERDUE
                                 and CheckId.EXTENSION_IRREGULAR in evaluated):
             derive(d)
-    frame = pd.DataFrame({k: (v.to_numpy() if isinstance(v, pd.Series) else v)
-                          for k, v in d.out.items()}, index=extract.frame.index)
-    frame.insert(0, PROFILE_COLUMN, d.member_of.to_numpy())
-    for column in [c for c in frame.columns if c.endswith((START, LAST_DAY, ACTUAL))]:
-        frame[column] = frame[column].astype("datetime64[ns]")
+    columns = {PROFILE_COLUMN: d.member_of.to_numpy()}
+    for name, values in d.out.items():
+        values = values.to_numpy() if isinstance(values, pd.Series) else values
+        if name.endswith((START, LAST_DAY, ACTUAL)) and values.dtype != _NS:
+            values = pd.Series(values).astype(_NS).to_numpy()
+        columns[name] = values
+    del d
+    # copy=False: the derived arrays become the frame's columns as they are (no consolidated
+    # copy of the whole clocks table next to them)
+    frame = pd.DataFrame(columns, index=extract.frame.index, copy=False)
     return Clocks(frame=frame, as_of=as_of, evaluated=evaluated, not_evaluated=skipped)

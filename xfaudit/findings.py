@@ -33,8 +33,19 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["waived"] = df["waived"].astype(bool)
     for column in ("case_id", "check_id", "check_name", "kind", "severity", "handling_unit",
                    "category", "summary", "citation", "profile", "detail", "waiver_reason"):
-        df[column] = df[column].astype(object).where(df[column].notna(), None)
+        values = df[column]
+        df[column] = (values.where(values.notna(), None) if values.dtype == object
+                      else _shared_objects(values))
     return df[FINDING_COLUMNS]
+
+
+def _shared_objects(values: pd.Series) -> pd.Series:
+    """``values.astype(object)`` with ``None`` for missing values, holding one Python object
+    per distinct value: a column such as ``check_name`` has a handful of texts over hundreds
+    of thousands of findings, and a string per cell would cost more than the table itself."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.append(np.asarray(uniques, dtype=object), None)     # code -1 (missing): None
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
 
 def _clock_column(clocks: pd.DataFrame, name: str, rows: np.ndarray) -> pd.Series:
@@ -49,7 +60,7 @@ def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
     days = days_late.astype("Int64").astype("string")
     open_text = "截至审计日已超期" + days + "日，仍未办理"
     done_text = "超期" + days + "日后办理"
-    return open_text.where(is_open, done_text).where(days_late.notna()).astype(object)
+    return _shared_objects(open_text.where(is_open, done_text).where(days_late.notna()))
 
 
 def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd.DataFrame,

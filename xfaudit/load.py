@@ -84,6 +84,9 @@ _PDF_MAGIC = b"%PDF"
 # Excel's "Encrypt with password" wraps the xlsx in an OLE2 file holding this stream.
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
+#: A byte that ``bytes.strip()`` keeps (anything but ASCII whitespace).
+_NOT_BLANK = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
 _INT_TEXT = re.compile(r"^\+?(\d+)(?:\.0*)?\s*(?:天|日|个?工作日|人|个|次)?$")
 
 
@@ -268,7 +271,7 @@ def _sniff_format(path: Path, data: bytes) -> str:
     if ext not in SUPPORTED_EXTENSIONS:
         raise ExtractError(path, f"不支持的文件类型「{ext or '无扩展名'}」，{_MSG_NOT_SPREADSHEET}",
                            hint="请提供 .xlsx、.xls 或 .csv 文件。")
-    if not data.strip():
+    if _NOT_BLANK.search(data) is None:      # as ``not data.strip()``, without a copy of it
         raise ExtractError(path, "文件为空")
     if SUPPORTED_EXTENSIONS[ext] == "csv":
         if data.startswith((_ZIP_MAGIC, _OLE2_MAGIC, _PDF_MAGIC)) or b"\x00" in data[:65536]:
@@ -894,14 +897,18 @@ def _build(body: _Body, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, 
     data: dict[str, object] = {SOURCE_ROW: body.numbers[keep].astype("int64")}
     bad: dict[str, np.ndarray] = {}
     dates: dict[str, tuple] = {}        # the date columns of a ledger share most of their texts
+    every = bool(keep.all())            # the usual case: no row to drop, no copy to make
     for name, spec in fields().items():
         if name not in columns.feeds:
             continue
         values, unreadable = _convert(body.columns[columns.feeds[name]], spec.kind, dates)
-        data[name] = values[keep].reset_index(drop=True)
-        if unreadable is not None and unreadable[keep].any():
-            bad[name] = unreadable[keep]
-    frame = pd.DataFrame(data)
+        data[name] = values if every else values[keep].reset_index(drop=True)
+        if unreadable is not None:
+            unreadable = unreadable if every else unreadable[keep]
+            if unreadable.any():
+                bad[name] = unreadable
+    # copy=False: one block per column, not one copy of the whole table to consolidate it
+    frame = pd.DataFrame(data, copy=False)
     return frame, _unreadable_table(frame, body, columns, keep, bad), rejected
 
 

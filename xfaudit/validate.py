@@ -102,7 +102,11 @@ def run_suite(suite_dict: dict, clocks: pd.DataFrame, checks_to_run: list[CheckI
     slim = clocks[columns].reset_index(drop=True)
     suite = gx.ExpectationSuite(**{**suite_dict, "expectations": specs})
     batch = batch_definition.get_batch(batch_parameters={"dataframe": slim})
-    result = batch.validate(suite, result_format=RESULT_FORMAT)
+    del slim
+    try:
+        result = batch.validate(suite, result_format=RESULT_FORMAT)
+    finally:
+        _forget(batch)
     for r in result.results:
         check_id = CheckId(r.expectation_config.meta["check_id"])
         error = _exception_text(r.exception_info)
@@ -111,6 +115,21 @@ def run_suite(suite_dict: dict, clocks: pd.DataFrame, checks_to_run: list[CheckI
         positions = np.asarray(r.result.get("unexpected_index_list") or [], dtype=np.int64)
         failing[check_id] = np.union1d(failing[check_id], positions)
     return failing
+
+
+def _forget(batch) -> None:
+    """Drop GX's hold on a validated batch.
+
+    The execution engine keeps the last batch and its data (the slim frame, hundreds of MB
+    for a million rows) in its batch manager until the next validation; nothing reads them
+    after ``validate`` returns.
+    """
+    engine = getattr(getattr(batch, "data", None), "execution_engine", None)
+    manager = getattr(engine, "batch_manager", None)
+    if manager is None:
+        return
+    manager.reset_batch_cache()
+    manager.batch_data_cache.pop(batch.id, None)
 
 
 def pandas_reference(clocks: pd.DataFrame, suite_dict: dict) -> dict[CheckId, np.ndarray]:

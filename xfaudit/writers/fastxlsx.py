@@ -4,10 +4,11 @@ Writing cell by cell through xlsxwriter costs about 12 µs a cell; a findings wo
 100k-row ledger has millions of cells. Here xlsxwriter builds a *skeleton* package — styles,
 properties, the rows above and below each table, the header row, column widths, freeze panes,
 autofilter, page setup — and the data rows' XML is rendered column by column with numpy and
-pandas string operations, then spliced into each sheet's XML. The zip is written with fixed
-timestamps, so the same input gives the same bytes. This is a helper of the writers (the
-findings workbook, the synthetic ledger), not a report writer: its :func:`write` takes sheets,
-not an audit result.
+pandas string operations (each distinct value of a column once), then streamed into each
+sheet's XML in blocks of :data:`BLOCK_ROWS` rows, so that a sheet's XML never exists whole in
+memory. The zip is written with fixed timestamps, so the same input gives the same bytes.
+This is a helper of the writers (the findings workbook, the synthetic ledger), not a report
+writer: its :func:`write` takes sheets, not an audit result.
 
 What a cell holds (per :class:`Column` kind, or per cell with :attr:`Sheet.cell_kinds`):
 
@@ -288,7 +289,9 @@ def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml:
     head, tail = (part.encode("utf-8") for part in _split(xml, sheet))
     rendered = _rendered(sheet, xfs, cache)
     member.compress_type = zipfile.ZIP_DEFLATED
-    member._compresslevel = level       # as ZipFile.writestr does (a property from 3.13 on)
+    # what ZipFile.writestr sets (``compress_level`` from Python 3.13, ``_compresslevel`` before)
+    setattr(member, "compress_level" if hasattr(member, "compress_level") else "_compresslevel",
+            level)
     # ZipFile.open, like writestr, uses Zip64 headers when file_size * 1.05 > ZIP64_LIMIT
     # (file_size 0: never). Give it the exact size when a quick bound cannot rule that out.
     if (len(head) + len(tail) + 4 * _chars_bound(sheet, rendered)) * 1.05 > zipfile.ZIP64_LIMIT:
