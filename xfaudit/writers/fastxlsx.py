@@ -47,6 +47,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -297,10 +298,16 @@ def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml:
     if (len(head) + len(tail) + 4 * _chars_bound(sheet, rendered)) * 1.05 > zipfile.ZIP64_LIMIT:
         member.file_size = len(head) + len(tail) + sum(
             len(block.encode("utf-8")) for block in _row_blocks(sheet, rendered))
-    with dst.open(member, "w") as out:
-        out.write(head)
+    # zlib and the file write release the GIL: block n is compressed in a second thread while
+    # block n + 1 is rendered (one block in flight, so memory stays bounded)
+    with dst.open(member, "w") as out, ThreadPoolExecutor(1) as compressor:
+        pending = compressor.submit(out.write, head)
         for block in _row_blocks(sheet, rendered):
-            out.write(block.encode("utf-8"))
+            data = block.encode("utf-8")
+            del block
+            pending.result()
+            pending = compressor.submit(out.write, data)
+        pending.result()
         out.write(tail)
 
 
