@@ -236,7 +236,7 @@ def test_data_quality_checks():
             item(case_id="C", reply_on="2026-09-01"), item(case_id="D")]
     extract = Extract.from_frame(pd.DataFrame(rows))
     extract.report.unreadable = pd.DataFrame(
-        [[6, "D", "registered_on", "登记日期", "2026-13-45"]], columns=UNREADABLE_COLUMNS)
+        [[6, "D", "registered_on", "登记日期", "2026-13-45", "无法识别"]], columns=UNREADABLE_COLUMNS)
     f = audit(extract, as_of=AS_OF).findings
     got = set(zip(f["case_id"], f["check_id"]))
     assert got == {("A", "DATA_DUPLICATE_ID"), ("B", "DATA_REQUIRED_MISSING"),

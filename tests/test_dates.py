@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xfaudit.dates import FIRST_DAY, LAST_DAY, from_excel_serial, parse_date, parse_dates
+from xfaudit.dates import (FIRST_DAY, LAST_DAY, DateWindow, chinese_date, from_excel_serial,
+                           parse_date, parse_dates)
 
 DAY = pd.Timestamp("2026-10-08")
 
@@ -90,7 +91,7 @@ def test_empty_cells_are_nat_but_not_unreadable(raw):
 
 
 def test_leap_day_is_a_real_date():
-    assert parse_date("2028-02-29") == pd.Timestamp("2028-02-29")
+    assert parse_date("2028-02-29", DateWindow.around("2028-01-31")) == pd.Timestamp("2028-02-29")
 
 
 def test_mixed_column_keeps_index_and_gives_ns_midnight():
@@ -129,9 +130,64 @@ def test_excel_serials(serial, expected):
     assert from_excel_serial(serial)[0] == np.datetime64(expected, "ns")
 
 
-def test_range_bounds_are_readable():
-    assert parse_date(FIRST_DAY.strftime("%Y-%m-%d")) == FIRST_DAY
-    assert parse_date(LAST_DAY.strftime("%Y/%m/%d")) == LAST_DAY
+def test_range_bounds_are_readable_inside_a_window_that_allows_them():
+    everything = DateWindow(FIRST_DAY, LAST_DAY)
+    assert parse_date(FIRST_DAY.strftime("%Y-%m-%d"), everything) == FIRST_DAY
+    assert parse_date(LAST_DAY.strftime("%Y/%m/%d"), everything) == LAST_DAY
+
+
+# The default window is 1990-01-01 … as-of + 366 days. Hand-computed: as-of 2026-10-31 + 366
+# days = 2027-11-01 (2027 is not a leap year: 2026-10-31 + 365 = 2027-10-31, + 1 = 2027-11-01).
+WINDOW = DateWindow.around("2026-10-31")
+
+
+def test_default_window_bounds():
+    assert WINDOW.first == pd.Timestamp("1990-01-01")
+    assert WINDOW.last == pd.Timestamp("2027-11-01")
+    assert WINDOW.describe() == "1990年1月1日至2027年11月1日"
+
+
+@pytest.mark.parametrize("raw", [
+    2026,                     # a year typed alone: Excel serial 2026 = 1905-07-18
+    "2026",                   # the same as text
+    2026.0,
+    "1985-03-01",             # before 1990
+    dt.date(1985, 3, 1),      # a real date cell is judged by the same window
+    "2206-11-20",             # a typo for 2026
+    "2027-11-02",             # one day past as-of + 366
+    "1989-12-31",
+    1,                        # Excel's day 1 (1900-01-01)
+    60,
+])
+def test_implausible_dates_are_unreadable_never_guessed(raw):
+    result = parse_dates(pd.Series([raw], dtype=object), WINDOW)
+    assert pd.isna(result.dates.iloc[0])
+    assert result.unreadable.iloc[0] and result.implausible.iloc[0]
+    assert result.reasons().iloc[0] == "不在合理日期范围内"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1990-01-01", "1990-01-01"),     # first day of the window
+    ("2027-11-01", "2027-11-01"),     # last day of the window
+    (46346, "2026-11-20"),            # a serial inside the window
+    ("46346", "2026-11-20"),
+])
+def test_window_bounds_are_inclusive(raw, expected):
+    result = parse_dates(pd.Series([raw], dtype=object), WINDOW)
+    assert result.dates.iloc[0] == pd.Timestamp(expected)
+    assert not result.unreadable.iloc[0] and not result.implausible.iloc[0]
+
+
+@pytest.mark.parametrize("raw", ["10月28日", "1/2/2026", "11/20/2026", "Nov", "Dec 1", "2026年",
+                                 "2026-11", "#DIV/0!", "#N/A"])
+def test_unreadable_is_not_implausible(raw):
+    result = parse_dates(pd.Series([raw], dtype=object), WINDOW)
+    assert result.unreadable.iloc[0] and not result.implausible.iloc[0]
+    assert result.reasons().iloc[0] == "无法识别"
+
+
+def test_chinese_date_has_no_leading_zeros():
+    assert chinese_date("2026-11-02") == "2026年11月2日"
 
 
 def test_parse_date_scalar_returns_nat_for_garbage():

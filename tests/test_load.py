@@ -119,12 +119,12 @@ def test_unreadable_cells_are_listed_with_row_id_field_header_and_raw(messy):
     assert list(bad.columns) == UNREADABLE_COLUMNS
     rows = [tuple(r) for r in bad.itertuples(index=False)]
     assert rows == [
-        (8, "001001", "people_count", "人数", "十五"),
-        (8, "001001", "is_repeat", "初重件", "不详"),
-        (8, "001001", "extension_days", "延期天数", "十天"),
-        (8, "001001", "escalated", "是否越级", "不清楚"),
-        (10, "001002", "concluded_on", "办结日期", "2026-02-30"),
-        (13, "001004", "received_on", "收到\u3000日期", "待定"),
+        (8, "001001", "people_count", "人数", "十五", "无法识别"),
+        (8, "001001", "is_repeat", "初重件", "不详", "无法识别"),
+        (8, "001001", "extension_days", "延期天数", "十天", "无法识别"),
+        (8, "001001", "escalated", "是否越级", "不清楚", "无法识别"),
+        (10, "001002", "concluded_on", "办结日期", "2026-02-30", "无法识别"),
+        (13, "001004", "received_on", "收到\u3000日期", "待定", "无法识别"),
     ]
 
 

@@ -9,9 +9,16 @@ Parsing is vectorised: a column is factorised first, so each distinct cell value
 once, and the distinct strings are read with a few regular-expression passes
 (``Series.str.extract``) rather than one ``strptime`` per cell.
 
-A cell that is not empty but cannot be read (``2026-13-45``, ``待定``, ``十月五日``, 30 February,
-a year outside :data:`FIRST_DAY`..:data:`LAST_DAY`) becomes ``NaT`` *and* is flagged, so the
-loader can report it as a data-quality finding instead of a silent blank.
+A cell that is not empty but cannot be read (``2026-13-45``, ``待定``, ``十月五日``, a year-less
+``10月28日``, an ambiguous ``1/2/2026``, 30 February, an Excel error such as ``#DIV/0!``)
+becomes ``NaT`` *and* is flagged, so the loader can report it as a data-quality finding instead
+of a silent blank. Nothing is guessed.
+
+**Plausible dates only.** A number or a text is a date only inside a plausible
+:class:`DateWindow` (by default 1 January 1990 to one year after the audit date): a year typed
+alone (``2026``, which Excel would read as serial day 2026 = 18 July 1905), a typo such as
+``2206-11-20`` or a stray 1985 is *implausible* — unreadable, reported with its raw text, never
+a date that starts or stops a legal clock.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: Earliest and latest day accepted. Anything outside is far more likely a typo (``2206``) or
-#: a stray number in a date column than a real event, and would break the holiday calendar.
+#: The range of Excel serial numbers read as days (1900 date system). Whether such a day is a
+#: plausible ledger date is for the :class:`DateWindow` to say.
 FIRST_DAY = pd.Timestamp("1900-01-01")
 LAST_DAY = pd.Timestamp("2100-12-31")
 
@@ -58,6 +65,51 @@ _COMPACT = r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"
 _SERIAL_TEXT = r"^\d{1,6}(?:\.\d+)?$"
 
 
+#: Default first plausible day of a petition record, and how far after the audit date a date
+#: may lie (deadlines set for the future, such as 落实期限, are legitimate).
+DEFAULT_EARLIEST = pd.Timestamp("1990-01-01")
+DEFAULT_DAYS_AFTER_AS_OF = 366
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The days a ledger date may plausibly fall on: ``first`` to ``last``, both included.
+
+    Outside it a cell is *implausible*: unreadable, never a date.
+    """
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    @classmethod
+    def around(cls, as_of=None, *, earliest=DEFAULT_EARLIEST,
+               days_after=DEFAULT_DAYS_AFTER_AS_OF) -> "DateWindow":
+        """``earliest`` … ``as_of + days_after`` (as_of defaults to today)."""
+        anchor = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+        return cls(first=pd.Timestamp(earliest).normalize(),
+                   last=anchor + pd.Timedelta(days=int(days_after)))
+
+    def contains(self, days) -> np.ndarray:
+        """Per day: inside the window (``NaT`` → False)."""
+        values = pd.Series(np.asarray(days, dtype="datetime64[ns]"))
+        return values.between(self.first, self.last).to_numpy(dtype=bool)
+
+    def describe(self) -> str:
+        """Chinese, e.g. '1990年1月1日至2027年11月1日'."""
+        return f"{chinese_date(self.first)}至{chinese_date(self.last)}"
+
+
+def chinese_date(day) -> str:
+    """A day as Chinese prose writes it: 2026年10月31日 (no leading zeros)."""
+    day = pd.Timestamp(day)
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+#: Reasons an unreadable date cell is given in reports.
+REASON_UNREADABLE = "无法识别"
+REASON_IMPLAUSIBLE = "不在合理日期范围内"
+
+
 @dataclass(frozen=True)
 class ParsedDates:
     """The result of :func:`parse_dates`.
@@ -68,14 +120,26 @@ class ParsedDates:
         ``datetime64[ns]`` at midnight, ``NaT`` where the cell is empty or unreadable; same
         index as the input.
     unreadable : pandas.Series
-        Boolean, ``True`` where the cell is not empty but could not be read as a date.
+        Boolean, ``True`` where the cell is not empty but could not be read as a date
+        (implausible cells included).
+    implausible : pandas.Series
+        Boolean, ``True`` where the cell reads as a day outside the plausible window.
     """
 
     dates: pd.Series
     unreadable: pd.Series
+    implausible: pd.Series
+
+    def reasons(self) -> pd.Series:
+        """Per cell: the Chinese reason it is unreadable (``None`` where it is not)."""
+        out = pd.Series(None, index=self.dates.index, dtype=object)
+        out[self.unreadable] = REASON_UNREADABLE
+        out[self.implausible] = REASON_IMPLAUSIBLE
+        return out
 
 
-def parse_dates(values: pd.Series | list | np.ndarray) -> ParsedDates:
+def parse_dates(values: pd.Series | list | np.ndarray,
+                window: DateWindow | None = None) -> ParsedDates:
     """Read a column of raw cells (any mix of the supported forms) as calendar days.
 
     Parameters
@@ -83,11 +147,15 @@ def parse_dates(values: pd.Series | list | np.ndarray) -> ParsedDates:
     values : pandas.Series, list or numpy.ndarray
         Raw cells as a spreadsheet reader returns them: ``datetime``/``date``/``Timestamp``,
         ``int``/``float`` (Excel serials), ``str`` or empty (``None``, ``NaN``, ``""``).
+    window : DateWindow, optional
+        The plausible days (default :meth:`DateWindow.around` today). A day outside it is
+        unreadable (and flagged implausible).
 
     Returns
     -------
     ParsedDates
-        The days (``datetime64[ns]``, midnight) and the mask of unreadable non-empty cells.
+        The days (``datetime64[ns]``, midnight) and the masks of unreadable non-empty cells
+        and of implausible ones.
 
     Examples
     --------
@@ -99,40 +167,57 @@ def parse_dates(values: pd.Series | list | np.ndarray) -> ParsedDates:
     """
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
-    u_dates, u_blank = parse_unique(uniques)
+    u_dates, u_blank, u_implausible = parse_unique(uniques, window)
     # Append one slot for the NA sentinel (-1 indexes the last element).
     u_dates = np.append(u_dates, np.datetime64("NaT", "ns"))
     u_blank = np.append(u_blank, True)
+    u_implausible = np.append(u_implausible, False)
     dates = pd.Series(u_dates[codes], index=series.index, dtype=_NS)
     unreadable = pd.Series(~u_blank[codes] & np.isnat(u_dates[codes]), index=series.index)
-    return ParsedDates(dates=dates, unreadable=unreadable)
+    implausible = pd.Series(u_implausible[codes], index=series.index)
+    return ParsedDates(dates=dates, unreadable=unreadable, implausible=implausible)
 
 
-def parse_date(value: object) -> pd.Timestamp:
-    """Read one cell or string as a day (``NaT`` when empty or unreadable).
+def parse_date(value: object, window: DateWindow | None = None) -> pd.Timestamp:
+    """Read one cell or string as a day (``NaT`` when empty, unreadable or implausible).
 
     Examples
     --------
     >>> parse_date("2026.10.8")
     Timestamp('2026-10-08 00:00:00')
+    >>> parse_date("2026") is pd.NaT     # a year alone is not a day (Excel serial = 1905)
+    True
     """
-    return parse_dates(pd.Series([value], dtype=object)).dates.iloc[0]
+    return parse_dates(pd.Series([value], dtype=object), window).dates.iloc[0]
 
 
-def parse_unique(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def parse_unique(uniques: np.ndarray, window: DateWindow | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse distinct raw values.
 
     Parameters
     ----------
     uniques : numpy.ndarray
         Object array of distinct, non-NA raw values.
+    window : DateWindow, optional
+        Plausible days (default: :meth:`DateWindow.around` today).
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        ``datetime64[ns]`` days (``NaT`` if unreadable or blank) and a boolean "blank" mask
-        (empty or whitespace-only strings).
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        ``datetime64[ns]`` days (``NaT`` if unreadable, implausible or blank), a boolean
+        "blank" mask (empty or whitespace-only strings) and a boolean "implausible" mask (the
+        value reads as a day outside ``window``).
     """
+    days, blank = _parse_unique(uniques)
+    window = window or DateWindow.around()
+    implausible = ~np.isnat(days) & ~window.contains(days)
+    days[implausible] = np.datetime64("NaT", "ns")
+    return days, blank, implausible
+
+
+def _parse_unique(uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Days and the blank mask of distinct raw values, before the plausible window."""
     n = len(uniques)
     out = np.full(n, np.datetime64("NaT", "ns"))
     blank = np.zeros(n, dtype=bool)
@@ -242,9 +327,16 @@ def _time_ok(part: pd.DataFrame) -> np.ndarray:
     return ~bad.fillna(False).to_numpy(dtype=bool)
 
 
+#: The days a ``datetime64[ns]`` can hold; whether a day inside them is plausible is the
+#: :class:`DateWindow`'s decision (so ``2206-11-20`` is reported as implausible, not garbled).
+_NS_FIRST = pd.Timestamp("1678-01-01")
+_NS_LAST = pd.Timestamp("2261-12-31")
+
+
 def _in_range(stamps: pd.Series) -> np.ndarray:
-    """Apply FIRST_DAY..LAST_DAY (before narrowing to ns, which cannot hold year 206)."""
-    keep = stamps.between(FIRST_DAY, LAST_DAY).to_numpy(dtype=bool)
+    """Keep the days a ``datetime64[ns]`` can hold (before narrowing to ns, which cannot hold
+    year 206)."""
+    keep = stamps.between(_NS_FIRST, _NS_LAST).to_numpy(dtype=bool)
     out = np.full(len(stamps), np.datetime64("NaT", "ns"))
     if keep.any():
         out[keep] = stamps[keep].to_numpy().astype(_NS)

@@ -95,7 +95,8 @@ _INT_TEXT = re.compile(r"^\+?(\d+)(?:\.0*)?\s*(?:天|日|个?工作日|人|个|�
 # --------------------------------------------------------------------------------------------
 
 def load_extract(path: str | Path, *, sheet: str | int | None = None,
-                 mapping: str | Path | Mapping | None = None) -> Extract:
+                 mapping: str | Path | Mapping | None = None,
+                 date_window: _dates.DateWindow | None = None) -> Extract:
     """Read a case extract into the canonical frame.
 
     Parameters
@@ -110,6 +111,10 @@ def load_extract(path: str | Path, *, sheet: str | int | None = None,
         Extra header aliases: a TOML (or YAML) file with an ``[aliases]`` table, or a dict of
         the same shape, mapping a source header to a field name (or a list of field names,
         to feed one column into several fields). User aliases win over the built-in ones.
+    date_window : xfaudit.dates.DateWindow, optional
+        The plausible days (default: 1 January 1990 to one year after today; the audit passes
+        the window of its rule profile and as-of date). A date cell outside it is unreadable,
+        listed with its raw text and the reason 不在合理日期范围内.
 
     Returns
     -------
@@ -132,8 +137,9 @@ def load_extract(path: str | Path, *, sheet: str | int | None = None,
     path = Path(path)
     _check_exists(path)
     lookup = header_lookup(mapping)
+    window = date_window or _dates.DateWindow.around()
     try:
-        return _load(path, sheet, lookup)
+        return _load(path, sheet, lookup, window)
     except XfauditError:
         raise
     except Exception as exc:  # a parser's own exception must never reach the inspector raw
@@ -779,7 +785,8 @@ def _assign_columns(header: _Header) -> _Columns:
 # The whole load
 # --------------------------------------------------------------------------------------------
 
-def _load(path: Path, sheet: str | int | None, lookup: dict[str, tuple[str, ...]]) -> Extract:
+def _load(path: Path, sheet: str | int | None, lookup: dict[str, tuple[str, ...]],
+          window: _dates.DateWindow) -> Extract:
     data = path.read_bytes()
     fmt = _sniff_format(path, data)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -802,7 +809,7 @@ def _load(path: Path, sheet: str | int | None, lookup: dict[str, tuple[str, ...]
         del grid
     del data, fast
     columns = _assign_columns(header)
-    frame, unreadable, rejected = _build(body, columns)
+    frame, unreadable, rejected = _build(body, columns, window)
     unknown = columns.unknown + [
         f"（第{get_column_letter(c + 1)}列，无表头）" for c in body.filled_columns()
         if c >= len(columns.labels) or not columns.labels[c]]
@@ -887,7 +894,8 @@ class _Body:
         return [c for c in range(self.blank.shape[1]) if (~self.blank[self.read, c]).any()]
 
 
-def _build(body: _Body, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _build(body: _Body, columns: _Columns, window: _dates.DateWindow
+           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Reject non-records, convert the kept rows, collect unreadable cells."""
     repeated = _repeated_header_rows(body, columns) & body.read
     footer = _footer_rows(body, columns) & body.read & ~repeated
@@ -896,20 +904,23 @@ def _build(body: _Body, columns: _Columns) -> tuple[pd.DataFrame, pd.DataFrame, 
 
     data: dict[str, object] = {SOURCE_ROW: body.numbers[keep].astype("int64")}
     bad: dict[str, np.ndarray] = {}
-    dates: dict[str, tuple] = {}        # the date columns of a ledger share most of their texts
+    implausible: dict[str, np.ndarray] = {}
+    dates = _DateCache(window)          # the date columns of a ledger share most of their texts
     every = bool(keep.all())            # the usual case: no row to drop, no copy to make
     for name, spec in fields().items():
         if name not in columns.feeds:
             continue
-        values, unreadable = _convert(body.columns[columns.feeds[name]], spec.kind, dates)
+        values, unreadable, far = _convert(body.columns[columns.feeds[name]], spec.kind, dates)
         data[name] = values if every else values[keep].reset_index(drop=True)
         if unreadable is not None:
             unreadable = unreadable if every else unreadable[keep]
             if unreadable.any():
                 bad[name] = unreadable
+                if far is not None:
+                    implausible[name] = far if every else far[keep]
     # copy=False: one block per column, not one copy of the whole table to consolidate it
     frame = pd.DataFrame(data, copy=False)
-    return frame, _unreadable_table(frame, body, columns, keep, bad), rejected
+    return frame, _unreadable_table(frame, body, columns, keep, bad, implausible), rejected
 
 
 def _repeated_header_rows(body: _Body, columns: _Columns) -> np.ndarray:
@@ -948,18 +959,22 @@ def _rejected_table(numbers: np.ndarray, repeated: np.ndarray, footer: np.ndarra
 
 
 def _unreadable_table(frame: pd.DataFrame, body: _Body, columns: _Columns, keep: np.ndarray,
-                      bad: dict[str, np.ndarray]) -> pd.DataFrame:
+                      bad: dict[str, np.ndarray], implausible: dict[str, np.ndarray]
+                      ) -> pd.DataFrame:
     parts = []
     for name, mask in bad.items():
         col = columns.feeds[name]
         column = body.columns[col]
         raw = np.append(column.texts, None)[column.codes[keep][mask]]
         case_id = frame["case_id"][mask] if "case_id" in frame else pd.Series([None] * mask.sum())
+        far = implausible.get(name)
+        reason = (np.where(far[mask], _dates.REASON_IMPLAUSIBLE, _dates.REASON_UNREADABLE)
+                  if far is not None else _dates.REASON_UNREADABLE)
         parts.append(pd.DataFrame({
             "source_row": frame[SOURCE_ROW][mask].to_numpy(),
             "case_id": case_id.to_numpy(dtype=object),
             "field": name, "header": columns.labels[col],
-            "raw": raw}))
+            "raw": raw, "reason": reason}))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in UNREADABLE_COLUMNS}
                             ).astype({"source_row": "int64"})
@@ -977,46 +992,57 @@ def _take(per_unique: np.ndarray, codes: np.ndarray, na_value: object) -> np.nda
     return np.append(per_unique, np.array([na_value], dtype=per_unique.dtype))[codes]
 
 
-def _convert(column: _Column, kind: str, dates: dict | None = None
-             ) -> tuple[pd.Series, np.ndarray | None]:
-    """One column's rows converted for its field kind, and the unreadable-cell mask.
+def _convert(column: _Column, kind: str, dates: _DateCache | None = None
+             ) -> tuple[pd.Series, np.ndarray | None, np.ndarray | None]:
+    """One column's rows converted for its field kind, the unreadable-cell mask and, for
+    dates, the mask of cells read as a day outside the plausible window.
 
     ``dates`` caches date texts already read in other columns of the file.
     """
     if kind == "date":
-        days, blank = _parse_dates(column.uniques, {} if dates is None else dates)
+        days, blank, far = (dates or _DateCache(_dates.DateWindow.around())).parse(column.uniques)
         values = _take(days, column.codes, np.datetime64("NaT", "ns"))
         bad = _take(~blank & np.isnat(days), column.codes, False)
-        return pd.Series(values, dtype="datetime64[ns]"), bad
-    converter, dtype = _CONVERTERS.get(kind, (_to_text, object))
+        return (pd.Series(values, dtype="datetime64[ns]"), bad,
+                _take(far, column.codes, False))
+    converter, dtype = _converter(kind)
     values, bad = converter(column, kind)
     rows = _take(values, column.codes, None)
     series = pd.Series(rows if dtype is object else pd.array(rows, dtype=dtype), dtype=dtype)
-    return series, (None if bad is None else _take(bad, column.codes, False))
+    return series, (None if bad is None else _take(bad, column.codes, False)), None
 
 
-def _parse_dates(uniques: np.ndarray, cache: dict[str, tuple]) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`xfaudit.dates.parse_unique`, with texts read once for all the file's date columns.
+class _DateCache:
+    """:func:`xfaudit.dates.parse_unique` in one window, with texts read once for all the
+    file's date columns; values other than ``str`` (real dates, serial numbers) are read per
+    column."""
 
-    ``cache`` maps a text already read to its (day, blank); values other than ``str`` (real
-    dates, serial numbers) are read per column as before.
-    """
-    text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
-    if not text.any():
-        return _dates.parse_unique(uniques)
-    days = np.full(len(uniques), np.datetime64("NaT", "ns"))
-    blank = np.zeros(len(uniques), dtype=bool)
-    if not text.all():
-        days[~text], blank[~text] = _dates.parse_unique(uniques[~text])
-    strings = uniques[text]
-    new = [s for s in strings if s not in cache]
-    if new:
-        new_days, new_blank = _dates.parse_unique(_object_array(new))
-        cache.update(zip(new, zip(new_days, new_blank.tolist(), strict=True), strict=True))
-    found = [cache[s] for s in strings]
-    days[text] = np.array([d for d, _ in found], dtype="datetime64[ns]")
-    blank[text] = [b for _, b in found]
-    return days, blank
+    def __init__(self, window: _dates.DateWindow):
+        self.window = window
+        self.texts: dict[str, tuple] = {}   # text -> (day, blank, implausible)
+
+    def parse(self, uniques: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool,
+                           count=len(uniques))
+        if not text.any():
+            return _dates.parse_unique(uniques, self.window)
+        days = np.full(len(uniques), np.datetime64("NaT", "ns"))
+        blank = np.zeros(len(uniques), dtype=bool)
+        far = np.zeros(len(uniques), dtype=bool)
+        if not text.all():
+            days[~text], blank[~text], far[~text] = _dates.parse_unique(uniques[~text],
+                                                                        self.window)
+        strings = uniques[text]
+        new = [s for s in strings if s not in self.texts]
+        if new:
+            parsed = _dates.parse_unique(_object_array(new), self.window)
+            self.texts.update(zip(new, zip(parsed[0], parsed[1].tolist(), parsed[2].tolist(),
+                                           strict=True), strict=True))
+        found = [self.texts[s] for s in strings]
+        days[text] = np.array([d for d, _, _ in found], dtype="datetime64[ns]")
+        blank[text] = [b for _, b, _ in found]
+        far[text] = [f for _, _, f in found]
+        return days, blank, far
 
 
 def _to_text(column: _Column, kind: str) -> tuple[np.ndarray, None]:
@@ -1073,17 +1099,21 @@ def _int_value(value: object) -> int | None:
     return None
 
 
-# Text stays ``object`` with ``None`` for empty cells, as in ``Extract.from_frame``: a
-# comparison such as ``frame.routing == "交办"`` then gives plain booleans, never ``<NA>``.
-_CONVERTERS: dict[str, tuple[Callable, object]] = {
-    "text": (_to_text, object),
-    "channel": (_to_coded, object),
-    "routing": (_to_coded, object),
-    "satisfaction": (_to_coded, object),
-    "repeat": (_to_boolean, "boolean"),
-    "flag": (_to_boolean, "boolean"),
-    "int": (_to_int, "Int64"),
-}
+def _converter(kind: str) -> tuple[Callable, object]:
+    """How a field kind is read: whole numbers, a yes/no vocabulary (its values.toml table
+    maps to booleans), a coded vocabulary (any other values.toml table), or plain text.
+
+    Text stays ``object`` with ``None`` for empty cells, as in ``Extract.from_frame``: a
+    comparison such as ``frame.routing == "交办"`` then gives plain booleans, never ``<NA>``.
+    """
+    if kind == "int":
+        return _to_int, "Int64"
+    table = value_maps().get(kind)
+    if table is None:
+        return _to_text, object
+    if all(isinstance(v, bool) for v in table.values()):
+        return _to_boolean, "boolean"
+    return _to_coded, object
 
 
 def _folded_map(kind: str) -> dict[str, object]:

@@ -19,8 +19,8 @@ SOURCE_ROW = "source_row"
 #: Columns of the rejected-rows table.
 REJECTED_COLUMNS = ["source_row", "reason"]
 
-#: Columns of the unreadable-cells table.
-UNREADABLE_COLUMNS = ["source_row", "case_id", "field", "header", "raw"]
+#: Columns of the unreadable-cells table (``reason``: 无法识别 or 不在合理日期范围内).
+UNREADABLE_COLUMNS = ["source_row", "case_id", "field", "header", "raw", "reason"]
 
 
 @dataclass
@@ -103,7 +103,7 @@ class Extract:
                 df[column] = pd.to_datetime(df[column]).dt.normalize().astype("datetime64[ns]")
             elif kind == "int":
                 df[column] = pd.to_numeric(df[column]).astype("Int64")
-            elif kind in ("flag", "repeat"):
+            elif kind in ("flag", "repeat", "concluded"):
                 df[column] = df[column].astype("boolean")
             elif kind is not None:
                 df[column] = df[column].astype(object).where(df[column].notna(), None)

@@ -1131,7 +1131,8 @@ def _frame(p: Plan, d: dict[str, np.ndarray], cut: _Cut, lim: dict[str, np.ndarr
         cols[name] = _to_dates(days)
     frame = pd.DataFrame(cols)
     frame["_garbage"] = p["garbage"]
-    return frame[[*fields(), "_garbage"]]
+    # the contract's fields this generator models (the systems' own flags are not generated)
+    return frame[[*(f for f in fields() if f in frame.columns), "_garbage"]]
 
 
 def _escalate_plants(pl: _Planter) -> None:
@@ -1169,7 +1170,7 @@ def _assemble(p: Plan, d: dict[str, np.ndarray], cut: _Cut, lim: dict[str, np.nd
 def _date_styles(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """How each date cell is written: a deterministic mix, ``None`` for empty cells."""
     styles = {}
-    for name in date_fields():
+    for name in (f for f in date_fields() if f in frame.columns):
         s = _pick(rng, DATE_STYLES, len(frame))
         styles[name] = np.where(frame[name].isna(), None, s)
     out = pd.DataFrame(styles, index=frame.index, dtype=object)
@@ -1314,7 +1315,7 @@ def _cells(data: SynthExtract) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     rng = np.random.default_rng([data.seed, 23])
     raw = np.full(len(frame), None, dtype=object)
     raw[data.unreadable["row"].to_numpy()] = data.unreadable["raw"].to_numpy(object)
-    for name, spec in fields().items():
+    for name, spec in _generated(frame).items():
         col = frame[name]
         if spec.is_date:
             minutes = rng.integers(8 * 60, 18 * 60, size=len(frame))
@@ -1329,6 +1330,11 @@ def _cells(data: SynthExtract) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     return pd.DataFrame(cells), kinds
 
 
+def _generated(frame: pd.DataFrame) -> dict:
+    """The contract's fields present in a generated frame, in contract order."""
+    return {name: spec for name, spec in fields().items() if name in frame.columns}
+
+
 def _width(name: str) -> int:
     if name == "summary":
         return 40
@@ -1341,7 +1347,7 @@ def _sheet(data: SynthExtract) -> fastxlsx.Sheet:
     columns = [fastxlsx.Column(name, data.headers[name],
                                kind="date" if spec.is_date else "int" if spec.kind == "int"
                                else "text", width=_width(name))
-               for name, spec in fields().items()]
+               for name, spec in _generated(data.frame).items()]
     title = fastxlsx.Line(data.title, {"bold": True, "font_size": 16, "align": "center",
                                        "valign": "vcenter"}, merge=True, height=30)
     return fastxlsx.Sheet("台账", cells, columns, above=[title], header_style={"align": "center"},
@@ -1359,7 +1365,7 @@ def _write_csv(data: SynthExtract, out: Path) -> None:
     """UTF-8 with BOM; real Excel dates become ISO text, serials stay numbers."""
     cells, kinds = _cells(data)
     columns = {}
-    for name in fields():
+    for name in _generated(data.frame):
         column = cells[name]
         if name in kinds:
             iso = data.frame[name].dt.strftime("%Y-%m-%d").to_numpy(object)
