@@ -79,10 +79,21 @@ class AuditResult:
                 f"<p>读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行；"
                 f"履职问题 {s['totals']['accountability']} 个，台账质量问题 "
                 f"{s['totals']['data_quality']} 个。</p>")
-        table = pd.DataFrame(s["checks"])[["check_id", "name", "findings", "open", "waived",
-                                           "status"]]
-        table.columns = ["编号", "检查项", "问题数", "仍未办", "已豁免", "状态"]
+        table = pd.DataFrame(s["checks"])[["check_id", "name", "applicable", "judged",
+                                           "unjudged", "findings", "open", "waived", "status"]]
+        table.columns = ["编号", "检查项", "适用", "已判断", "无法判断", "问题数", "仍未办",
+                         "已豁免", "状态"]
         return head + table.to_html(index=False)
+
+
+def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:
+    """未评估（缺少：…） / 部分评估（judged/applicable，其余无法判断） / 已评估."""
+    if skipped is not None:
+        return skipped.describe().split("：", 1)[1]
+    if coverage["unjudged"]:
+        return (f"部分评估（{coverage['judged']}/{coverage['applicable']}，"
+                f"{coverage['unjudged']}件无法判断）")
+    return "已评估"
 
 
 def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
@@ -95,12 +106,14 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
     for cid, check in checks().items():
         mine = findings[findings["check_id"] == cid.value]
         skipped = missing.get(cid.value)
+        coverage = clocks.coverage(cid)
         per_check.append({
             "check_id": cid.value, "name": check.name, "kind": check.kind,
             "kind_label": KIND_LABELS[check.kind], "severity": check.severity,
             "evaluated": skipped is None,
             "missing": skipped.missing if skipped else [],
-            "status": skipped.describe().split("：", 1)[1] if skipped else "已评估",
+            "status": _status(skipped, coverage),
+            **coverage,
             "findings": int(len(mine)), "open": int(mine["is_open"].sum()),
             "waived": int(mine["waived"].sum()),
         })

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, PROFILE_COLUMN, START, Clocks
+from xfaudit.clocks import (ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, NOTE, PROFILE_COLUMN, RULE, START,
+                            Clocks)
 from xfaudit.model import FINDING_COLUMNS, SOURCE_ROW
 from xfaudit.profile import ProfileSet
 from xfaudit.schema import CheckId, checks
@@ -86,14 +87,32 @@ def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd
         out["is_open"] = cid == CheckId.REPLY_MISSING
     member = clocks[PROFILE_COLUMN].iloc[rows].reset_index(drop=True)
     out["profile"] = member
-    citations = {m.name: m.citation(check.limit) for m in profiles.members}
-    out["citation"] = member.map(citations)
+    out["citation"] = _citations(cid, clocks, rows, member, profiles)
     own_detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
     timing = _timing_detail(out["days_late"], out["is_open"])
-    out["detail"] = own_detail.where(own_detail.notna(), timing)
+    detail = own_detail.where(own_detail.notna(), timing)
+    note = _clock_column(clocks, f"{cid}{NOTE}", rows)
+    if note.notna().any():
+        detail = (detail.astype("string") + "；" + note.astype("string")).where(
+            note.notna(), detail).astype(object)
+    out["detail"] = detail
     out["source_row"] = frame[SOURCE_ROW].iloc[rows].to_numpy()
     out["waived"] = False
     out["waiver_reason"] = None
+    return out
+
+
+def _citations(cid: CheckId, clocks: pd.DataFrame, rows: np.ndarray, member: pd.Series,
+               profiles: ProfileSet) -> pd.Series:
+    """The provision each finding cites: the limit of the check, or the row's own rule where
+    it varies (e.g. notice of a direct vs a routed item), in the row's profile."""
+    limit = checks()[cid].limit
+    rule = _clock_column(clocks, f"{cid}{RULE}", rows)
+    keys = rule.where(rule.notna(), limit) if limit else rule
+    out = pd.Series(None, index=member.index, dtype=object)
+    for m in profiles.members:
+        for key in keys.dropna().unique():
+            out[(member == m.name) & (keys == key)] = m.citation(key)
     return out
 
 

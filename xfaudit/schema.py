@@ -95,7 +95,9 @@ class CheckId(StrEnum):
     DATA_DATE_UNREADABLE = "DATA_DATE_UNREADABLE"
     DATA_DATE_ORDER = "DATA_DATE_ORDER"
     DATA_DUPLICATE_ID = "DATA_DUPLICATE_ID"
+    DATA_DUPLICATE_ROW = "DATA_DUPLICATE_ROW"
     DATA_REQUIRED_MISSING = "DATA_REQUIRED_MISSING"
+    DATA_VALUE_UNKNOWN = "DATA_VALUE_UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,27 @@ def checks() -> dict[CheckId, Check]:
 def date_order_pairs() -> list[tuple[str, str]]:
     """(earlier, later) event pairs checked by DATA_DATE_ORDER."""
     return [tuple(p) for p in _read_toml("checks.toml")["order"]["pairs"]]
+
+
+@cache
+def roles() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per vocabulary field, role → canonical values (checks.toml ``[roles]``)."""
+    return {name: {role: tuple(values) for role, values in table.items()}
+            for name, table in _read_toml("checks.toml")["roles"].items()}
+
+
+def role_values(field: str, role: str) -> tuple[str, ...]:
+    """The canonical values of ``field`` that play ``role`` (e.g. routing → direct)."""
+    return roles().get(field, {}).get(role, ())
+
+
+@cache
+def vocabulary(kind: str) -> frozenset:
+    """The canonical values of a vocabulary (the values of its values.toml table)."""
+    return frozenset(v for v in value_maps().get(kind, {}).values() if isinstance(v, str))
+
+
+@cache
+def unknown_value_fields() -> tuple[str, ...]:
+    """Fields whose values outside their vocabulary are DATA_VALUE_UNKNOWN findings."""
+    return tuple(_read_toml("checks.toml")["DATA_VALUE_UNKNOWN"]["fields"])
