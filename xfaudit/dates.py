@@ -315,8 +315,14 @@ def _kind(value: object) -> str:
 
 
 def _from_moments(values: np.ndarray) -> np.ndarray:
-    """Real date/datetime cells → midnight days, with the accepted range applied."""
-    stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    """Real date/datetime cells → midnight days, with the accepted range applied.
+
+    A time-zone-aware moment keeps the day written in its own zone, as a text
+    ``2026-11-20T08:30:00Z`` does (a frame may mix aware and naive moments).
+    """
+    naive = [v.replace(tzinfo=None) if getattr(v, "tzinfo", None) is not None else v
+             for v in values]
+    stamps = pd.to_datetime(pd.Series(naive, dtype=object), errors="coerce")
     return _in_range(stamps.dt.normalize())
 
 

@@ -53,10 +53,13 @@ def _read_raw(path: Path, sheet: str | None, strict: bool) -> tuple[pd.DataFrame
     if not path.is_file():
         raise RegisterNotFoundError(path, "文件不存在")
     try:
+        # keep_default_na=False: a cell reading "#N/A", "NA" or "null" is text to report (or a
+        # name), not silently an empty cell; empty cells come back as "" and are set to None.
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
-                               engine="calamine")
+                               engine="calamine", keep_default_na=False, na_values=[])
     except Exception as exc:  # calamine raises several types for a non-xlsx file
         raise RegisterError(path, f"无法作为 Excel 文件读取（{type(exc).__name__}）") from None
+    sheets = {name: frame.where(frame.ne(""), None) for name, frame in sheets.items()}
     if sheet is not None and sheet in sheets:
         return sheets[sheet], sheet
     if strict:
