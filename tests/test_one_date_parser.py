@@ -115,7 +115,8 @@ def _ledger(path, cells):
     said = {}
     for row in extract.report.unreadable.itertuples(index=False):
         label = cells[row.source_row - 2][0]
-        said[label] = f"{path.name} {extract.report.sheet} 第{row.source_row}行「{row.header}」：{row.raw}"
+        said[label] = (f"{path.name} {extract.report.sheet} "
+                       f"第{row.source_row}行「{row.header}」：{row.raw}")
     return days, said
 
 
