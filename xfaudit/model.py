@@ -120,7 +120,7 @@ class Extract:
             path=name, sha256="", file_format="frame", sheet=None, header_row=1,
             encoding=None, rows_read=len(out), rows_kept=len(out), empty_rows=0,
             rejected=pd.DataFrame(columns=REJECTED_COLUMNS),
-            unreadable=_unreadable_table(out, bad),
+            unreadable=unreadable_table(out, bad),
             mapping={c: c for c in present}, unknown_columns=[],
             absent_fields=[f for f in spec if f not in present])
         return cls(frame=out, report=report)
@@ -168,16 +168,29 @@ def _read_column(values: pd.Series, kind: str, window
     return series, unreadable, np.where(unreadable, dates.REASON_UNREADABLE, None), raw
 
 
-def _unreadable_table(frame: pd.DataFrame,
-                      bad: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """The cells of ``bad`` (field → masks, reasons, raw texts) in UNREADABLE_COLUMNS."""
+def unreadable_table(frame: pd.DataFrame,
+                     bad: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                     headers: dict[str, str] | None = None) -> pd.DataFrame:
+    """The unreadable-cells table (:data:`UNREADABLE_COLUMNS`), sorted by source row.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The canonical frame (``source_row`` and, when present, ``case_id`` are taken from it).
+    bad : dict
+        Field → (per-row boolean mask of unreadable cells, per-row reason, per-row raw text).
+    headers : dict, optional
+        Field → the header shown (the source file's); default the canonical Chinese header.
+    """
     from xfaudit.schema import header_of
 
+    headers = headers or {}
     parts = [pd.DataFrame({
         "source_row": frame[SOURCE_ROW].to_numpy()[mask],
         "case_id": (frame["case_id"].to_numpy(dtype=object)[mask] if "case_id" in frame
                     else np.full(int(mask.sum()), None, dtype=object)),
-        "field": name, "header": header_of(name), "raw": raw[mask], "reason": reasons[mask]})
+        "field": name, "header": headers.get(name, header_of(name)), "raw": raw[mask],
+        "reason": reasons[mask]})
         for name, (mask, reasons, raw) in bad.items()]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in UNREADABLE_COLUMNS}
