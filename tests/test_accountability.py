@@ -47,5 +47,5 @@ def test_summary_for_the_notebook_and_manifest(produced):
 
 
 def test_period_must_be_a_month(tmp_path):
-    with pytest.raises(ConfigError, match="期间「2026/10」格式不对"):
-        produce(run(month_rows()[:2]), "2026/10", tmp_path)
+    with pytest.raises(ConfigError, match="审计期间「2026-1」格式不对，应写成 2026-10"):
+        produce(run(month_rows()[:2]), "2026-1", tmp_path)

@@ -73,7 +73,9 @@ def test_the_strict_render_would_catch_a_missing_glyph():
 
 
 def test_no_cjk_font_is_a_chinese_error_with_the_install_hint(monkeypatch):
-    monkeypatch.setitem(charts.settings()["charts"], "fonts", ["没有这个字体"])
+    real = charts.settings()
+    changed = {**real, "charts": {**real["charts"], "fonts": ["没有这个字体"]}}
+    monkeypatch.setattr(charts, "settings", lambda: changed)
     monkeypatch.setattr(font_manager, "_load_fontmanager",
                         lambda try_read_cache=True: font_manager.fontManager)
     charts.cjk_font.cache_clear()

@@ -51,3 +51,89 @@ def test_config_errors_are_chinese(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="scheme"):
         load_config().scheme_for({"improvement_citation": "《某省条例》第一条"}, "某省")
+
+
+# -- strict keys: a typo is an error, never the default silently ------------------------------
+
+@pytest.mark.parametrize("text, key, known", [
+    ("[sancton]\noverdue_days = 60\n", "sancton", "issuer、letters"),
+    ("[sanction]\noverdue_day = 60\n", "sanction.overdue_day", "overdue_days、overdue_checks"),
+    ("[sampling]\nshares = 0.5\n", "sampling.shares", "min_per_unit、share"),
+    ("[letters.titles]\nimprovment = \"x\"\n", "letters.titles.improvment",
+     "improvement、policy、sanction、circular"),
+    ("[[schemes.2005.grounds]]\ncode = \"7\"\nlable = \"x\"\n", "schemes.2005.grounds[1].lable",
+     "code、label、citation、checks、advice"),
+])
+def test_unknown_keys_in_a_user_file_are_errors(tmp_path, text, key, known):
+    path = tmp_path / "bureau.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert message.startswith("文件 bureau.toml：配置文件中有未知的")
+    assert f"「{key}」" in message and known in message
+
+
+def test_unknown_keys_in_a_dict_are_errors():
+    with pytest.raises(ConfigError, match="「sanction.overdue_day」"):
+        load_config({"sanction": {"overdue_day": 60}})
+
+
+def test_a_province_may_add_its_own_scheme(tmp_path):
+    path = tmp_path / "province.toml"
+    path.write_text('[schemes.zj]\nstatute = "《浙江省信访条例》"\ndefault_ground = "1"\n'
+                    '[[schemes.zj.grounds]]\ncode = "1"\nlabel = "超期"\n'
+                    'citation = "《浙江省信访条例》第一条"\nchecks = ["HANDLING_OVERDUE"]\n',
+                    encoding="utf-8")
+    cfg = load_config(path)
+    assert cfg.scheme("zj").ground_of("HANDLING_OVERDUE").citation == "《浙江省信访条例》第一条"
+
+
+def test_a_gbk_user_file_is_read(tmp_path):
+    path = tmp_path / "bureau.toml"
+    path.write_bytes('[issuer]\nname = "青禾县信访局"\n'.encode("gbk"))
+    assert load_config(path).issuer["name"] == "青禾县信访局"
+
+
+def test_the_user_schema_is_the_builtin_files():
+    # every key of the built-in files is accepted as an override of itself
+    from xfaudit.config import _defaults
+
+    assert load_config(_defaults()).raw == load_config().raw
+
+
+# -- the monthly report's settings -------------------------------------------------------------
+
+def test_monthly_settings_match_their_schema():
+    from xfaudit.config import settings
+
+    assert settings()["report"]["overall_label"] == "全县合计"
+    assert list(settings()["aging"]["bounds"]) == [15, 30, 60]
+
+
+def test_a_typo_in_monthly_toml_is_caught():
+    from xfaudit.config import MONTHLY_SCHEMA
+    from xfaudit.tomlfiles import check_keys
+
+    with pytest.raises(ConfigError, match="「report.max_row」.*max_rows"):
+        check_keys({"report": {"max_row": 5}}, MONTHLY_SCHEMA, "monthly.toml", "月度报告配置")
+    with pytest.raises(ConfigError, match="「deadline_labels.HANDLING_LATE」"):
+        check_keys({"deadline_labels": {"HANDLING_LATE": "x"}}, MONTHLY_SCHEMA, "monthly.toml",
+                   "月度报告配置")
+
+
+def test_cached_settings_cannot_be_changed_by_a_caller():
+    from xfaudit import views
+    from xfaudit.config import settings
+
+    with pytest.raises(TypeError):
+        settings()["report"]["max_rows"] = 1
+    with pytest.raises(TypeError):
+        views.settings()["aging"]["bounds"][0] = 1          # arrays are tuples
+    assert settings()["report"]["max_rows"] == 50
+
+
+def test_a_config_returned_to_one_caller_does_not_change_the_next():
+    first = load_config()
+    first["sanction"]["overdue_days"] = 1
+    assert load_config()["sanction"]["overdue_days"] == 30

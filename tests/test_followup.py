@@ -137,5 +137,5 @@ def test_a_damaged_register_is_reported_with_row_and_column(two_months, tmp_path
     with pytest.raises(RegisterError) as caught:
         read_followup(path)
     text = str(caught.value)
-    assert "第3行「反馈日期」列：日期无法识别：“下周”" in text
+    assert "第3行「反馈日期」列：无法识别的日期“下周”（请写成 2026-10-28 这样含年月日的日期）" in text
     assert "第4行「是否采纳」列" in text and "建议台账" in text

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from xfaudit.dates import DateWindow
 from xfaudit.errors import RegisterError
 from xfaudit.registers import atomic_write, parse_dates
 
@@ -18,12 +19,20 @@ from xfaudit.registers import atomic_write, parse_dates
 ])
 def test_parse_dates_reads_what_inspectors_type(raw, expected):
     dates, bad = parse_dates(pd.Series([raw], dtype=object))
-    assert dates.iloc[0] == pd.Timestamp(expected) and not bad.iloc[0]
+    assert dates.iloc[0] == pd.Timestamp(expected) and bad == []
 
 
 def test_parse_dates_flags_unreadable_but_not_empty_cells():
-    dates, bad = parse_dates(pd.Series(["下周", None, "  "], dtype=object))
-    assert list(bad) == [True, False, False] and dates.isna().all()
+    dates, bad = parse_dates(pd.Series(["下周", None, "  ", "2206-11-20"], dtype=object))
+    assert [i for i, _ in bad] == [0, 3] and dates.isna().all()
+    assert bad[0][1] == "无法识别的日期“下周”（请写成 2026-10-28 这样含年月日的日期）"
+    assert "“2206-11-20”不在合理的日期范围内" in bad[1][1]
+
+
+def test_register_window_runs_ten_years_ahead():
+    # read on 2026-12-01: 1990-01-01 … 2036-12-31 (2026 + 10)
+    window = DateWindow.for_registers(dt.date(2026, 12, 1))
+    assert (window.first, window.last) == (pd.Timestamp("1990-01-01"), pd.Timestamp("2036-12-31"))
 
 
 def test_atomic_write_leaves_no_half_file(tmp_path):

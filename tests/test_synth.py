@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from xfaudit.errors import ConfigError, SynthError
 from xfaudit.profile import load_profile
 from xfaudit.schema import CheckId, date_fields, date_order_pairs, fields
 from xfaudit.synth import DATE_STYLES, FIRST_DATA_ROW, GARBAGE_STYLE, generate, write
@@ -194,14 +195,26 @@ def test_as_of_is_last_day_of_period():
     assert generate(200, "2026-10", 1).as_of == dt.date(2026, 10, 31)
 
 
-@pytest.mark.parametrize("period", ["2026-13", "202610", "2022-06"])
-def test_bad_period_is_refused(period):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("period, error, text", [
+    ("2026-13", ConfigError, "审计期间「2026-13」格式不对，应写成 2026-10"),
+    ("2026-1", ConfigError, "审计期间「2026-1」格式不对，应写成 2026-10"),
+    # items are received over the 183 days up to the as-of date, all under the 2022 text
+    # (in force 2022-05-01): 2022-05-01 + 183 days = 2022-10-31, the last day of 2022-10
+    ("2022-06", SynthError, "审计期间 2022-06 太早：.*最早可选 2022-10"),
+    ("2022-09", SynthError, "最早可选 2022-10"),
+])
+def test_bad_period_is_refused(period, error, text):
+    with pytest.raises(error, match=text):
         generate(300, period, 1)
 
 
+def test_earliest_period_and_other_forms_are_accepted():
+    assert generate(200, "2022-10", 1).as_of == dt.date(2022, 10, 31)
+    assert generate(200, "2026年2月", 1).period == "2026-02"
+
+
 def test_too_few_cases_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(SynthError, match="事项数（--cases）至少为 200，而不是 50"):
         generate(50, "2026-10", 1)
 
 

@@ -54,3 +54,26 @@ def test_syntax_error_is_chinese_with_line_and_column(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="不存在"):
         read_toml(tmp_path / "none.toml", "规则配置")
+
+
+def test_schema_of_a_reference_file():
+    from xfaudit.tomlfiles import schema_of
+
+    reference = {"name": "x", "empty": [], "t": {"a": 1, "list": [1, 2]},
+                 "rows": [{"a": 1}, {"b": 2}],
+                 "free": {"one": {"a": 1, "items": [{"c": 1}]}, "two": {"b": 2}}}
+    assert schema_of(reference, {"free"}) == {
+        "name": None, "empty": None, "t": {"a": None, "list": None},
+        "rows": ({"a": None, "b": None},),
+        "free": {ANY: {"a": None, "items": ({"c": None},), "b": None}}}
+
+
+def test_read_only_and_back():
+    from xfaudit.tomlfiles import plain, read_only
+
+    data = {"t": {"a": [1, {"b": 2}]}}
+    frozen = read_only(data)
+    with pytest.raises(TypeError):
+        frozen["t"]["a"] = 3
+    assert frozen["t"]["a"] == (1, {"b": 2})
+    assert plain(frozen) == data and plain(frozen) is not data

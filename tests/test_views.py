@@ -36,10 +36,15 @@ def test_period_bounds(period, first, last):
     assert views.period_bounds(period) == (pd.Timestamp(first), pd.Timestamp(last))
 
 
-@pytest.mark.parametrize("bad", ["2026-13", "2026/10", "202610", "", "2026-1"])
+@pytest.mark.parametrize("bad", ["2026-13", "2026-00", "", "2026-1", "2026-10-31", "十月",
+                                 "1985-03", "2206-11"])
 def test_bad_period_is_a_chinese_error(bad):
-    with pytest.raises(ConfigError, match="格式不对"):
+    with pytest.raises(ConfigError, match=f"审计期间「{bad}」格式不对，应写成 2026-10"):
         views.period_bounds(bad)
+
+
+def test_period_label_is_chinese():
+    assert views.period_label("2026-02") == "2026年2月"
 
 
 def test_aging_labels_come_from_the_bounds():

@@ -73,7 +73,7 @@ def test_read_register_reports_every_problem_with_row_and_column(tmp_path):
     assert "w.xlsx" in text and "正当理由登记" in text
     assert "第2行「检查项编号」列" in text and "NO_SUCH_CHECK" in text
     assert "第3行「理由」列：不能为空" in text
-    assert "第3行「批准日期」列：日期无法识别" in text
+    assert "第3行「批准日期」列：无法识别的日期“十月一日”" in text
     assert "第4行「有效期至」列：有效期早于批准日期" in text
     assert isinstance(caught.value, ValueError)
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pandas as pd
 from xfaudit import followup, letters, sampling
 from xfaudit.audit import AuditResult
 from xfaudit.config import AccountabilityConfig, load_config
-from xfaudit.errors import ConfigError
+from xfaudit.dates import month_text, parse_period
 from xfaudit.recommend import RecommendationSet, recommend
 
 CIRCULAR_FILE = "通报.docx"
@@ -93,12 +92,10 @@ class AccountabilityOutput:
         return "".join(parts)
 
 
-def check_period(period: str) -> str:
-    """``YYYY-MM`` or a Chinese error."""
-    text = str(period).strip()
-    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        return text
-    raise ConfigError(None, f"期间「{period}」格式不对，应写成 2026-10")
+def check_period(period) -> str:
+    """The period's label (``2026-10``) from any form :func:`xfaudit.dates.parse_period`
+    reads, or its Chinese ConfigError."""
+    return parse_period(period).label
 
 
 def register_path(out_dir: Path, registers_dir, cfg: AccountabilityConfig) -> Path:
@@ -152,7 +149,7 @@ def produce(result: AuditResult, period: str, out_dir, *, registers_dir=None, se
     review = followup.review(register, result, period, config=cfg,
                              previous_findings=previous_findings)
     circular_title = cfg.letters["titles"]["circular"].format(
-        period_text=f"{pd.Period(period, 'M').year}年{pd.Period(period, 'M').month}月",
+        period_text=month_text(period),
         county=cfg.issuer["county"])
     key = followup.circular_key(period)
     register, numbers = followup.assign_numbers(register, recs, cfg,

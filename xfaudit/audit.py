@@ -16,6 +16,7 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import Clocks, derive_clocks
+from xfaudit.dates import parse_as_of
 from xfaudit.findings import build_findings
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -148,7 +149,8 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     extract : Extract or path
         A loaded extract, or the path of one (loaded with default options).
     as_of : date-like, optional
-        The audit date open items are judged against (default: today).
+        The audit date open items are judged against (default: today), in any form
+        :func:`xfaudit.dates.parse_as_of` reads (``2026/10/31``, ``2026年10月31日`` …).
     profile : str
         ``auto`` (default), a built-in profile name, or a profile TOML path.
     holidays : path or list of paths, optional
@@ -168,7 +170,7 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
 
         extract = load_extract(extract)
         timings["load"] = time.perf_counter() - started
-    as_of = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
     profiles = load_profile_set(str(profile))
     if calendar is None:
         files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])

@@ -23,7 +23,10 @@ A CSV file, encoded UTF-8 (with or without BOM) or GBK, one day per line::
 - Columns ``日期,类型,名称`` (or in English ``date,type,name``); ``名称`` is optional and free
   text; further columns (e.g. ``备注``) are ignored. The header is the first line that is not
   blank and not a comment.
-- ``日期``: ``2027-01-01``, ``2027/1/1``, ``2027.1.1``, ``20270101`` or ``2027年1月1日``.
+- ``日期``: any form a ledger date may take (:mod:`xfaudit.dates`): ``2027-01-01``,
+  ``2027/1/1``, ``2027.1.1``, ``20270101``, ``2027年1月1日`` (or ``号``), a date-time or an
+  Excel serial number, between 1990 and 2100; a date without a year or an ambiguous
+  ``1/2/2027`` is an error.
 - ``类型``: a rest day — ``休息``, ``休息日``, ``节假日``, ``休``, ``放假`` (English ``rest``,
   ``holiday``, ``off``); or a make-up working day — ``上班``, ``调休上班``, ``班``, ``工作日``
   (English ``work``, ``workday``).
@@ -49,7 +52,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -58,6 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xfaudit.dates import DateWindow, parse_dates
 from xfaudit.errors import CalendarError
 
 __all__ = ["DAY_KINDS", "LegalCalendar", "read_holiday_file"]
@@ -78,12 +81,6 @@ _WORK_TYPES = frozenset({"上班", "调休上班", "班", "工作日", "work", "
 _DATE_COLUMNS = ("日期", "date")
 _TYPE_COLUMNS = ("类型", "type")
 _NAME_COLUMNS = ("名称", "name")
-
-_DATE_RE = re.compile(
-    r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s+0{1,2}:00(?::00)?)?$"
-)
-_COMPACT_DATE_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -132,14 +129,64 @@ def _file_error(path: Path, reason: str, line: int | None = None) -> CalendarErr
     return CalendarError(reason=f"节假日文件 {path.name} 有误：{where}{reason}")
 
 
-def _parse_date(text: str) -> dt.date | None:
-    match = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
-    if match is None:
-        return None
-    try:
-        return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
-    except ValueError:
-        return None
+def _header_columns(path: Path, header: list[str], line: int) -> tuple[int, int, int | None]:
+    """Positions of the 日期, 类型 and (optional) 名称 columns, or a CalendarError."""
+    date_col = _find_column(header, _DATE_COLUMNS)
+    type_col = _find_column(header, _TYPE_COLUMNS)
+    if date_col is None or type_col is None:
+        missing = "、".join(
+            f"「{zh}」（或 {en}）"
+            for (zh, en), col in ((_DATE_COLUMNS, date_col), (_TYPE_COLUMNS, type_col))
+            if col is None
+        )
+        found = "、".join(c for c in header if c) or "（无）"
+        raise _file_error(path, f"表头缺少{missing}列。找到的表头：{found}。"
+                                "表头应为：日期,类型,名称。", line)
+    return date_col, type_col, _find_column(header, _NAME_COLUMNS)
+
+
+def _entries(path: Path, rows: list[tuple[int, list[str]]],
+             columns: tuple[int, int, int | None]) -> list[HolidayEntry]:
+    """The listed days in file order; the first bad line (date, type, conflict) raises.
+
+    Dates are read by the ledger's parser (:func:`xfaudit.dates.parse_dates`) in the wide
+    window (1990–2100), so a holiday file accepts the forms a ledger does.
+    """
+    date_col, type_col, name_col = columns
+
+    def cell(cells: list[str], col: int | None) -> str:
+        return cells[col] if col is not None and col < len(cells) else ""
+
+    window = DateWindow.wide()
+    parsed = parse_dates([cell(cells, date_col) for _, cells in rows], window)
+    entries: list[HolidayEntry] = []
+    seen: dict[dt.date, HolidayEntry] = {}
+    for (line, cells), day, far in zip(rows, parsed.dates, parsed.implausible, strict=True):
+        date_text, type_text = cell(cells, date_col), cell(cells, type_col)
+        if pd.isna(day):
+            shown = f"「{date_text}」" if date_text else "为空"
+            reason = (f"不在{window.describe()}之间，请核对年份" if far
+                      else "无法识别，应写成 2027-10-01 这样的格式")
+            raise _file_error(path, f"日期{shown}{reason}。", line)
+        date = day.date()
+        kind = type_text.lower()
+        if kind in _REST_TYPES:
+            workday = False
+        elif kind in _WORK_TYPES:
+            workday = True
+        else:
+            shown = f"「{type_text}」" if type_text else "为空"
+            raise _file_error(path, f"类型{shown}无法识别，应为 休息、休息日、节假日、休、放假"
+                                    "（休息）或 上班、调休上班、班、工作日（调休上班）。", line)
+        previous = seen.get(date)
+        if previous is not None:
+            if previous.workday != workday:
+                raise _file_error(path, f"日期 {date.isoformat()} 已在第{previous.line}行"
+                                        "列为另一种类型，同一天不能既休息又上班。", line)
+            continue
+        seen[date] = entry = HolidayEntry(date, workday, cell(cells, name_col), line)
+        entries.append(entry)
+    return entries
 
 
 def _find_column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -186,55 +233,17 @@ def read_holiday_file(path: str | Path) -> HolidayFile:
     reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
     columns: tuple[int, int, int | None] | None = None
-    entries: list[HolidayEntry] = []
-    seen: dict[dt.date, HolidayEntry] = {}
+    rows: list[tuple[int, list[str]]] = []
     for row in reader:
-        line = reader.line_num
         cells = [c.strip() for c in row]
         if not any(cells) or cells[0].lstrip("\ufeff").startswith("#"):
             continue
         if header is None:
             header = cells
-            date_col = _find_column(header, _DATE_COLUMNS)
-            type_col = _find_column(header, _TYPE_COLUMNS)
-            if date_col is None or type_col is None:
-                missing = "、".join(
-                    f"「{zh}」（或 {en}）"
-                    for (zh, en), col in ((_DATE_COLUMNS, date_col), (_TYPE_COLUMNS, type_col))
-                    if col is None
-                )
-                found = "、".join(c for c in header if c) or "（无）"
-                raise _file_error(path, f"表头缺少{missing}列。找到的表头：{found}。"
-                                        "表头应为：日期,类型,名称。", line)
-            columns = (date_col, type_col, _find_column(header, _NAME_COLUMNS))
-            continue
-        date_col, type_col, name_col = columns
-        date_text = cells[date_col] if date_col < len(cells) else ""
-        type_text = cells[type_col] if type_col < len(cells) else ""
-        name = cells[name_col] if name_col is not None and name_col < len(cells) else ""
-        date = _parse_date(date_text)
-        if date is None:
-            shown = f"「{date_text}」" if date_text else "为空"
-            raise _file_error(path, f"日期{shown}无法识别，应写成 2027-10-01 这样的格式。", line)
-        kind = type_text.lower()
-        if kind in _REST_TYPES:
-            workday = False
-        elif kind in _WORK_TYPES:
-            workday = True
+            columns = _header_columns(path, header, reader.line_num)
         else:
-            shown = f"「{type_text}」" if type_text else "为空"
-            raise _file_error(path, f"类型{shown}无法识别，应为 休息、休息日、节假日、休、放假"
-                                    "（休息）或 上班、调休上班、班、工作日（调休上班）。", line)
-        entry = HolidayEntry(date, workday, name, line)
-        previous = seen.get(date)
-        if previous is not None:
-            if previous.workday != workday:
-                raise _file_error(path, f"日期 {date.isoformat()} 已在第{previous.line}行"
-                                        "列为另一种类型，同一天不能既休息又上班。", line)
-            continue
-        seen[date] = entry
-        entries.append(entry)
-
+            rows.append((reader.line_num, cells))
+    entries = _entries(path, rows, columns) if columns is not None else []
     if header is None:
         raise _file_error(path, "文件为空，没有表头（日期,类型,名称）。")
     if not entries:

@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from xfaudit.errors import FontMissingError
-from xfaudit.views import settings
+from xfaudit.config import settings
 
 _SAFE_NAME = re.compile(r"[^\w.-]")
 

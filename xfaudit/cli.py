@@ -32,18 +32,25 @@ argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
 
 
 def _date(text: str) -> dt.date:
+    """``--as-of``: any form a ledger date takes (:func:`xfaudit.dates.parse_as_of`)."""
+    from xfaudit.dates import parse_as_of
+    from xfaudit.errors import ConfigError
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期「{text}」格式不对，应写成 2026-10-31") from None
+        return parse_as_of(text).date()
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _period(text: str) -> str:
+    """``--period``: the label of a month (:func:`xfaudit.dates.parse_period`)."""
+    from xfaudit.dates import parse_period
+    from xfaudit.errors import ConfigError
+
     try:
-        dt.datetime.strptime(text, "%Y-%m")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"期间「{text}」格式不对，应写成 2026-10") from None
-    return text
+        return parse_period(text).label
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _ChineseParser(argparse.ArgumentParser):
@@ -79,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="按法定时限核查台账中的每一件信访事项，把问题写入输出目录。")
     _add_extract_options(p)
     p.add_argument("--as-of", type=_date, default=None,
-                   help="审计日（YYYY-MM-DD），未办结事项以此日判断是否超期；默认今天")
+                   help="审计日（如 2026-10-31、2026/10/31、2026年10月31日），未办结事项以此日判断是否超期；默认今天")
     _add_rule_options(p)
     p.add_argument("--out", type=Path, required=True, help="输出目录")
     p.set_defaults(func=cmd_check)
@@ -92,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
                        description="生成一个虚构县的模拟信访事项台账，按已知比例植入各类违规，并输出答案文件 <名>.truth.csv。")
     p.add_argument("--cases", type=int, default=1500, help="事项数（默认 1500）")
-    p.add_argument("--period", type=_period, required=True, help="审计期间 YYYY-MM，审计日为当月最后一天")
+    p.add_argument("--period", type=_period, required=True,
+                   help="审计期间（如 2026-10、2026年10月、202610），审计日为当月最后一天")
     p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同台账）")
     p.add_argument("--aliases", action="store_true", help="部分列使用别名表头（模拟不同系统的导出）")
     p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .csv）")
@@ -103,9 +111,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "<输出目录>/<期间>/（report.html、findings.xlsx、charts/、manifest.json）。"
                                    "全部完成后才替换同一期间的旧报告。")
     p.add_argument("extract", type=Path, help="台账文件（.xlsx / .xls / .csv）")
-    p.add_argument("--period", type=_period, required=True, help="审计期间 YYYY-MM")
+    p.add_argument("--period", type=_period, required=True,
+                   help="审计期间（如 2026-10、2026年10月、202610）")
     p.add_argument("--out", type=Path, default=Path("reports"), help="报告目录（默认 reports）")
-    p.add_argument("--as-of", type=_date, default=None, help="审计日（YYYY-MM-DD），默认为期间最后一天")
+    p.add_argument("--as-of", type=_date, default=None,
+                   help="审计日（如 2026-10-31、2026/10/31、2026年10月31日），默认为期间最后一天")
     _add_rule_options(p)
     p.add_argument("--waivers", type=Path,
                    help="正当理由登记（豁免登记册 .xlsx）：所列问题标为“已豁免”，仍然列出")
@@ -180,8 +190,6 @@ def cmd_check(args) -> int:
 def cmd_synth(args) -> int:
     from xfaudit.synth import generate, write
 
-    if args.cases < 1:
-        raise SystemExit("错误：--cases 必须是正整数")
     data = generate(args.cases, args.period, args.seed, use_aliases=args.aliases)
     paths = write(data, args.out)
     _say(f"已生成模拟台账 {args.cases} 件（期间 {args.period}，审计日 {data.as_of}，种子 {args.seed}），"

@@ -1,16 +1,28 @@
-"""Configuration of the accountability outputs: recommendation rules, issuer, letters, sampling.
+"""Configuration: the accountability settings and the monthly report's settings.
 
-Two built-in files hold the defaults — ``xfaudit/data/recommendations.toml`` (the rules of the
-three recommendations, every threshold documented) and ``xfaudit/data/accountability.toml``
-(issuing bureau, letter layout, callback sample rule, follow-up register). A user file passed
-as ``config=`` overrides any key of either: it has the same tables and lists only what differs.
-One :class:`AccountabilityConfig` carries the merged result to every module.
+Accountability. Two built-in files hold the defaults — ``xfaudit/data/recommendations.toml``
+(the rules of the three recommendations, every threshold documented) and
+``xfaudit/data/accountability.toml`` (issuing bureau, letter layout, callback sample rule,
+follow-up register). A user file passed as ``config=`` overrides any key of either: it has the
+same tables and lists only what differs. The built-in tables are the schema of the user file:
+a table or key they do not have (``[sancton]``, ``overdue_day = 60``) is an error naming the
+file, the key and the keys known there, never silently ignored. Only ``[schemes]`` names its
+entries freely (a province may add the scheme of its own regulation). One
+:class:`AccountabilityConfig` carries the merged result to every module.
+
+Monthly report. :func:`settings` reads ``xfaudit/data/monthly.toml`` (thresholds, indicator
+formulas, ranking order, labels), checked against :data:`MONTHLY_SCHEMA`; it has no user
+override.
+
+Both are cached for the process and handed out read-only, so no caller can change them for the
+others.
 """
 
 from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,8 +30,16 @@ from pathlib import Path
 
 from xfaudit.errors import ConfigError
 from xfaudit.schema import CheckId
+from xfaudit.tomlfiles import ANY, check_keys, plain, read_only, read_toml, schema_of
 
 _BUILTIN = ("recommendations.toml", "accountability.toml")
+
+#: Tables of the built-in files whose entries the user names (each checked against the
+#: union of the built-in entries' keys).
+FREE_TABLES = frozenset({"schemes"})
+
+#: What a user configuration file is called in messages.
+_WHAT = "配置文件"
 
 #: Keys that must be present after merging, per table (checked once, with a Chinese message).
 _REQUIRED = {
@@ -142,10 +162,10 @@ def _read_builtin(name: str) -> dict:
 def _deep_merge(base: dict, override: dict) -> dict:
     merged = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = _deep_merge(merged[key], value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = plain(value)
     return merged
 
 
@@ -155,6 +175,13 @@ def _defaults() -> dict:
     for name in _BUILTIN:
         merged = _deep_merge(merged, _read_builtin(name))
     return merged
+
+
+@cache
+def user_schema() -> dict:
+    """The keys a user configuration may hold: those of the built-in files (see
+    :func:`xfaudit.tomlfiles.schema_of`), ``[schemes]`` entries named freely."""
+    return schema_of(_defaults(), FREE_TABLES)
 
 
 def _validate(raw: dict, source: str) -> None:
@@ -196,23 +223,54 @@ def load_config(config: "AccountabilityConfig | str | Path | dict | None" = None
     Raises
     ------
     ConfigError
-        The file does not exist, is not valid TOML, or lacks a key / names an unknown check.
+        The file does not exist, is not valid TOML, holds a table or key the built-in files do
+        not have (named with the keys known there), or lacks a key / names an unknown check.
     """
     if isinstance(config, AccountabilityConfig):
         return config
     if config is None:
         override, source = {}, "builtin"
-    elif isinstance(config, dict):
+    elif isinstance(config, Mapping):
         override, source = config, "dict"
+        check_keys(override, user_schema(), None, "配置")
     else:
         path = Path(config)
-        if not path.is_file():
-            raise ConfigError(path, "配置文件不存在")
-        try:
-            override = tomllib.loads(path.read_text("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(path, f"不是有效的 TOML 文件（{exc}）") from None
-        source = str(path)
+        override, source = read_toml(path, _WHAT), str(path)
+        check_keys(override, user_schema(), path, _WHAT)
     raw = _deep_merge(_defaults(), override)
     _validate(raw, source)
     return AccountabilityConfig(raw=raw, source=source)
+
+
+# ---------------------------------------------------------------------------------------------
+# The monthly report's settings (monthly.toml)
+# ---------------------------------------------------------------------------------------------
+
+_INDICATOR = {"name": None, "kind": None, "check": None, "column": None, "period_field": None,
+              "numerator_values": None, "denominator_values": None, "numerator": None,
+              "denominator": None}
+
+#: The keys monthly.toml may hold (what indicators.py, views.py, charts.py and display.py read).
+MONTHLY_SCHEMA = {
+    "report": {"overall_label": None, "no_unit_label": None, "max_rows": None,
+               "trend_months": None},
+    "aging": {"bounds": None},
+    "charts": {"dpi": None, "fonts": None, "top_units": None},
+    "indicators": {ANY: _INDICATOR},
+    "ranking": {"keys": ({"by": None, "descending": None},)},
+    "deadline_labels": {check.value: None for check in CheckId},
+}
+
+
+@cache
+def settings() -> Mapping:
+    """The monthly report's settings (``xfaudit/data/monthly.toml``), read-only.
+
+    Raises
+    ------
+    ConfigError
+        The file holds a table or key :data:`MONTHLY_SCHEMA` does not know.
+    """
+    data = _read_builtin("monthly.toml")
+    check_keys(data, MONTHLY_SCHEMA, "monthly.toml", "月度报告配置")
+    return read_only(data)

@@ -25,10 +25,14 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from xfaudit.errors import ConfigError
 
 #: The range of Excel serial numbers read as days (1900 date system). Whether such a day is a
 #: plausible ledger date is for the :class:`DateWindow` to say.
@@ -70,6 +74,9 @@ _SERIAL_TEXT = r"^\d{1,6}(?:\.\d+)?$"
 DEFAULT_EARLIEST = pd.Timestamp("1990-01-01")
 DEFAULT_DAYS_AFTER_AS_OF = 366
 
+#: How many years after the current one a date in the inspector's registers may lie.
+REGISTER_YEARS_AHEAD = 10
+
 
 @dataclass(frozen=True)
 class DateWindow:
@@ -88,6 +95,22 @@ class DateWindow:
         anchor = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
         return cls(first=pd.Timestamp(earliest).normalize(),
                    last=anchor + pd.Timedelta(days=int(days_after)))
+
+    @classmethod
+    def wide(cls) -> "DateWindow":
+        """1 January 1990 … 31 December 2100: for dates tied to no audit date (holiday files,
+        the audit date itself)."""
+        return cls(first=DEFAULT_EARLIEST, last=LAST_DAY)
+
+    @classmethod
+    def for_registers(cls, today=None, *, years_ahead=REGISTER_YEARS_AHEAD) -> "DateWindow":
+        """1 January 1990 … 31 December ``years_ahead`` years after ``today``'s year.
+
+        The inspector's registers hold approval, issue and feedback dates (past) and validity
+        and feedback deadlines (ahead, a waiver may run for years); ``2206-11-20`` is a typo.
+        """
+        year = pd.Timestamp(today if today is not None else dt.date.today()).year
+        return cls(first=DEFAULT_EARLIEST, last=pd.Timestamp(year + int(years_ahead), 12, 31))
 
     def contains(self, days) -> np.ndarray:
         """Per day: inside the window (``NaT`` → False)."""
@@ -176,6 +199,21 @@ def parse_dates(values: pd.Series | list | np.ndarray,
     unreadable = pd.Series(~u_blank[codes] & np.isnat(u_dates[codes]), index=series.index)
     implausible = pd.Series(u_implausible[codes], index=series.index)
     return ParsedDates(dates=dates, unreadable=unreadable, implausible=implausible)
+
+
+def problem_text(raw: object, implausible: bool, window: DateWindow | None = None) -> str:
+    """The Chinese reason a date cell was not read, naming its text, for a message that
+    already names the row and column.
+
+    Examples
+    --------
+    >>> problem_text("10月28日", False)
+    '无法识别的日期“10月28日”（请写成 2026-10-28 这样含年月日的日期）'
+    """
+    if implausible:
+        where = f"（应在{window.describe()}之间）" if window is not None else ""
+        return f"日期“{raw}”不在合理的日期范围内{where}，请核对年份"
+    return f"无法识别的日期“{raw}”（请写成 2026-10-28 这样含年月日的日期）"
 
 
 def parse_date(value: object, window: DateWindow | None = None) -> pd.Timestamp:
@@ -277,8 +315,14 @@ def _kind(value: object) -> str:
 
 
 def _from_moments(values: np.ndarray) -> np.ndarray:
-    """Real date/datetime cells → midnight days, with the accepted range applied."""
-    stamps = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")
+    """Real date/datetime cells → midnight days, with the accepted range applied.
+
+    A time-zone-aware moment keeps the day written in its own zone, as a text
+    ``2026-11-20T08:30:00Z`` does (a frame may mix aware and naive moments).
+    """
+    naive = [v.replace(tzinfo=None) if getattr(v, "tzinfo", None) is not None else v
+             for v in values]
+    stamps = pd.to_datetime(pd.Series(naive, dtype=object), errors="coerce")
     return _in_range(stamps.dt.normalize())
 
 
@@ -341,3 +385,117 @@ def _in_range(stamps: pd.Series) -> np.ndarray:
     if keep.any():
         out[keep] = stamps[keep].to_numpy().astype(_NS)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# The audit date and the audited month, as a user gives them (CLI, notebook, library)
+# --------------------------------------------------------------------------------------------
+
+def parse_as_of(value: object) -> pd.Timestamp:
+    """The audit date (审计日) from a user value, read like a ledger date cell.
+
+    Accepts what :func:`parse_dates` accepts — ``2026-10-31``, ``2026/10/31``, ``2026.10.31``,
+    ``2026年10月31日``, ``20261031`` (also as the integer papermill passes), a ``date`` or
+    ``Timestamp`` — between 1 January 1990 and 31 December 2100.
+
+    Raises
+    ------
+    ConfigError
+        ``审计日「…」格式不对，应写成 2026-10-31`` for anything else (empty included).
+
+    Examples
+    --------
+    >>> parse_as_of("2026年10月31日")
+    Timestamp('2026-10-31 00:00:00')
+    """
+    cell = str(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) \
+        else value
+    day = parse_date(cell, DateWindow.wide()) if not isinstance(value, bool) else pd.NaT
+    if pd.isna(day):
+        raise ConfigError(None, f"审计日「{'' if value is None else value}」格式不对，应写成 2026-10-31")
+    return day
+
+
+#: A canonical period label, as used for report folders and recommendation ids.
+PERIOD_LABEL = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+# 2026-10, 2026/10, 2026.10 (two-digit month: "2026-1" may be 2026-10 missing a digit);
+# 2026年10月 or 2026年1月(份); 202610.
+_PERIOD_FORMS = (re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{2})$"),
+                 re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月份?$"),
+                 re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})$"))
+_PERIOD_YEARS = (DEFAULT_EARLIEST.year, LAST_DAY.year)
+
+
+@dataclass(frozen=True)
+class Period:
+    """An audited month.
+
+    Attributes
+    ----------
+    first_day, last_day : pandas.Timestamp
+        Its first and last calendar day (the default audit date is the last).
+    label : str
+        ``2026-10``: the form used in folder names, ids and registers.
+    """
+
+    first_day: pd.Timestamp
+    last_day: pd.Timestamp
+    label: str
+
+    @property
+    def text(self) -> str:
+        """As Chinese prose writes it: ``2026年10月`` (no leading zero)."""
+        return f"{self.first_day.year}年{self.first_day.month}月"
+
+    def shift(self, months: int) -> "Period":
+        """The period ``months`` later (negative: earlier)."""
+        index = self.first_day.year * 12 + self.first_day.month - 1 + int(months)
+        return _period(index // 12, index % 12 + 1)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_period(value: object) -> Period:
+    """The audited month from a user value: ``2026-10``, ``2026/10``, ``2026.10``,
+    ``2026年10月``, ``202610`` (also the integer papermill passes) or a :class:`Period`.
+
+    A one-digit month after a dash (``2026-1``) is refused: it may be ``2026-10`` with a digit
+    missing, and a wrong month would audit the wrong dates.
+
+    Raises
+    ------
+    ConfigError
+        ``审计期间「…」格式不对，应写成 2026-10``.
+
+    Examples
+    --------
+    >>> p = parse_period("2026年2月")
+    >>> p.label, p.text, p.last_day.date().isoformat()
+    ('2026-02', '2026年2月', '2026-02-28')
+    """
+    if isinstance(value, Period):
+        return value
+    if isinstance(value, pd.Period):
+        value = value.strftime("%Y-%m")
+    text = "" if value is None or isinstance(value, bool) else str(value)
+    text = unicodedata.normalize("NFKC", text).strip()
+    for form in _PERIOD_FORMS:
+        match = form.match(text)
+        if match:
+            year, month = int(match["y"]), int(match["m"])
+            if 1 <= month <= 12 and _PERIOD_YEARS[0] <= year <= _PERIOD_YEARS[1]:
+                return _period(year, month)
+    raise ConfigError(None, f"审计期间「{'' if value is None else value}」格式不对，应写成 2026-10")
+
+
+def month_text(period: object) -> str:
+    """``2026-10`` (or any form :func:`parse_period` reads) → ``2026年10月``."""
+    return parse_period(period).text
+
+
+def _period(year: int, month: int) -> Period:
+    first = pd.Timestamp(year, month, 1)
+    return Period(first_day=first, last_day=first + pd.offsets.MonthEnd(0),
+                  label=f"{year:04d}-{month:02d}")

@@ -13,7 +13,7 @@ import html
 import pandas as pd
 
 from xfaudit.privacy import mask_frame
-from xfaudit.views import settings
+from xfaudit.config import settings
 
 
 class Text:

@@ -203,3 +203,17 @@ class RegisterError(XfauditError, ValueError):
 @dataclass
 class RegisterNotFoundError(RegisterError, FileNotFoundError):
     """A register file that was named but does not exist."""
+
+
+class SynthError(XfauditError, ValueError):
+    """A request the synthetic-ledger generator cannot fulfil (too few cases, an early period).
+
+    Not a dataclass: ``args`` holds the reason, so the error pickles and hashes.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def message(self) -> str:
+        return f"无法生成模拟台账：{self.reason}"

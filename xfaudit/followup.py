@@ -42,6 +42,7 @@ import pandas as pd
 
 from xfaudit.audit import AuditResult
 from xfaudit.config import load_config
+from xfaudit.dates import parse_period
 from xfaudit.recommend import RecommendationSet, accountable
 from xfaudit.registers import (Column, Formats, atomic_write, new_workbook, read_register,
                                write_records)
@@ -275,7 +276,7 @@ def assign_numbers(register: FollowupRegister, recommendations: RecommendationSe
 # -- review -----------------------------------------------------------------------------------
 
 def _previous(period: str, k: int = 1) -> str:
-    return (pd.Period(period, "M") - k).strftime("%Y-%m")
+    return parse_period(period).shift(-k).label
 
 
 def _counts(findings: pd.DataFrame) -> pd.DataFrame:

@@ -36,7 +36,9 @@ import pandas as pd
 
 from xfaudit.clocks import ACTUAL, LAST_DAY
 from xfaudit.schema import CheckId, checks, header_of
-from xfaudit.views import (ACCOUNTABILITY, open_overdue_mask, period_bounds, settings)
+from xfaudit.config import settings
+from xfaudit.dates import parse_period
+from xfaudit.views import ACCOUNTABILITY, open_overdue_mask
 
 #: Columns of :attr:`Indicators.table`.
 TABLE_COLUMNS = ["unit", "indicator", "name", "numerator", "denominator", "rate", "status",
@@ -237,7 +239,8 @@ def compute(result, period: str, *, as_of=None) -> Indicators:
     -------
     Indicators
     """
-    start, end = period_bounds(period)
+    month = parse_period(period)
+    start, end = month.first_day, month.last_day
     as_of = pd.Timestamp(as_of if as_of is not None else result.as_of).normalize()
     window = (start, min(end, as_of))
     frame = result.extract.frame

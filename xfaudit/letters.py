@@ -27,6 +27,7 @@ import pandas as pd
 
 from xfaudit.audit import AuditResult
 from xfaudit.config import AccountabilityConfig, load_config
+from xfaudit.dates import month_text, parse_period
 from xfaudit.errors import XfauditError
 from xfaudit.recommend import Recommendation, RecommendationSet, accountable
 from xfaudit.writers.gongwen import GongwenDocument, chinese_number, date_text
@@ -66,11 +67,6 @@ def doc_number(code: str, year: int, serial: int | None) -> str:
 def safe_name(text: str) -> str:
     """A file-name-safe version of a unit or category name."""
     return _UNSAFE.sub("_", str(text)).strip("_")[:60] or "未命名"
-
-
-def _month_text(period: str) -> str:
-    p = pd.Period(period, "M")
-    return f"{p.year}年{p.month}月"
 
 
 def _day(value) -> str:
@@ -198,7 +194,7 @@ def policy_letter(rec: Recommendation, result: AuditResult, cfg: AccountabilityC
     _head(doc, cfg, _number_of(rec, cfg), rec.title, rec.addressee)
     f = rec.figures
     doc.paragraph(
-        f"根据{rec.citation}等规定，我局对{_month_text(rec.period)}{cfg.issuer['county']}信访事项"
+        f"根据{rec.citation}等规定，我局对{month_text(rec.period)}{cfg.issuer['county']}信访事项"
         f"办理情况进行了分析。“{rec.category}”类信访事项在多个单位反复出现，反映出相关政策和工作"
         f"机制需要完善，现提出{rec.name}如下。")
     doc.heading("一、基本情况")
@@ -395,9 +391,9 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
     from xfaudit.recommend import default_period, issue_date
 
     cfg = load_config(config)
-    period = period or default_period(result.as_of)
+    period = parse_period(period).label if period else default_period(result.as_of)
     issued = issue_date(result.as_of, cfg, issued_on)
-    month = _month_text(period)
+    month = month_text(period)
     title = cfg.letters["titles"]["circular"].format(period_text=month,
                                                      county=cfg.issuer["county"])
     doc = _new_document(cfg, title, f"{month}信访事项办理情况通报", issued,

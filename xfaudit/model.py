@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Extra column of the canonical frame: the row's number in the source sheet (1-based, as the
@@ -85,37 +86,44 @@ class Extract:
         return Path(self.report.path)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, name: str = "<DataFrame>") -> "Extract":
+    def from_frame(cls, frame: pd.DataFrame, name: str = "<DataFrame>", *,
+                   window=None) -> "Extract":
         """Wrap a frame that already has canonical field names (tests, databases, Spark).
 
-        Date fields are parsed with ``pd.to_datetime`` (time dropped), counts become ``Int64``
-        and yes/no fields ``boolean``; ``source_row`` is added (2, 3, …) when absent.
+        Cells are read as the loader reads them: dates by :func:`xfaudit.dates.parse_dates`
+        (time dropped; ``window`` = plausible days, default
+        :meth:`~xfaudit.dates.DateWindow.around` today), every other kind by
+        :func:`xfaudit.schema.normalise_values` (counts ``Int64``, yes/no ``boolean``, coded
+        values through their values.toml table, text as ``str``). A cell that cannot be read
+        becomes empty and is listed in ``report.unreadable`` (never an exception);
+        ``source_row`` is added (2, 3, …) when absent. Columns that are no canonical field
+        are dropped.
         """
+        from xfaudit.dates import DateWindow
         from xfaudit.schema import fields
 
         spec = fields()
-        df = frame.reset_index(drop=True).copy()
-        if SOURCE_ROW not in df.columns:
-            df.insert(0, SOURCE_ROW, range(2, len(df) + 2))
-        for column in df.columns:
-            kind = spec[column].kind if column in spec else None
-            if kind == "date":
-                df[column] = pd.to_datetime(df[column]).dt.normalize().astype("datetime64[ns]")
-            elif kind == "int":
-                df[column] = pd.to_numeric(df[column]).astype("Int64")
-            elif kind in ("flag", "repeat", "concluded"):
-                df[column] = df[column].astype("boolean")
-            elif kind is not None:
-                df[column] = df[column].astype(object).where(df[column].notna(), None)
+        window = window or DateWindow.around()
+        df = frame.reset_index(drop=True)
+        rows = (df[SOURCE_ROW].to_numpy() if SOURCE_ROW in df.columns
+                else np.arange(2, len(df) + 2))
         present = [c for c in df.columns if c in spec]
+        data = {SOURCE_ROW: pd.Series(rows)}
+        bad: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for column in present:
+            data[column], unreadable, reasons, raw = _read_column(df[column], spec[column].kind,
+                                                                  window)
+            if unreadable.any():
+                bad[column] = (unreadable, reasons, raw)
+        out = pd.DataFrame(data)
         report = IngestReport(
             path=name, sha256="", file_format="frame", sheet=None, header_row=1,
-            encoding=None, rows_read=len(df), rows_kept=len(df), empty_rows=0,
+            encoding=None, rows_read=len(out), rows_kept=len(out), empty_rows=0,
             rejected=pd.DataFrame(columns=REJECTED_COLUMNS),
-            unreadable=pd.DataFrame(columns=UNREADABLE_COLUMNS),
+            unreadable=unreadable_table(out, bad),
             mapping={c: c for c in present}, unknown_columns=[],
             absent_fields=[f for f in spec if f not in present])
-        return cls(frame=df[[SOURCE_ROW] + present], report=report)
+        return cls(frame=out, report=report)
 
     def _repr_html_(self) -> str:
         """Jupyter view: the ingest figures and the first rows, personal data masked."""
@@ -134,6 +142,62 @@ class Extract:
         r = self.report
         return (f"Extract({Path(r.path).name!r}, rows_kept={r.rows_kept}, "
                 f"rows_rejected={r.rows_rejected}, fields={len(self.fields_present)})")
+
+
+def _read_column(values: pd.Series, kind: str, window
+                 ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """One frame column read for its field kind: (column, unreadable mask, reason per cell,
+    raw text per cell)."""
+    from xfaudit import dates
+    from xfaudit.schema import cell_text, normalise_values
+
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = np.empty(len(uniques) + 1, dtype=object)  # the last slot: the NA sentinel -1
+    texts[:-1] = [cell_text(u) for u in uniques]
+    raw = texts[codes]
+    if kind == "date":
+        parsed = dates.parse_dates(values.astype(object), window)
+        reasons = parsed.reasons().to_numpy(dtype=object)
+        return (parsed.dates.reset_index(drop=True), parsed.unreadable.to_numpy(dtype=bool),
+                reasons, raw)
+    read = normalise_values(kind, texts[:-1], raw=uniques)
+    column = np.append(read.values, None)[codes]
+    unreadable = np.append(read.unreadable, False)[codes]
+    series = pd.Series(column if read.dtype is object else pd.array(column, dtype=read.dtype),
+                       dtype=read.dtype)
+    return series, unreadable, np.where(unreadable, dates.REASON_UNREADABLE, None), raw
+
+
+def unreadable_table(frame: pd.DataFrame,
+                     bad: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                     headers: dict[str, str] | None = None) -> pd.DataFrame:
+    """The unreadable-cells table (:data:`UNREADABLE_COLUMNS`), sorted by source row.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The canonical frame (``source_row`` and, when present, ``case_id`` are taken from it).
+    bad : dict
+        Field → (per-row boolean mask of unreadable cells, per-row reason, per-row raw text).
+    headers : dict, optional
+        Field → the header shown (the source file's); default the canonical Chinese header.
+    """
+    from xfaudit.schema import header_of
+
+    headers = headers or {}
+    parts = [pd.DataFrame({
+        "source_row": frame[SOURCE_ROW].to_numpy()[mask],
+        "case_id": (frame["case_id"].to_numpy(dtype=object)[mask] if "case_id" in frame
+                    else np.full(int(mask.sum()), None, dtype=object)),
+        "field": name, "header": headers.get(name, header_of(name)), "raw": raw[mask],
+        "reason": reasons[mask]})
+        for name, (mask, reasons, raw) in bad.items()]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in UNREADABLE_COLUMNS}
+                            ).astype({"source_row": "int64"})
+    table = pd.concat(parts, ignore_index=True)
+    return (table.sort_values("source_row", kind="stable").reset_index(drop=True)
+            [UNREADABLE_COLUMNS])
 
 
 #: The stable columns of the findings table, in order.

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import datetime as dt
 import hashlib
 import json
 import os
@@ -97,15 +96,14 @@ class MonthlyParameters:
         ConfigError
             A missing extract or period, a malformed period or as-of date.
         """
+        from xfaudit.dates import parse_period
         from xfaudit.errors import ConfigError
-        from xfaudit.views import period_bounds
 
         if extract is None or str(extract).strip() == "":
             raise ConfigError(None, "未指定台账文件（参数 extract）")
         if period is None or str(period).strip() == "":
             raise ConfigError(None, "未指定审计期间（参数 period，如 2026-10）")
-        period = str(period).strip()
-        period_bounds(period)
+        period = parse_period(period).label
         if isinstance(holidays, (str, Path)):
             holidays = [holidays]
         return cls(extract=str(extract), period=period, as_of=_iso_date(as_of),
@@ -117,9 +115,9 @@ class MonthlyParameters:
     @property
     def resolved_as_of(self) -> str:
         """The as-of date: as given, else the last day of the period."""
-        from xfaudit.views import period_bounds
+        from xfaudit.dates import parse_period
 
-        return self.as_of or period_bounds(self.period)[1].date().isoformat()
+        return self.as_of or parse_period(self.period).last_day.date().isoformat()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -135,16 +133,13 @@ class MonthlyParameters:
 
 
 def _iso_date(value) -> str | None:
-    from xfaudit.errors import ConfigError
+    """The as-of date as ISO text (``None``: not given), read by
+    :func:`xfaudit.dates.parse_as_of`."""
+    from xfaudit.dates import parse_as_of
 
     if value is None or str(value).strip() == "":
         return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime("%Y-%m-%d")
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
-    except ValueError:
-        raise ConfigError(None, f"审计日「{value}」格式不对，应写成 2026-10-31") from None
+    return parse_as_of(value).date().isoformat()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from xfaudit import charts, indicators, privacy, views
+from xfaudit.dates import month_text
 from xfaudit.display import Table, Text
 from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
                              package_versions, replace_dir, write_manifest)
@@ -146,7 +147,7 @@ class MonthlyReport:
         s, f = self.result.summary, self.result.findings
         accountability = f[f["kind"] == views.ACCOUNTABILITY]
         lines = [
-            f"{views.period_label(self.params.period)}，审计日 {s['as_of']}，"
+            f"{month_text(self.params.period)}，审计日 {s['as_of']}，"
             f"适用规则：{s['profile']['title']}。",
             f"台账读取 {s['rows']['read']} 行，审计 {s['rows']['audited']} 件，剔除 {s['rows']['rejected']} 行。"
             f"发现履职问题 {len(accountability)} 个（涉及 {accountability['case_id'].nunique()} 件、"

@@ -29,6 +29,7 @@ import pandas as pd
 
 from xfaudit.audit import AuditResult
 from xfaudit.config import AccountabilityConfig, Scheme, load_config
+from xfaudit.dates import parse_period
 
 KINDS = ("improvement", "policy", "sanction")
 KIND_TITLES = {"improvement": "改进工作建议", "policy": "完善政策建议", "sanction": "追究责任建议"}
@@ -662,7 +663,7 @@ def recommend(result: AuditResult, period: str | None = None, *, config=None,
     RecommendationSet
     """
     cfg = load_config(config)
-    period = period or default_period(result.as_of)
+    period = parse_period(period).label if period else default_period(result.as_of)
     issued = issue_date(result.as_of, cfg, issued_on)
     ctx = _Context(result, cfg, period, issued)
     items = improvement(ctx) + policy(ctx) + sanction(ctx)

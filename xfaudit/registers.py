@@ -1,9 +1,13 @@
 """Registers the inspector keeps in Excel (waivers, follow-up): read clearly, write safely.
 
 A register is a sheet with one header row of Chinese headers, one record per row. Reading maps
-the headers to field names, parses dates and yes/no cells (a date cell may be a real Excel date
-or text such as ``2026-11-20``, ``2026/11/20`` or ``2026年11月20日``) and collects every problem
-with its row and column before raising one :class:`~xfaudit.errors.RegisterError`. Writing uses
+the headers to field names, parses dates and yes/no cells and collects every problem with its
+row and column before raising one :class:`~xfaudit.errors.RegisterError`. A date cell is read by
+the ledger's own parser (:mod:`xfaudit.dates`), so the same forms are accepted — a real Excel
+date, a serial number, ``2026-11-20``, ``2026/11/20``, ``2026.11.20``, ``2026年11月20日`` (or
+``号``), ``20261120``, a date-time — and the same are refused, never guessed: a date without a
+year (``10月28日``), an ambiguous ``1/2/2026``, a month alone (``2026-11``, ``2026年``), or a day
+outside 1 January 1990 … 31 December ten years after the current year (``2206-11-20``). Writing uses
 xlsxwriter with the findings workbook's options, so text stays text (a reason starting with
 ``=`` is not a formula, a case id keeps its leading zeros), and replaces the file atomically.
 """
@@ -21,6 +25,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from xfaudit import dates as _dates
+from xfaudit.dates import DateWindow
 from xfaudit.errors import RegisterError, RegisterNotFoundError
 from xfaudit.writers.workbook import WORKBOOK_OPTIONS
 
@@ -47,10 +53,13 @@ def _read_raw(path: Path, sheet: str | None, strict: bool) -> tuple[pd.DataFrame
     if not path.is_file():
         raise RegisterNotFoundError(path, "文件不存在")
     try:
+        # keep_default_na=False: a cell reading "#N/A", "NA" or "null" is text to report (or a
+        # name), not silently an empty cell; empty cells come back as "" and are set to None.
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
-                               engine="calamine")
+                               engine="calamine", keep_default_na=False, na_values=[])
     except Exception as exc:  # calamine raises several types for a non-xlsx file
         raise RegisterError(path, f"无法作为 Excel 文件读取（{type(exc).__name__}）") from None
+    sheets = {name: frame.where(frame.ne(""), None) for name, frame in sheets.items()}
     if sheet is not None and sheet in sheets:
         return sheets[sheet], sheet
     if strict:
@@ -84,31 +93,36 @@ def _as_text(values: pd.Series) -> pd.Series:
     return values.map(one).astype(object)
 
 
-def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse register date cells; return (dates as datetime64[ns], mask of unreadable cells).
+def parse_dates(values: pd.Series, window: DateWindow | None = None
+                ) -> tuple[pd.Series, list[tuple[int, str]]]:
+    """Read register date cells with the ledger's parser (:func:`xfaudit.dates.parse_dates`).
 
-    Accepts real dates, ISO text, ``/``-separated text, ``2026年11月20日`` and Excel serial
-    numbers; an empty cell is NaT and not an error.
+    Parameters
+    ----------
+    values : pandas.Series
+        Raw cells (real dates, serial numbers, text in any form a ledger date may take).
+    window : DateWindow, optional
+        Plausible days (default :meth:`DateWindow.for_registers`: 1990 to ten years ahead).
+
+    Returns
+    -------
+    (pandas.Series, list)
+        The days (``datetime64[ns]``, ``NaT`` where empty or not read) and, per cell not read,
+        ``(position, Chinese reason naming the raw text)``; an empty cell is not a problem.
     """
-    empty = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
-    is_number = values.map(lambda v: isinstance(v, (int, float, np.number))
-                           and not isinstance(v, bool)) & ~empty
-    text = (values.where(~is_number & ~empty).astype("string")
-            .str.strip().str.replace(r"[年/.]", "-", regex=True).str.replace("月", "-")
-            .str.replace("日", "").str.split(" ").str[0])
-    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-    serial = pd.to_numeric(values.where(is_number), errors="coerce")
-    from_serial = pd.to_datetime(serial, unit="D", origin="1899-12-30", errors="coerce")
-    dates = parsed.where(~is_number, from_serial).dt.normalize().astype("datetime64[ns]")
-    bad = (~empty & dates.isna()).astype(bool)
-    return dates, bad
+    window = window or DateWindow.for_registers()
+    parsed = _dates.parse_dates(values, window)
+    raw = _as_text(values)
+    problems = [(i, _dates.problem_text(raw.iloc[i], bool(parsed.implausible.iloc[i]), window))
+                for i in np.flatnonzero(parsed.unreadable.to_numpy())]
+    return parsed.dates, problems
 
 
 def read_register(path: str | Path, columns: list[Column], *, sheet: str | None = None,
                   strict: bool = False,
                   skip: Callable[[pd.DataFrame], pd.Series] | None = None,
-                  check: Callable[[pd.DataFrame], list] | None = None
-                  ) -> tuple[pd.DataFrame, str]:
+                  check: Callable[[pd.DataFrame], list] | None = None,
+                  window: DateWindow | None = None) -> tuple[pd.DataFrame, str]:
     """Read one register sheet into a frame with ``columns``' names plus ``source_row``.
 
     Parameters
@@ -121,6 +135,7 @@ def read_register(path: str | Path, columns: list[Column], *, sheet: str | None 
         text conversion and before validation
     check : function(parsed frame) → list of further ``(row, header, reason)`` problems,
         reported together with the parsing problems
+    window : plausible days of a date cell (default :meth:`DateWindow.for_registers`)
 
     Returns
     -------
@@ -160,10 +175,10 @@ def read_register(path: str | Path, columns: list[Column], *, sheet: str | None 
             for row in frame.loc[values.isna(), "source_row"]:
                 problems.append((int(row), column.header, "不能为空"))
         if column.kind == "date":
-            dates, bad = parse_dates(values)
-            for row, raw_value in zip(frame.loc[bad, "source_row"], values[bad]):
-                problems.append((int(row), column.header, f"日期无法识别：“{raw_value}”"))
-            frame[column.name] = dates
+            dates, bad = parse_dates(values, window)
+            rows = frame["source_row"].to_numpy()
+            problems += [(int(rows[i]), column.header, reason) for i, reason in bad]
+            frame[column.name] = dates.to_numpy()
         elif column.kind == "yesno":
             known = values.isna() | values.str.upper().isin(YES_NO)
             for row, raw_value in zip(frame.loc[~known, "source_row"], values[~known]):

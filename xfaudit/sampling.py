@@ -28,6 +28,7 @@ import pandas as pd
 
 from xfaudit.audit import AuditResult
 from xfaudit.config import load_config
+from xfaudit.dates import month_text, parse_period
 from xfaudit.registers import Formats, atomic_write, new_workbook, write_cell
 
 #: The confidentiality marking used in the banner, headers/footers and properties.
@@ -128,9 +129,9 @@ def _concluded(result: AuditResult, period: str, window: str
     start = None
     done = frame["concluded_on"].notna() & (frame["concluded_on"] <= end)
     if window == "period":
-        month = pd.Period(period, "M")
-        start = month.start_time.normalize()
-        end = min(end, month.end_time.normalize())
+        month = parse_period(period)
+        start = month.first_day
+        end = min(end, month.last_day)
         done &= (frame["concluded_on"] >= start) & (frame["concluded_on"] <= end)
     return frame[done], start, end
 
@@ -151,7 +152,7 @@ def draw(result: AuditResult, period: str | None = None, *, seed: int = 0,
 
     cfg = load_config(config)
     rule = dict(cfg["sampling"])
-    period = period or default_period(result.as_of)
+    period = parse_period(period).label if period else default_period(result.as_of)
     items, start, end = _concluded(result, period, rule["window"])
     items = pd.DataFrame({
         name: (items[name].to_numpy() if name in items.columns else None)
@@ -208,8 +209,7 @@ def _list_sheet(book, formats: Formats, sample: CallbackSample) -> None:
     last = len(columns) - 1
     sheet.set_row(0, 30)
     sheet.merge_range(0, 0, 0, last, BANNER, formats.banner)
-    month = pd.Period(sample.period, "M")
-    sheet.merge_range(1, 0, 1, last, f"{month.year}年{month.month}月信访事项办结回访抽查名单"
+    sheet.merge_range(1, 0, 1, last, f"{month_text(sample.period)}信访事项办结回访抽查名单"
                       f"（共{len(sample.frame)}件）", formats.title)
     sheet.set_row(2, 48)
     sheet.merge_range(2, 0, 2, last, f"随机种子：{sample.seed}。{sample.describe_rule()}",

@@ -7,12 +7,21 @@ the same definitions.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from xfaudit.tomlfiles import read_only
 
 
 def _read_toml(name: str) -> dict:
@@ -65,9 +74,13 @@ def header_of(name: str) -> str:
 
 
 @cache
-def value_maps() -> dict[str, dict[str, object]]:
-    """Raw-value → canonical-value maps per field kind (channel, routing, repeat, flag, …)."""
-    return _read_toml("values.toml")
+def value_maps() -> Mapping[str, Mapping[str, object]]:
+    """Raw-value → canonical-value maps per field kind (channel, routing, repeat, flag, …).
+
+    Read-only (shared by every caller in the process: a notebook cell must not be able to change
+    what ``转送`` means for the rest of the kernel).
+    """
+    return read_only(_read_toml("values.toml"))
 
 
 def fold_text(text: str) -> str:
@@ -78,6 +91,150 @@ def fold_text(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text)
     return "".join(folded.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a cell for its field kind (every kind but dates; dates: xfaudit.dates)
+# --------------------------------------------------------------------------------------------
+
+#: A whole non-negative number as people type it: 15, 15.0, "15", "15天", "3个工作日", "5人".
+_INT_TEXT = re.compile(r"^\+?(\d+)(?:\.0*)?\s*(?:天|日|个?工作日|人|个|次)?$")
+
+
+def cell_text(value: object) -> str | None:
+    """A raw cell as text, the way Excel shows it; ``None`` when empty.
+
+    Whole numbers lose their ``.0`` (an id typed as 123 reads "123"); strings are only
+    trimmed, never otherwise altered (a summary starting with ``=`` stays as it is).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool | np.bool_):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() else format(float(value), ".15g")
+    if isinstance(value, dt.datetime):  # also pandas.Timestamp
+        if pd.isna(value):
+            return None
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    return str(value).strip() or None
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """Cells read for a field kind by :func:`normalise_values`.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        Object array: the canonical value per cell (``int``, ``bool``, ``str``), ``None`` where
+        the cell is empty or could not be read.
+    unreadable : numpy.ndarray
+        Boolean: the cell is not empty but is no value of its kind (a count ``十五``, a yes/no
+        ``也许``). Coded and text kinds keep every value, so never flag one.
+    dtype : object
+        The column type of the canonical frame: ``"Int64"``, ``"boolean"`` or ``object``.
+    """
+
+    values: np.ndarray
+    unreadable: np.ndarray
+    dtype: object
+
+
+def value_reading(kind: str) -> str:
+    """How cells of a field kind are read: ``"date"``, ``"int"``, ``"boolean"`` (its values.toml
+    table maps to booleans: flag, repeat, concluded), ``"coded"`` (any other values.toml table:
+    channel, routing, track, outcome, …) or ``"text"``."""
+    if kind in ("date", "int"):
+        return kind
+    table = value_maps().get(kind)
+    if table is None:
+        return "text"
+    return "boolean" if all(isinstance(v, bool) for v in table.values()) else "coded"
+
+
+def normalise_values(kind: str, texts: Iterable[str | None],
+                     aliases: Mapping[str, object] | None = None, *,
+                     raw: Iterable[object] | None = None) -> Normalised:
+    """Read cells of one field kind (not dates: :func:`xfaudit.dates.parse_dates`).
+
+    The one place the loader and :meth:`xfaudit.model.Extract.from_frame` turn cell text into
+    canonical values.
+
+    Parameters
+    ----------
+    kind : str
+        The field kind (fields.toml ``kind``).
+    texts : iterable of str or None
+        The cells as text (:func:`cell_text`), ``None`` for an empty cell. Pass distinct values
+        and take the result back to rows: each is read once.
+    aliases : Mapping, optional
+        Local spellings (raw value → canonical value) added to the kind's values.toml table,
+        e.g. a mapping file's ``[values.<field>]``.
+    raw : iterable, optional
+        The cells ``texts`` were made from, in the same order: a real boolean cell (``True``,
+        not the text ``TRUE``) is then read as itself in a yes/no field.
+
+    Returns
+    -------
+    Normalised
+        - int: whole non-negative numbers (``15``, ``15.0``, ``15天``); anything else unreadable;
+        - boolean: the table's yes/no spellings (compared folded, then upper-cased) and real
+          boolean cells (``raw``); anything else unreadable;
+        - coded: folded (:func:`fold_text`) and mapped through the table; an unknown value is
+          kept as folded, never unreadable (the checks report it);
+        - text: as given.
+    """
+    texts = list(texts)
+    reading = value_reading(kind)
+    if reading == "date":
+        raise ValueError("dates are read by xfaudit.dates.parse_dates")
+    if reading == "text":
+        return Normalised(_objects(texts), np.zeros(len(texts), dtype=bool), object)
+    if reading == "int":
+        values = [_whole_number(t) if t is not None else None for t in texts]
+        dtype = "Int64"
+    else:
+        table = dict(_folded_table(kind))
+        table.update({fold_text(str(k)): v for k, v in (aliases or {}).items()})
+        folded = [fold_text(t) if t is not None else None for t in texts]
+        if reading == "coded":
+            values = [table.get(f, f) if f else None for f in folded]
+            return Normalised(_objects(values), np.zeros(len(texts), dtype=bool), object)
+        values = [None if not f else table.get(f, table.get(f.upper())) for f in folded]
+        if raw is not None:
+            values = [bool(r) if isinstance(r, bool | np.bool_) else v
+                      for r, v in zip(raw, values, strict=True)]
+        dtype = "boolean"
+    unreadable = np.array([v is None and t is not None for v, t in zip(values, texts)],
+                          dtype=bool)
+    return Normalised(_objects(values), unreadable, dtype)
+
+
+@cache
+def _folded_table(kind: str) -> Mapping[str, object]:
+    return read_only({fold_text(str(k)): v for k, v in value_maps().get(kind, {}).items()})
+
+
+def _whole_number(text: str) -> int | None:
+    match = _INT_TEXT.match(fold_text(text))
+    return int(match.group(1)) if match else None
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 class CheckId(StrEnum):

@@ -25,10 +25,8 @@ Day numbers are ``int64`` days since 1970-01-01 until the frame is assembled.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xfaudit.dates import month_text, parse_period
+from xfaudit.errors import SynthError
 from xfaudit.profile import Profile, load_profile
 from xfaudit.schema import CheckId, date_fields, fields
 from xfaudit.writers import fastxlsx
@@ -203,7 +203,7 @@ class SynthExtract:
     @property
     def title(self) -> str:
         """The sheet title, e.g. ``云溪县2026年10月信访事项台账``."""
-        return f"{COUNTY}{self.as_of.year}年{self.as_of.month}月信访事项台账"
+        return f"{COUNTY}{month_text(self.period)}信访事项台账"
 
     def planted_counts(self) -> dict[str, int]:
         """Number of cases per check id in the truth (every check listed, zeros included)."""
@@ -997,20 +997,13 @@ def _plant_all(pl: _Planter) -> None:
     planted = {c for _, _, checks in pl.records for c in checks}
     missing = [c.value for c in CheckId if c.value not in planted]
     if missing:
-        raise RuntimeError(f"could not plant {missing}; use more cases")
+        raise SynthError(f"事项数太少，无法植入全部检查项（缺少：{'、'.join(missing)}），"
+                         "请增加事项数（--cases）")
 
 
 # ---------------------------------------------------------------------------------------------
 # Frame assembly
 # ---------------------------------------------------------------------------------------------
-
-
-def _last_day(period: str) -> dt.date:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", period)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"period must be YYYY-MM, not {period!r}")
-    year, month = int(m.group(1)), int(m.group(2))
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _to_dates(days: np.ndarray) -> np.ndarray:
@@ -1213,18 +1206,25 @@ def generate(cases: int, period: str, seed: int, *, use_aliases: bool = False) -
 
     Raises
     ------
-    ValueError
-        ``period`` malformed or too early (its window must lie under the 2022 text), or
-        ``cases`` below 200.
+    ConfigError
+        ``period`` malformed (:func:`xfaudit.dates.parse_period`).
+    SynthError
+        ``cases`` below 200, or ``period`` too early (its six months must lie under the 2022
+        text) — Chinese messages.
     """
     if cases < MIN_CASES:
-        raise ValueError(f"cases must be at least {MIN_CASES}, not {cases}")
-    last = _last_day(period)
+        raise SynthError(f"事项数（--cases）至少为 {MIN_CASES}，而不是 {cases}")
+    month = parse_period(period)
+    period, last = month.label, month.last_day.date()
     rules = _Rules.national()
     as_of = _day(last)
     if as_of - WINDOW_DAYS < rules.switch_day:
-        raise ValueError(f"period {period} is too early: its window must start after "
-                         f"{rules.new.effective_from}")
+        earliest = rules.new.effective_from + dt.timedelta(days=WINDOW_DAYS)
+        raise SynthError(
+            f"审计期间 {period} 太早：模拟事项在审计日前约六个月内收到，须全部适用"
+            f"《信访工作条例》（{rules.new.effective_from.year}年{rules.new.effective_from.month}月"
+            f"{rules.new.effective_from.day}日施行），最早可选 "
+            f"{parse_period(f'{earliest.year}{earliest.month:02d}').label}")
     rng = np.random.default_rng(seed)
     p, lim = _draw_plan(rng, cases, as_of, rules)
     per_check = max(MIN_PER_CHECK, round(PLANT_RATE * cases))

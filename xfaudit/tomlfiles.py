@@ -13,10 +13,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from xfaudit.errors import ConfigError
 
-__all__ = ["ANY", "read_toml", "parse_toml", "check_keys"]
+__all__ = ["ANY", "read_toml", "parse_toml", "check_keys", "schema_of", "read_only", "plain"]
 
 #: In a key schema: a table whose keys are free (names chosen by the user), each value checked
 #: against the schema given under ``ANY``.
@@ -110,3 +111,71 @@ def check_keys(data: Mapping, schema: Mapping, path: str | Path | None, what: st
             check_keys(value, sub, path, what, f"{dotted}.")
         elif sub is None and isinstance(value, Mapping):
             raise ConfigError(path, f"{what}中「{dotted}」应为单个值，而不是一个表")
+
+
+def schema_of(data: Mapping, free: frozenset[str] | set[str] = frozenset(), prefix: str = ""
+              ) -> dict:
+    """The key schema (for :func:`check_keys`) that a reference file itself describes.
+
+    Built-in files are their own schema, so the schema never drifts from the defaults: every
+    table becomes a nested schema, every array of tables one schema holding the keys of all its
+    items, every other value ``None``.
+
+    Parameters
+    ----------
+    data : Mapping
+        The parsed reference file (e.g. a built-in TOML).
+    free : set of str
+        Dotted names of tables whose keys the user chooses (e.g. ``schemes``): their entries
+        may have any name and are checked against the union of the reference entries' schemas.
+    """
+    schema: dict = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            if dotted in free:
+                entry: dict = {}
+                for item in value.values():
+                    if isinstance(item, Mapping):
+                        _merge_schema(entry, schema_of(item, free, f"{dotted}.*."))
+                schema[key] = {ANY: entry}
+            else:
+                schema[key] = schema_of(value, free, f"{dotted}.")
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            entry = {}
+            for item in value:
+                _merge_schema(entry, schema_of(item, free, f"{dotted}."))
+            schema[key] = (entry,)
+        else:
+            schema[key] = None
+    return schema
+
+
+def _merge_schema(into: dict, other: Mapping) -> None:
+    for key, sub in other.items():
+        if isinstance(into.get(key), dict) and isinstance(sub, Mapping):
+            _merge_schema(into[key], sub)
+        elif key not in into or into[key] is None:
+            into[key] = sub
+
+
+def read_only(data: object) -> object:
+    """A read-only view of parsed TOML: tables become ``MappingProxyType``, arrays tuples.
+
+    For settings cached for the whole process: a caller (a notebook cell) cannot change them
+    for every later caller.
+    """
+    if isinstance(data, Mapping):
+        return MappingProxyType({key: read_only(value) for key, value in data.items()})
+    if isinstance(data, list | tuple):
+        return tuple(read_only(value) for value in data)
+    return data
+
+
+def plain(data: object) -> object:
+    """A mutable deep copy of (possibly read-only) TOML data: dicts and lists, for JSON."""
+    if isinstance(data, Mapping):
+        return {key: plain(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [plain(value) for value in data]
+    return data

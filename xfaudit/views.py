@@ -5,24 +5,22 @@ and the derived clocks) and returns a small DataFrame with Chinese column header
 shown or charted. Nothing recomputes a rule or a deadline (DESIGN.md "Findings are data").
 
 Thresholds (aging buckets, label of empty units, months in the trend) come from
-``xfaudit/data/monthly.toml`` (:func:`settings`).
+``xfaudit/data/monthly.toml`` (:func:`xfaudit.config.settings`); periods are read by
+:func:`xfaudit.dates.parse_period`.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
-import re
-import tomllib
-from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from xfaudit.clocks import ACTUAL, DAYS_LATE, LAST_DAY, PROFILE_COLUMN, START
-from xfaudit.errors import CaseNotFoundError, ConfigError
+from xfaudit.config import settings
+from xfaudit.dates import PERIOD_LABEL, parse_period
+from xfaudit.errors import CaseNotFoundError
 from xfaudit.model import SOURCE_ROW
 from xfaudit.schema import KIND_LABELS, checks, date_fields, header_of
 
@@ -30,43 +28,25 @@ from xfaudit.schema import KIND_LABELS, checks, date_fields, header_of
 DEADLINE_FIELDS = ("assigned_deadline", "implementation_due")
 
 #: Folder names of monthly runs under a reports folder.
-PERIOD_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = PERIOD_LABEL
 
 ACCOUNTABILITY = "accountability"
 DATA_QUALITY = "data_quality"
 
 
-@cache
-def settings() -> dict:
-    """The monthly report's settings (``xfaudit/data/monthly.toml``)."""
-    text = resources.files("xfaudit.data").joinpath("monthly.toml").read_text("utf-8")
-    return tomllib.loads(text)
-
-
 # ---------------------------------------------------------------------------------------------
-# Periods
+# Periods (kept for callers of the views; the parser is xfaudit.dates.parse_period)
 # ---------------------------------------------------------------------------------------------
 
-def period_bounds(period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last day of a ``YYYY-MM`` period.
-
-    Raises
-    ------
-    ConfigError
-        The text is not a month such as ``2026-10``.
-    """
-    text = str(period).strip()
-    if not PERIOD_PATTERN.match(text):
-        raise ConfigError(None, f"审计期间「{period}」格式不对，应写成 2026-10")
-    year, month = int(text[:4]), int(text[5:])
-    last = calendar.monthrange(year, month)[1]
-    return pd.Timestamp(year, month, 1), pd.Timestamp(year, month, last)
+def period_bounds(period) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a period (:func:`xfaudit.dates.parse_period`)."""
+    month = parse_period(period)
+    return month.first_day, month.last_day
 
 
-def period_label(period: str) -> str:
-    """``2026-10`` → ``2026年10月``."""
-    start, _ = period_bounds(period)
-    return f"{start.year}年{start.month}月"
+def period_label(period) -> str:
+    """``2026-10`` → ``2026年10月`` (:attr:`xfaudit.dates.Period.text`)."""
+    return parse_period(period).text
 
 
 # ---------------------------------------------------------------------------------------------

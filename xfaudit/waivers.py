@@ -32,7 +32,9 @@ from pathlib import Path
 import pandas as pd
 
 from xfaudit.audit import AuditResult, summarize
-from xfaudit.registers import Column, Formats, atomic_write, new_workbook
+from xfaudit.dates import DateWindow
+from xfaudit.errors import RegisterError
+from xfaudit.registers import Column, Formats, atomic_write, new_workbook, parse_dates
 from xfaudit.registers import read_register as _read_sheet
 from xfaudit.schema import KIND_LABELS, checks
 
@@ -67,17 +69,32 @@ class WaiverRegister:
     path: str = "<DataFrame>"
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "WaiverRegister":
-        """Wrap a frame with the canonical column names (tests, notebooks)."""
+    def from_frame(cls, frame: pd.DataFrame, window: DateWindow | None = None
+                   ) -> "WaiverRegister":
+        """Wrap a frame with the canonical column names (tests, notebooks).
+
+        Date cells are read like the register file's (:func:`xfaudit.registers.parse_dates`,
+        plausible ``window``, default :meth:`DateWindow.for_registers`).
+
+        Raises
+        ------
+        RegisterError
+            Every date cell that cannot be read, by row (``source_row``) and column.
+        """
         df = frame.reset_index(drop=True).copy()
         if "source_row" not in df.columns:
             df.insert(0, "source_row", range(2, len(df) + 2))
+        problems = []
         for column in COLUMNS:
             if column.name not in df.columns:
                 df[column.name] = None
             if column.kind == "date":
-                df[column.name] = pd.to_datetime(df[column.name]).dt.normalize().astype(
-                    "datetime64[ns]")
+                days, bad = parse_dates(df[column.name].astype(object), window)
+                problems += [(int(df["source_row"].iloc[i]), column.header, reason)
+                             for i, reason in bad]
+                df[column.name] = days
+        if problems:
+            raise RegisterError(None, problems=sorted(problems))
         df["check_id"] = _check_ids(df["check_id"])
         return cls(frame=df[["source_row"] + [c.name for c in COLUMNS]])
 

@@ -32,6 +32,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
+from xfaudit.dates import chinese_date
+
 RED = RGBColor(0xE6, 0x00, 0x12)
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
@@ -395,8 +397,9 @@ class GongwenDocument:
 
 
 def date_text(day: dt.date) -> str:
-    """成文日期 as GB/T 9704-2012 writes it: Arabic numerals, e.g. 2026年11月1日."""
-    return f"{day.year}年{day.month}月{day.day}日"
+    """成文日期 as GB/T 9704-2012 writes it: Arabic numerals, e.g. 2026年11月1日
+    (:func:`xfaudit.dates.chinese_date`)."""
+    return chinese_date(day)
 
 
 _DIGITS = "零一二三四五六七八九"
