@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from xfaudit.audit import audit
 from xfaudit.load import load_extract
 from xfaudit.model import UNREADABLE_COLUMNS, Extract
+from xfaudit.profile import load_profile_set
 from xfaudit.schema import checks, fields
 
 AS_OF = "2026-10-31"
@@ -40,14 +41,14 @@ def item(**kw) -> dict:
     return base
 
 
-def audited(rows, unreadable=(), as_of=AS_OF, profile="auto"):
+def audited(rows, unreadable=(), as_of=AS_OF, profile="auto", window=None):
     """Audit rows; ``unreadable`` lists (row index, field, raw text) cells the loader could not
     read (their value in the frame is empty, as the loader leaves it)."""
-    extract = Extract.from_frame(pd.DataFrame(rows))
+    extract = Extract.from_frame(pd.DataFrame(rows), window=window)
     if unreadable:
-        extract.report.unreadable = pd.DataFrame(
+        extract.report.unreadable = pd.concat([extract.report.unreadable, pd.DataFrame(
             [[i + 2, rows[i]["case_id"], f, fields()[f].header, raw, "无法识别"]
-             for i, f, raw in unreadable], columns=UNREADABLE_COLUMNS)
+             for i, f, raw in unreadable], columns=UNREADABLE_COLUMNS)], ignore_index=True)
     return audit(extract, as_of=as_of, profile=profile)
 
 
@@ -134,7 +135,10 @@ def test_the_window_is_set_in_the_profile(tmp_path):
     row = item(received_on="1985-02-20", routed_on="1985-02-21", unit_received_on="1985-02-22",
                notice_on="1985-03-01", accepted_on="1985-03-01", concluded_on="1985-05-10",
                reply_on="1985-05-10")
-    result = audited([row], profile=str(profile))
+    # the loader (here from_frame) is given the profile's window, as `xfaudit check` does
+    window = load_profile_set(str(profile)).date_window(AS_OF)
+    assert window.first == pd.Timestamp("1980-01-01")
+    result = audited([row], profile=str(profile), window=window)
     assert found(result) == {"HANDLING_OVERDUE"}
     assert result.findings["days_late"].iloc[0] == 10
 

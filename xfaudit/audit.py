@@ -16,7 +16,7 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import Clocks, derive_clocks
-from xfaudit.dates import parse_as_of
+from xfaudit.dates import DateWindow, parse_as_of
 from xfaudit.findings import build_findings
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -139,6 +139,13 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
     }
 
 
+def date_window(profile: str = "auto", as_of=None) -> DateWindow:
+    """The plausible days of a ledger audited under ``profile`` at ``as_of`` (default today):
+    pass it to :func:`xfaudit.load.load_extract` so implausible cells keep their raw text."""
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    return load_profile_set(str(profile)).date_window(as_of)
+
+
 def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
           holidays: list[str | Path] | str | Path | None = None,
           calendar: LegalCalendar | None = None) -> AuditResult:
@@ -165,13 +172,13 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     timings = {}
     started = time.perf_counter()
     validate.preload()
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    profiles = load_profile_set(str(profile))
     if not isinstance(extract, Extract):
         from xfaudit.load import load_extract
 
-        extract = load_extract(extract)
+        extract = load_extract(extract, date_window=profiles.date_window(as_of))
         timings["load"] = time.perf_counter() - started
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
-    profiles = load_profile_set(str(profile))
     if calendar is None:
         files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
         calendar = LegalCalendar(holiday_files=files)

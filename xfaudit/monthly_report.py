@@ -55,12 +55,13 @@ def waiver_hook():
 def _audit(params: MonthlyParameters, timings: dict):
     """Load, audit and apply the waiver register; record the steps' timings."""
     from xfaudit import validate
-    from xfaudit.audit import audit
+    from xfaudit.audit import audit, date_window
     from xfaudit.load import load_extract
 
     step = time.perf_counter()
     validate.preload()  # GX imports in the background while the extract loads
-    loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping)
+    loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping,
+                          date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
                    holidays=params.holidays or None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from xfaudit.audit import AuditResult, audit
+from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.load import load_extract
 from xfaudit import validate
 
@@ -69,7 +69,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     out_dir = Path(out_dir)
     validate.preload()
     say("读取台账…")
-    extract = load_extract(extract_path, sheet=sheet, mapping=mapping)
+    extract = load_extract(extract_path, sheet=sheet, mapping=mapping,
+                           date_window=date_window(profile, as_of))
     say(f"核查 {extract.report.rows_kept} 件事项…")
     result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
     say("写出问题清单…")
