@@ -288,3 +288,59 @@ def test_no_accountability_finding_rests_on_a_doubtful_or_unknown_cell(drawn):
             for name in OPEN_NEEDS_KNOWN.get(f.check_id, ()):
                 value = by_id[f.case_id][name]
                 assert value is None or value in vocab[name], (f.check_id, name, value)
+
+
+# -- the systems' own fields (issue 9) --------------------------------------------------------
+
+def system_row(**kw) -> dict:
+    """An item as a province export has it: no 受理日期, a 限办时间 and 是否办结."""
+    base = dict(case_id="S1", handling_unit="青石镇", received_on="2026-08-01",
+                system_deadline="2026-09-30", is_concluded=None, concluded_on=None,
+                status=None, system_overdue=None)
+    base.update(kw)
+    return base
+
+
+@pytest.mark.parametrize("fields_, expected", [
+    # open (是否办结 = 否) past 09-30 at as-of 10-31: 31 days late
+    (dict(is_concluded=False), {"SYSTEM_DEADLINE_OVERDUE": 31}),
+    # concluded 10-05, 5 days after the system's deadline
+    (dict(is_concluded=True, concluded_on="2026-10-05"), {"SYSTEM_DEADLINE_OVERDUE": 5}),
+    # concluded on the deadline: on time
+    (dict(is_concluded=True, concluded_on="2026-09-30"), {}),
+    # concluded, but no date: nothing proven
+    (dict(is_concluded=True), {}),
+    # nothing says whether it is concluded: nothing proven
+    (dict(), {}),
+    # an open status proves the absence of a conclusion
+    (dict(status="超期未作出处理意见"), {"SYSTEM_DEADLINE_OVERDUE": 31}),
+    (dict(status="审核认定办结"), {}),
+    (dict(status="不予受理", is_concluded=False), {}),
+])
+def test_system_deadline_where_the_statutory_clock_cannot_run(fields_, expected):
+    result = audited([system_row(**fields_)])
+    f = result.findings[result.findings["kind"] == "accountability"]
+    assert dict(zip(f["check_id"], f["days_late"])) == expected
+
+
+def test_the_statutory_clock_wins_where_it_runs():
+    # accepted 06-01 + 60 = 07-31, concluded 07-20: on time by statute, whatever 限办时间 says
+    row = item(**{**MAY, "system_deadline": "2026-07-01", "is_concluded": True})
+    result = audited([row])
+    assert found(result) == set()
+    assert coverage(result, "SYSTEM_DEADLINE_OVERDUE")["applicable"] == 0
+
+
+@pytest.mark.parametrize("fields_, detail", [
+    # statute: concluded 07-20 ≤ 07-31, on time; the system flags 超期
+    (dict(system_overdue=True), "系统标记为超期，但按法定时限未超期（办理超期）"),
+    # statute: open past 07-31 at 10-31; the system says not overdue
+    (dict(system_overdue=False, concluded_on=None, reply_on=None),
+     "按法定时限已超期，但系统标记为未超期（办理超期）"),
+    (dict(status="超期未作出处理意见"), "信访件状态为超期，但按法定时限未超期或已办理（办理超期）"),
+    (dict(status="受理", concluded_on=None, reply_on=None),
+     "按法定时限已超期仍未办理，但信访件状态未显示超期（办理超期）"),
+])
+def test_a_system_flag_that_disagrees_with_the_statute_is_reported(fields_, detail):
+    result = audited([item(**{**MAY, **fields_})])
+    assert result.filter(check="SYSTEM_FLAG_MISMATCH")["detail"].tolist() == [detail]

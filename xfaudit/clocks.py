@@ -63,7 +63,7 @@ UPHELD = "维持"
 #: Checks judged on days late (the rest are judged on a flag; DECISION_UNIMPLEMENTED on both).
 TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
                 CheckId.FEEDBACK_MISSING, CheckId.REVIEW_OVERDUE, CheckId.REREVIEW_OVERDUE,
-                CheckId.DECISION_UNIMPLEMENTED)
+                CheckId.DECISION_UNIMPLEMENTED, CheckId.SYSTEM_DEADLINE_OVERDUE)
 
 
 @dataclass
@@ -642,6 +642,66 @@ def _decision_unimplemented(d: _Deriver) -> None:
     d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{DETAIL}"] = detail.where(judged)
 
 
+def _system_deadline_overdue(d: _Deriver) -> None:
+    """按系统限办时间超期: where the statutory handling clock is not judged for a row, the
+    deadline the petition system set (限办时间) is: open past it, or concluded after it.
+
+    The act is 办结日期. Without one, the absence is proven only by 是否办结 = 否 or an open
+    信访件状态; a concluded item without a date is unjudged. Items not accepted (不予受理,
+    不再受理) or on a diverted track are not judged.
+    """
+    handling_state = d.out.get(f"{CheckId.HANDLING_OVERDUE}{STATE}")
+    statutory = (np.asarray(handling_state) == JUDGED
+                 if CheckId.HANDLING_OVERDUE in d.evaluated else np.zeros(d.n, dtype=bool))
+    due = d.col("system_deadline")
+    applies = ((due.notna().to_numpy(dtype=bool) | d.doubt("system_deadline")) & ~statutory
+               & ~d.role("status", "not_accepted") & d.on_tracks("handling_tracks"))
+    concluded_on = d.col("concluded_on")
+    flag = d.col("is_concluded")
+    said_open = (flag.eq(False).fillna(False).to_numpy(dtype=bool) & ~d.doubt("is_concluded")) | (
+        d.role("status", "open") & ~flag.eq(True).fillna(False).to_numpy(dtype=bool))
+    # the start is shown as the item's receipt; the clock runs on the system's own deadline
+    start = d.col("received_on").where(~d.doubt("received_on")).fillna(due)
+    d.clock(CheckId.SYSTEM_DEADLINE_OVERDUE, applies, start, due.where(~d.doubt("system_deadline")),
+            concluded_on, doubtful=d.doubt("system_deadline", "concluded_on"),
+            may_be_open=said_open & ~d.unknown("status"))
+
+
+def _system_flag_mismatch(d: _Deriver) -> None:
+    """The system's 超期 flag or status disagrees with the statutory computation, either way."""
+    parts = []
+    for cid, overdue_role, stage_role in (
+            (CheckId.HANDLING_OVERDUE, "overdue_handling", "in_handling"),
+            (CheckId.REVIEW_OVERDUE, "overdue_review", "in_review"),
+            (CheckId.REREVIEW_OVERDUE, "overdue_rereview", "in_rereview")):
+        state = d.out.get(f"{cid}{STATE}")
+        if state is None or cid not in d.evaluated:
+            continue
+        judged = np.asarray(state) == JUDGED
+        late_days = np.asarray(d.out[f"{cid}{DAYS_LATE}"], dtype=float)
+        late = np.nan_to_num(late_days, nan=0) > 0
+        still_open = judged & pd.Series(d.out[f"{cid}{ACTUAL}"]).isna().to_numpy()
+        name = checks()[cid].name
+        if cid == CheckId.HANDLING_OVERDUE and d.has("system_overdue"):
+            flag = d.col("system_overdue")
+            says_late = flag.eq(True).fillna(False).to_numpy(dtype=bool)
+            says_on_time = flag.eq(False).fillna(False).to_numpy(dtype=bool)
+            parts.append((judged & says_late & ~late,
+                          f"系统标记为超期，但按法定时限未超期（{name}）"))
+            parts.append((judged & says_on_time & late,
+                          f"按法定时限已超期，但系统标记为未超期（{name}）"))
+        in_stage = d.role("status", stage_role)
+        says_overdue = d.role("status", overdue_role)
+        parts.append((judged & says_overdue & ~(still_open & late),
+                      f"信访件状态为超期，但按法定时限未超期或已办理（{name}）"))
+        parts.append((judged & in_stage & ~says_overdue & still_open & late,
+                      f"按法定时限已超期仍未办理，但信访件状态未显示超期（{name}）"))
+    violated = np.zeros(d.n, dtype=bool)
+    for mask, _ in parts:
+        violated |= mask
+    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, np.ones(d.n, dtype=bool), violated, _reasons(d.n, parts))
+
+
 # -- data-quality checks -------------------------------------------------------------------
 
 def _date_unreadable(d: _Deriver) -> None:
@@ -724,11 +784,13 @@ DERIVATIONS = {
     CheckId.REVIEW_OVERDUE: _review_overdue,
     CheckId.REREVIEW_OVERDUE: _rereview_overdue,
     CheckId.DECISION_UNIMPLEMENTED: _decision_unimplemented,
+    CheckId.SYSTEM_DEADLINE_OVERDUE: _system_deadline_overdue,
     CheckId.DATA_DATE_UNREADABLE: _date_unreadable,
     CheckId.DATA_DATE_ORDER: _date_order,
     CheckId.DATA_DUPLICATE_ID: _duplicate_id,
     CheckId.DATA_DUPLICATE_ROW: _duplicate_row,
     CheckId.DATA_REQUIRED_MISSING: _required_missing,
+    CheckId.SYSTEM_FLAG_MISMATCH: _system_flag_mismatch,
     CheckId.DATA_VALUE_UNKNOWN: _value_unknown,
 }
 
