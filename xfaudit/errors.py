@@ -125,6 +125,17 @@ class ConfigError(XfauditError, ValueError):
 
 
 @dataclass
+class SynthError(XfauditError, ValueError):
+    """Arguments the synthetic-ledger generator cannot honour (too few items, a malformed
+    period, or a period whose six months reach back before the 2022 text)."""
+
+    reason: str
+
+    def message(self) -> str:
+        return f"无法生成模拟台账：{self.reason}"
+
+
+@dataclass
 class ValidationEngineError(XfauditError, RuntimeError):
     """Great Expectations failed to evaluate an expectation (never read as 'no findings')."""
 
