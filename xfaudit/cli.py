@@ -98,9 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
                        description="生成一个虚构县的模拟信访事项台账，按已知比例植入各类违规，并输出答案文件 <名>.truth.csv。")
-    p.add_argument("--cases", type=int, default=1500, help="事项数（默认 1500）")
-    p.add_argument("--period", type=_period, required=True,
-                   help="审计期间（如 2026-10、2026年10月、202610），审计日为当月最后一天")
+    p.add_argument("--cases", type=int, default=1500, help="事项数（至少 200，默认 1500）")
+    p.add_argument("--period", type=_period, required=True, help="审计期间（如 2026-10、2026年10月、202610），审计日为当月最后一天")
     p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同台账）")
     p.add_argument("--aliases", action="store_true", help="部分列使用别名表头（模拟不同系统的导出）")
     p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .csv）")
