@@ -83,7 +83,7 @@ class HeaderNotFoundError(ExtractError):
     def message(self) -> str:
         where = _where(self.path, self.sheet)
         keys = "、".join(f"「{k}」" for k in self.required)
-        found = "、".join(self.found[:20]) or "（无）"
+        found = "、".join(self.found[:20]).rstrip("。") or "（无）"
         hidden = ("；隐藏的工作表" + "、".join(f"「{h}」" for h in self.hidden)
                   + "有台账表头，但隐藏的工作表不会自动读取，如需审计请用 --sheet 指定"
                   if self.hidden else "")

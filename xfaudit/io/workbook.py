@@ -38,6 +38,11 @@ from xfaudit.io.sniff import MSG_ENCRYPTED, MSG_NOT_SPREADSHEET
 #: 32 bytes per cell of the box: 40 M cells ≈ 1.3 GB).
 MAX_DENSE_CELLS = 40_000_000
 
+#: A box this small is read by calamine whatever it holds.
+_SMALL_BOX = 1_000_000
+#: A box whose XML has at least this many bytes per cell of the box is mostly data.
+_XML_BYTES_PER_CELL = 2
+
 #: A cell reference with a three-letter column (AAA…XFD: beyond column 702, ZZ).
 _FAR_CELL = re.compile(rb'r="[A-Z]{3}')
 _WIDEST_TWO_LETTERS = 702
@@ -151,13 +156,16 @@ class Book:
         return grid
 
     def _dense_enough(self, name: str, scan: SheetScan) -> bool:
-        """Whether calamine may read the sheet: its bounding box is small, or (counted
-        exactly, cell by cell) within :data:`MAX_DENSE_CELLS` and at least a quarter full."""
-        if scan.cells <= MAX_DENSE_CELLS:
-            return True
-        with zipfile.ZipFile(io.BytesIO(self.data)) as package, \
-                package.open(self._parts[name]) as xml:
-            width, valued = count_cells(xml)
+        """Whether calamine may read the sheet: the bounding box of its values is small, or
+        its XML is large enough for the box to be mostly data (a few bytes per cell), or —
+        counted cell by cell — the box is within :data:`MAX_DENSE_CELLS` and a quarter full."""
+        with zipfile.ZipFile(io.BytesIO(self.data)) as package:
+            size = package.getinfo(self._parts[name]).file_size
+            if scan.cells <= MAX_DENSE_CELLS and (scan.cells <= _SMALL_BOX
+                                                  or size >= _XML_BYTES_PER_CELL * scan.cells):
+                return True
+            with package.open(self._parts[name]) as xml:
+                width, valued = count_cells(xml)
         area = scan.last_row * width
         return area <= MAX_DENSE_CELLS and 4 * valued >= area
 
