@@ -400,7 +400,8 @@ def _warnings(item: _Table, others: list[_Table], spec: MappingSpec | None) -> l
                 out.append(f"映射文件 {spec.source} 中 [values.{name}]（{header_of(name)}）"
                            "的取值规则没有用上：台账中没有这一字段的列")
     if "handling_unit" not in {f for t in tables for f in t.columns.feeds}:
-        out.append("台账中没有责任单位列：问题将无法落到单位（见「可能的责任单位列」）")
+        out.append("台账中没有责任单位列：问题将无法落到单位"
+                   + ("（见「可能的责任单位列」）" if _unit_candidates(item) else ""))
     return out
 
 
