@@ -113,3 +113,29 @@ def test_several_sheets_of_one_workbook(tmp_path):
     extract = load_extract(path, sheet=["信访件", "答复"])
     assert extract.frame["reply_on"].tolist()[1] == pd.Timestamp("2026-10-09")
     assert extract.report.tables[0].sheet == "答复"
+
+
+def test_check_reads_several_files_on_the_command_line(tmp_path, tables):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "xfaudit.cli", "check", *map(str, tables),
+                           "--as-of", "2026-10-31", "--out", str(out)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "关联表：steps.csv" in proc.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows"]["audited"] == 4
+
+
+def test_monthly_parameters_take_a_list_of_files(tables):
+    from xfaudit.monthly import MonthlyParameters
+
+    params = MonthlyParameters.from_values([str(p) for p in tables], "2026-10",
+                                           mapping="ningbo")
+    assert params.extract == [str(p) for p in tables]
+    given = params.for_notebook(Path("/tmp/stage"))
+    assert given["extract"] == [str(p.resolve()) for p in tables]
+    assert given["mapping"] == "ningbo"                 # a built-in name stays a name
