@@ -135,8 +135,6 @@ def _unreadable_on_items(unreadable: pd.DataFrame, table: pd.DataFrame, matched:
         return unreadable.iloc[0:0][UNREADABLE_TABLE], len(unreadable)
     position = pd.Series(np.arange(len(frame)), index=frame[SOURCE_ROW].to_numpy())
     keep = np.array([name in frame and pd.isna(frame[name].iloc[position[row]])
-                     if not isinstance(position[row], pd.Series)
-                     else name in frame
                      for name, row in zip(placed["field"], placed["item_row"], strict=True)],
                     dtype=bool)
     placed = placed[keep].assign(source_row=lambda d: d["item_row"])

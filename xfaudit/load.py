@@ -126,8 +126,7 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
     lookup = _lookup(spec)
     window = date_window or _dates.DateWindow.around()
     item = _read_table(tables[0][0], tables[0][1], lookup, spec, window, header_row)
-    others = [_read_table(p, s, lookup, spec, window, None, secondary=True)
-              for p, s in tables[1:]]
+    others = [_read_table(p, s, lookup, spec, window, None) for p, s in tables[1:]]
     return _assemble(item, others, spec)
 
 
@@ -227,8 +226,7 @@ def _parser_errors() -> tuple[type[BaseException], ...]:
 
 
 def _read_table(path: Path, sheet, lookup, spec: MappingSpec | None,
-                window: _dates.DateWindow, header_row: int | None,
-                secondary: bool = False) -> _Table:
+                window: _dates.DateWindow, header_row: int | None) -> _Table:
     try:
         return _read(path, sheet, lookup, spec, window, header_row)
     except _parser_errors() as exc:   # a parser's own error on an odd file, in Chinese
