@@ -11,11 +11,8 @@ mask. An Excel error cell (``#N/A`` …) is unreadable whatever the field.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -26,9 +23,10 @@ from xfaudit.io.grid import Column, Grid, object_array, take
 from xfaudit.model import (REJECTED_COLUMNS, SOURCE_ROW, UNREADABLE_COLUMNS,
                            UNREADABLE_PLACE_COLUMNS)
 
+from xfaudit.schema import fields, normalise_values
+
 #: Columns of the loader's unreadable-cells table.
 UNREADABLE_TABLE = UNREADABLE_COLUMNS + UNREADABLE_PLACE_COLUMNS
-from xfaudit.schema import fields, fold_text, value_maps
 
 #: A row without any key field and with at most this many filled cells is a footer or note.
 FOOTER_MAX_CELLS = 2
@@ -38,8 +36,6 @@ _FOOTER_TEXT = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|制表|填表|审
 
 REASON_REPEATED_HEADER = "重复的表头行"
 REASON_NOT_A_RECORD = "不是信访件记录（合计/说明行）"
-
-_INT_TEXT = re.compile(r"^\+?(\d+)(?:\.0*)?\s*(?:天|日|个?工作日|人|个|次)?$")
 
 
 @dataclass
@@ -222,15 +218,14 @@ def convert(column: Column, kind: str, dates: DateCache | None = None,
         values = take(days, column.codes, np.datetime64("NaT", "ns"))
         bad = take(~blank & np.isnat(days), column.codes, False)
         return (pd.Series(values, dtype="datetime64[ns]"), bad, take(far, column.codes, False))
-    converter, dtype = converter_of(kind)
-    values, bad = converter(column, kind, rules or {})
+    values, bad, dtype = _normalised(column, kind, rules or {})
     if errors.any():
         values = values.copy()
         values[errors] = None
-        bad = errors if bad is None else bad | errors
+        bad = bad | errors
     rows = take(values, column.codes, None)
     series = pd.Series(rows if dtype is object else pd.array(rows, dtype=dtype), dtype=dtype)
-    return series, (None if bad is None else take(bad, column.codes, False)), None
+    return series, (take(bad, column.codes, False) if bad.any() else None), None
 
 
 class DateCache:
@@ -275,85 +270,8 @@ def _plain(uniques: np.ndarray) -> np.ndarray:
     return object_array(u.text if isinstance(u, CellError) else u for u in uniques)
 
 
-def _to_text(column: Column, kind: str, rules: dict) -> tuple[np.ndarray, None]:
-    if not rules:
-        return column.texts, None
-    return object_array(rules.get(fold_text(t), t) if t else t for t in column.texts), None
-
-
-def _to_coded(column: Column, kind: str, rules: dict) -> tuple[np.ndarray, None]:
-    """Normalise coded text (channel, routing, satisfaction); unknown values kept, folded."""
-    table = {**folded_map(kind), **rules}
-    out = []
-    for text in column.texts:
-        folded = fold_text(text) if text else None
-        out.append(table.get(folded, folded) if folded else None)
-    return object_array(out), None
-
-
-def _to_boolean(column: Column, kind: str, rules: dict) -> tuple[np.ndarray, np.ndarray]:
-    """是/否-like values → True/False; anything else non-empty is unreadable."""
-    table = {**folded_map(kind), **rules}
-    out, bad = [], []
-    for raw, text in zip(column.uniques, column.texts, strict=True):
-        if isinstance(raw, bool | np.bool_) and not rules:
-            value = bool(raw)
-        elif text is None:
-            value = None
-        else:
-            folded = fold_text(text)
-            value = table.get(folded, table.get(folded.upper()))
-            if value is None and isinstance(raw, bool | np.bool_):
-                value = bool(raw)
-        out.append(value)
-        bad.append(value is None and text is not None)
-    return object_array(out), np.asarray(bad, dtype=bool)
-
-
-def _to_int(column: Column, kind: str, rules: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Whole non-negative numbers: 15, 15.0, "15", "15天"; anything else is unreadable."""
-    out, bad = [], []
-    for raw, text in zip(column.uniques, column.texts, strict=True):
-        value = rules.get(fold_text(text)) if rules and text else None
-        if value is None:
-            value = _int_value(raw)
-        out.append(value)
-        bad.append(value is None and text is not None)
-    return object_array(out), np.asarray(bad, dtype=bool)
-
-
-def _int_value(value: object) -> int | None:
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, int | np.integer):
-        return int(value) if value >= 0 else None
-    if isinstance(value, float | np.floating):
-        return int(value) if math.isfinite(value) and value.is_integer() and value >= 0 else None
-    if isinstance(value, str):
-        match = _INT_TEXT.match(fold_text(value))
-        return int(match.group(1)) if match else None
-    return None
-
-
-def converter_of(kind: str) -> tuple[Callable, object]:
-    """How a field kind is read: whole numbers, a yes/no vocabulary (its values.toml table
-    maps to booleans), a coded vocabulary (any other values.toml table), or plain text.
-
-    Text stays ``object`` with ``None`` for empty cells, as in ``Extract.from_frame``: a
-    comparison such as ``frame.routing == "交办"`` then gives plain booleans, never ``<NA>``.
-    """
-    if kind == "int":
-        return _to_int, "Int64"
-    table = value_maps().get(kind)
-    if table is None:
-        return _to_text, object
-    if all(isinstance(v, bool) for v in table.values()):
-        return _to_boolean, "boolean"
-    return _to_coded, object
-
-
-@cache
-def folded_map(kind: str) -> dict[str, object]:
-    """A values.toml table with folded keys (this module's own normalisation; the shared
-    value-normalisation function of :mod:`xfaudit.schema` can take its place)."""
-    return {fold_text(str(k)): v for k, v in value_maps().get(kind, {}).items()}
+def _normalised(column: Column, kind: str, rules: dict) -> tuple[np.ndarray, np.ndarray, object]:
+    """The distinct values of a column read for its kind (:func:`schema.normalise_values`,
+    the one reader shared with ``Extract.from_frame``), the mapping file's rules first."""
+    result = normalise_values(kind, column.texts, rules, raw=column.uniques)
+    return result.values, result.unreadable, result.dtype

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from xfaudit.errors import ConfigError, MappingError
 from xfaudit.headers import fold_header
-from xfaudit.schema import fields, fold_text, header_of, value_maps
+from xfaudit.schema import fields, fold_text, value_maps
 from xfaudit.tomlfiles import ANY, check_keys, parse_toml, read_toml
 
 #: What a mapping file may hold.
@@ -143,8 +143,8 @@ def _spec(doc: object, source: str | Path) -> MappingSpec:
     if not isinstance(doc, Mapping) or not ({"aliases", "values"} & set(doc)):
         stray = "、".join(f"「{k}」" for k in (doc or {})) if isinstance(doc, Mapping) else ""
         raise MappingError(source, "缺少 [aliases] 表（格式：[aliases] 下一行一个 \"本地表头\" = "
-                                   f"\"字段名\"）" + (f"；文件中的 {stray} 应写在 [aliases] 之下"
-                                                    if stray else ""))
+                                   "\"字段名\"）" + (f"；文件中的 {stray} 应写在 [aliases] 之下"
+                                                   if stray else ""))
     try:
         check_keys(doc, MAPPING_SCHEMA, source, "表头映射文件")
     except ConfigError as exc:

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -13,6 +11,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
+from xfaudit.schema import cell_text as schema_cell_text
 
 @dataclass(frozen=True)
 class CellError:
@@ -27,7 +26,6 @@ class CellError:
     def __str__(self) -> str:
         return self.text
 
-
 def object_array(values) -> np.ndarray:
     """A 1-d object array of ``values`` (never a 2-d array of tuples or lists)."""
     values = list(values)
@@ -35,49 +33,21 @@ def object_array(values) -> np.ndarray:
     out[:] = values
     return out
 
-
 def cell_text(value: object) -> str | None:
-    """A raw cell as text, the way Excel shows it; ``None`` when empty.
-
-    Whole numbers lose their ``.0`` (an id typed as 123 reads "123"); strings are only
-    trimmed, never otherwise altered (a summary starting with ``=`` stays as it is); an error
-    cell reads as its error text.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.strip() or None
+    """A raw cell as text, the way Excel shows it (:func:`xfaudit.schema.cell_text`); an error
+    cell reads as its error text."""
     if isinstance(value, CellError):
         return value.text
-    if isinstance(value, bool | np.bool_):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if value.is_integer() else format(float(value), ".15g")
-    if isinstance(value, dt.datetime):  # also pandas.Timestamp
-        if pd.isna(value):
-            return None
-        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if pd.api.types.is_scalar(value) and pd.isna(value):
-        return None
-    return str(value).strip() or None
-
+    return schema_cell_text(value)
 
 def label(cell: object) -> str:
     """A header cell as the user would name it: text, line breaks removed, '' when empty."""
     text = cell_text(cell)
     return re.sub(r"\s*[\r\n]+\s*", "", text) if text else ""
 
-
 def column_letter(index: int) -> str:
     """Excel's letter of a 0-based column index (0 → A)."""
     return get_column_letter(index + 1)
-
 
 @dataclass
 class Grid:
@@ -154,11 +124,9 @@ class Grid:
         at = int(np.searchsorted(self.columns, source))
         return at if at < len(self.columns) and self.columns[at] == source else None
 
-
 def take(per_unique: np.ndarray, codes: np.ndarray, na_value: object) -> np.ndarray:
     """Per-unique values → per-row values (code -1, the NA sentinel, gets ``na_value``)."""
     return np.append(per_unique, np.array([na_value], dtype=per_unique.dtype))[codes]
-
 
 @dataclass
 class Column:
