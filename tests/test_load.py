@@ -15,11 +15,14 @@ import pandas as pd
 import pytest
 
 from xfaudit import load
+from xfaudit.headers import HEADER_SCAN_ROWS, find_header
+from xfaudit.io import csvread, sniff
 from xfaudit.errors import (ExtractError, ExtractNotFoundError, HeaderNotFoundError,
                             MappingError, XfauditError)
 from xfaudit.load import (REASON_NOT_A_RECORD, REASON_REPEATED_HEADER, header_lookup,
                           load_extract, read_mapping)
-from xfaudit.model import REJECTED_COLUMNS, SOURCE_ROW, UNREADABLE_COLUMNS
+from xfaudit.model import (REJECTED_COLUMNS, SOURCE_ROW, UNREADABLE_COLUMNS,
+                           UNREADABLE_PLACE_COLUMNS)
 from xfaudit.schema import fields
 
 FILES = Path(__file__).parent / "files"
@@ -116,8 +119,10 @@ def test_mixed_date_column(messy):
 
 def test_unreadable_cells_are_listed_with_row_id_field_header_and_raw(messy):
     bad = messy.report.unreadable
-    assert list(bad.columns) == UNREADABLE_COLUMNS
-    rows = [tuple(r) for r in bad.itertuples(index=False)]
+    assert list(bad.columns) == UNREADABLE_COLUMNS + UNREADABLE_PLACE_COLUMNS
+    rows = [tuple(r)[:6] for r in bad.itertuples(index=False)]
+    assert set(bad["file"]) == {"ledger_messy.xlsx"} and set(bad["sheet"]) == {"台账"}
+    assert bad["file_row"].tolist() == bad["source_row"].tolist()
     assert rows == [
         (8, "001001", "people_count", "人数", "十五", "无法识别"),
         (8, "001001", "is_repeat", "初重件", "不详", "无法识别"),
@@ -289,7 +294,7 @@ def test_mapping_file_without_aliases_table(tmp_path):
 def test_broken_toml_is_a_mapping_error(tmp_path):
     path = tmp_path / "m.toml"
     path.write_text("[aliases\n", encoding="utf-8")
-    with pytest.raises(MappingError, match="无法解析"):
+    with pytest.raises(MappingError, match="格式有误：第1行"):
         read_mapping(path)
 
 
@@ -363,7 +368,7 @@ def test_missing_file():
     assert "没有这个文件.xlsx" in str(info.value)
 
 
-@pytest.mark.parametrize("name", ["not_a_workbook.xlsx", "pdf_renamed.xlsx", "html_export.xls"])
+@pytest.mark.parametrize("name", ["not_a_workbook.xlsx", "pdf_renamed.xlsx"])
 def test_not_a_spreadsheet(name):
     with pytest.raises(ExtractError, match="不是有效的 Excel/CSV 文件") as info:
         load_extract(FILES / name)
@@ -398,9 +403,15 @@ def test_empty_csv(tmp_path, content):
         load_extract(path)
 
 
-def test_binary_file_named_csv(tmp_path):
+def test_workbook_named_csv_is_read_by_content(tmp_path, messy):
     path = tmp_path / "a.csv"
     path.write_bytes(MESSY.read_bytes())
+    assert_same_extract(messy, load_extract(path))
+
+
+def test_nul_bytes_in_a_csv_are_not_text(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes("信访件编号,收到日期\n001,2026-10-08\x00\n".encode())
     with pytest.raises(ExtractError, match="不是有效的 Excel/CSV 文件"):
         load_extract(path)
 
@@ -533,7 +544,8 @@ def test_real_date_and_datetime_cells(tmp_path):
 
 def assert_same_extract(a, b) -> None:
     pd.testing.assert_frame_equal(a.frame, b.frame)
-    pd.testing.assert_frame_equal(a.report.unreadable, b.report.unreadable)
+    pd.testing.assert_frame_equal(a.report.unreadable.drop(columns="file"),
+                                  b.report.unreadable.drop(columns="file"))
     pd.testing.assert_frame_equal(a.report.rejected, b.report.rejected)
     assert a.report.mapping == b.report.mapping
     assert a.report.unknown_columns == b.report.unknown_columns
@@ -546,19 +558,25 @@ def test_xls_reads_like_xlsx(messy):
 
 
 class _FailingCalamine:
-    """Stands in for python_calamine: opening (or reading a sheet) fails."""
+    """Stands in for python_calamine: opening a workbook fails with calamine's own error."""
+
+    from python_calamine import CalamineError
 
     class CalamineWorkbook:
         @classmethod
         def from_filelike(cls, handle):
-            raise RuntimeError("calamine cannot read this file")
+            raise _FailingCalamine.CalamineError("calamine cannot read this file")
+
+
+from python_calamine import XmlError as _XmlError  # noqa: E402
 
 
 class _CalamineFailingOnRead:
     """Opens the real workbook but fails when reading a sheet."""
 
     def __init__(self, real):
-        self.SheetTypeEnum = real.SheetTypeEnum
+        self.SheetTypeEnum, self.SheetVisibleEnum = real.SheetTypeEnum, real.SheetVisibleEnum
+        self.CalamineError = real.CalamineError
         outer = self
 
         class CalamineWorkbook:
@@ -574,7 +592,7 @@ class _CalamineFailingOnRead:
             self.sheets_metadata = book.sheets_metadata
 
         def get_sheet_by_name(self, name):
-            raise RuntimeError("broken sheet")
+            raise _XmlError("broken sheet")
 
 
 @pytest.mark.parametrize("name", ["ledger_messy.xlsx", "ledger_messy.xls"])
@@ -642,15 +660,24 @@ def load_csv_as(monkeypatch, path: Path, way: str):
     """Load with one reading strategy; an XfauditError is returned as (type, message)."""
     with monkeypatch.context() as m:
         if way == "reference":
-            m.setattr(load, "_csv_fast", lambda *args: None)
+            m.setattr(csvread, "read_body", lambda *args: None)
         elif way == "pandas":                       # as without pyarrow
-            m.setattr(load, "_csv_columns_arrow", lambda *args: None)
+            m.setattr(csvread, "_columns_arrow", lambda *args: None)
         elif way == "small-prefix":                 # the top of the file read in many steps
-            m.setattr(load, "_CSV_PREFIX", 24)
+            m.setattr(csvread, "CSV_PREFIX", 24)
         try:
             return load_extract(path)
         except XfauditError as exc:
             return type(exc).__name__, str(exc)
+
+
+def column_wise(path: Path):
+    """The column-wise parse of a CSV file's body (None: left to the reference reader)."""
+    data = path.read_bytes()
+    encoding = sniff.text_encoding(path, data)
+    head = csvread.read_head(path, data, encoding, HEADER_SCAN_ROWS)
+    header = find_header(head.grid, header_lookup())
+    return csvread.read_body(data, head, header.index, len(header.texts))
 
 
 def assert_same_load(a, b) -> None:
@@ -681,7 +708,7 @@ def test_csv_column_wise_source_rows_count_lines_inside_cells(tmp_path):
                      "\r\n"
                      '002,2026-10-09,测试镇,"甲\n乙\r丙"\r\n'
                      "003,2026-10-10,测试镇,无\r\n\r\n".encode("utf-8"))
-    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is not None
+    assert column_wise(path) is not None
     extract = load_extract(path)
     assert extract.frame[SOURCE_ROW].tolist() == [3, 6, 9]
     assert extract.frame["summary"].tolist() == ["第一行\r\n第二行", "甲\n乙\r丙", "无"]
@@ -692,7 +719,7 @@ def test_csv_column_wise_keeps_leading_zeros_and_text(tmp_path):
     rows = "".join(f"{i:06d},2026-10-08,测试镇,=A{i}\n" for i in range(100))
     path = tmp_path / "a.csv"
     path.write_bytes(("信访件编号,收到日期,责任单位,主要诉求\n" + rows).encode("gb18030"))
-    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is not None
+    assert column_wise(path) is not None
     extract = load_extract(path)
     assert extract.report.encoding == "gb18030"
     assert extract.frame["case_id"].iloc[7] == "000007"
@@ -705,10 +732,10 @@ def test_csv_column_wise_keeps_leading_zeros_and_text(tmp_path):
     ('999,2026-10-08,测试镇,"没有结束的引号\n', "an unterminated quote"),
 ])
 def test_csv_unusual_body_is_left_to_the_reference_reader(tmp_path, monkeypatch, tail, reason):
-    monkeypatch.setattr(load, "_CSV_PREFIX", 256)      # the tail lies below the top rows
-    rows = "".join(f"{i:03d},2026-10-08,测试镇,无\n" for i in range(40))
+    monkeypatch.setattr(csvread, "CSV_PREFIX", 256)      # the tail lies below the top rows
+    rows = "".join(f"{i:03d},2026-10-08,测试镇,无\n" for i in range(HEADER_SCAN_ROWS + 200))
     path = tmp_path / "a.csv"
     path.write_bytes(("信访件编号,收到日期,责任单位,主要诉求\n" + rows + tail + rows).encode())
-    assert load._csv_fast(path, path.read_bytes(), header_lookup()) is None, reason
+    assert column_wise(path) is None, reason
     assert_same_load(load_csv_as(monkeypatch, path, "reference"),
                      load_csv_as(monkeypatch, path, "default"))

@@ -61,10 +61,44 @@ class _ChineseParser(argparse.ArgumentParser):
         self.exit(EXIT_USER_ERROR, f"错误：{message}\n")
 
 
-def _add_extract_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("extract", type=Path, help="台账文件（.xlsx / .xls / .csv）")
-    p.add_argument("--sheet", help="工作表名称（默认自动选择台账所在的工作表）")
-    p.add_argument("--mapping", type=Path, help="表头映射文件（TOML），为本地表头添加别名")
+_EXTRACT_HELP = ("台账文件（.xlsx / .xls / .et / .csv，或网页导出的 .xls）；可给多个：第一个是信访件表，"
+                 "其余（办理、答复、复查复核等）按信访件编号关联")
+_SHEET_HELP = ("工作表名称（默认自动选择台账所在的可见工作表）；可重复给出：只有一个文件时，"
+               "第一个是信访件表，其余按信访件编号关联；多个文件时每个文件一个")
+_MAPPING_HELP = ("表头映射文件（.toml 或 .yaml）：本地表头的别名和取值规则；"
+                 "或内置映射的名称（见 xfaudit load --mapping-list）")
+
+
+def _add_extract_options(p: argparse.ArgumentParser, optional: bool = False) -> None:
+    p.add_argument("extract", type=Path, nargs="*" if optional else "+", help=_EXTRACT_HELP)
+    _add_table_options(p)
+
+
+def _add_table_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sheet", action="append", help=_SHEET_HELP)
+    p.add_argument("--mapping", help=_MAPPING_HELP)
+    p.add_argument("--header-row", type=_positive, metavar="行号",
+                   help="信访件表的表头所在行（默认在前100行中自动查找）")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"「{text}」不是正整数")
+    return value
+
+
+def _extract_arguments(args) -> dict:
+    """``path``, ``sheet``, ``mapping``, ``header_row`` for :func:`xfaudit.load.load_extract`
+    from the command line (one file: a path; several: a list)."""
+    paths = list(args.extract)
+    sheets = args.sheet or None
+    return {"path": paths[0] if len(paths) == 1 else paths,
+            "sheet": sheets[0] if sheets and len(sheets) == 1 else sheets,
+            "mapping": args.mapping, "header_row": getattr(args, "header_row", None)}
 
 
 def _add_rule_options(p: argparse.ArgumentParser) -> None:
@@ -92,8 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
-                       description="读取台账并报告：读取/保留/剔除的行、表头如何映射、缺少的字段、无法识别的单元格。")
-    _add_extract_options(p)
+                       description="读取台账并报告：读取/保留/剔除的行、每一列如何映射（本地表头 → 字段 → 中文名）、"
+                                   "未使用的列、缺少的字段及因此无法评估的检查、可能的责任单位列、无法识别的单元格。")
+    _add_extract_options(p, optional=True)
+    p.add_argument("--mapping-list", action="store_true", help="列出内置的表头映射（省级系统、宁波、公安等）")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
@@ -109,9 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="按月审计一个台账：执行 notebooks/monthly_audit.ipynb，写出 "
                                    "<输出目录>/<期间>/（report.html、findings.xlsx、charts/、manifest.json）。"
                                    "全部完成后才替换同一期间的旧报告。")
-    p.add_argument("extract", type=Path, help="台账文件（.xlsx / .xls / .csv）")
-    p.add_argument("--period", type=_period, required=True,
-                   help="审计期间（如 2026-10、2026年10月、202610）")
+    p.add_argument("extract", type=Path, nargs="+", help=_EXTRACT_HELP)
+    p.add_argument("--period", type=_period, required=True, help="审计期间（如 2026-10、2026年10月、202610）")
     p.add_argument("--out", type=Path, default=Path("reports"), help="报告目录（默认 reports）")
     p.add_argument("--as-of", type=_date, default=None,
                    help="审计日（如 2026-10-31、2026/10/31、2026年10月31日），默认为期间最后一天")
@@ -120,8 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="正当理由登记（豁免登记册 .xlsx）：所列问题标为“已豁免”，仍然列出")
     p.add_argument("--no-mask", action="store_true", help="不屏蔽信访人个人信息（默认屏蔽）")
     p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
-    p.add_argument("--sheet", help="工作表名称（默认自动选择台账所在的工作表）")
-    p.add_argument("--mapping", type=Path, help="表头映射文件（TOML），为本地表头添加别名")
+    p.add_argument("--sheet", action="append", help=_SHEET_HELP)
+    p.add_argument("--mapping", help=_MAPPING_HELP)
     p.set_defaults(func=cmd_monthly)
 
     p = sub.add_parser("waivers", help="正当理由（豁免）登记表",
@@ -148,33 +183,40 @@ def _say(text: str) -> None:
 
 def cmd_load(args) -> int:
     from xfaudit.load import load_extract
-    from xfaudit.schema import header_of
+    from xfaudit.loadreport import report_lines
 
-    extract = load_extract(args.extract, sheet=args.sheet, mapping=args.mapping)
-    r = extract.report
-    _say(f"台账：{args.extract}（{r.sheet or r.file_format}，表头在第{r.header_row}行）")
-    _say(f"读取 {r.rows_read} 行：保留 {r.rows_kept} 行，剔除 {r.rows_rejected} 行；"
-         f"跳过空行 {r.empty_rows} 行")
-    for row in r.rejected.itertuples(index=False):
-        _say(f"  剔除 第{row.source_row}行：{row.reason}")
-    _say(f"无法识别的单元格：{len(r.unreadable)} 个")
-    for row in r.unreadable.head(20).itertuples(index=False):
-        _say(f"  第{row.source_row}行「{row.header}」：{row.raw}")
-    if r.unknown_columns:
-        _say("未使用的列：" + "、".join(map(str, r.unknown_columns)))
-    if r.absent_fields:
-        _say("缺少的字段：" + "、".join(header_of(f) for f in r.absent_fields))
+    if args.mapping_list:
+        from xfaudit.mapping import named_mappings
+
+        _say("内置的表头映射（用 --mapping 名称 选用）：")
+        for name, (_file, description) in named_mappings().items():
+            _say(f"  {name:<10} {description}")
+        if not args.extract:
+            return EXIT_OK
+    if not args.extract:
+        raise SystemExit("错误：缺少必需的参数：extract（台账文件）")
+    extract = load_extract(**_extract_arguments(args))
+    for line in report_lines(extract.report):
+        _say(line)
     return EXIT_OK
 
 
 def cmd_check(args) -> int:
+    from xfaudit.loadreport import where_read
     from xfaudit.run import run_check
 
-    out = run_check(args.extract, out_dir=args.out, as_of=args.as_of, profile=args.profile,
-                    holidays=args.holidays, sheet=args.sheet, mapping=args.mapping,
-                    progress=_say)
+    table = _extract_arguments(args)
+    out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
+                    holidays=args.holidays, progress=_say, **table)
     s = out.result.summary
+    report = out.result.extract.report
     rows = s["rows"]
+    _say(f"台账：{where_read(report)}")
+    for extra in report.tables:
+        _say(f"关联表：{extra.name}：{extra.rows_matched} 行对应到 {extra.items_matched} 件，"
+             f"编号找不到的 {len(extra.unmatched_ids)} 个")
+    for warning in report.warnings:
+        _say(f"注意：{warning}")
     _say(f"审计日 {s['as_of']}，规则：{s['profile']['title']}")
     _say(f"读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行")
     _say(f"履职问题 {s['totals']['accountability']} 个，台账质量问题 {s['totals']['data_quality']} 个")
@@ -200,13 +242,17 @@ def cmd_synth(args) -> int:
 def cmd_monthly(args) -> int:
     from xfaudit.monthly import run_monthly_audit
 
-    out = run_monthly_audit(args.extract, args.period, out_dir=args.out, as_of=args.as_of,
+    table = _extract_arguments(args)
+    out = run_monthly_audit(table["path"], args.period, out_dir=args.out, as_of=args.as_of,
                             profile=args.profile, holidays=args.holidays, waivers=args.waivers,
                             mask_personal_data=not args.no_mask, seed=args.seed,
-                            sheet=args.sheet, mapping=args.mapping, progress=_say)
+                            sheet=table["sheet"], mapping=table["mapping"], progress=_say)
     totals = out.manifest["findings"]["totals"]
     _say(f"履职问题 {totals['accountability']} 个（超期仍未办 {out.manifest['findings']['open_overdue']} 个），"
          f"台账质量问题 {totals['data_quality']} 个")
+    sheet = out.manifest.get("input", {}).get("sheet")
+    if sheet:
+        _say(f"台账工作表：「{sheet}」")
     _say(f"报告目录：{out.folder}")
     _say(f"打开报告：{out.html}")
     return EXIT_OK

@@ -26,7 +26,8 @@ def _where(path: str | Path | None, sheet: str | None = None, row: int | None = 
     """Chinese location prefix such as '文件 a.xlsx 工作表「台账」第5行「收到日期」列'."""
     parts = []
     if path is not None:
-        parts.append(f"文件 {Path(path).name}")
+        parts.append(f"文件 {Path(path).name}" + (" " if sheet or row is not None or column
+                                                 else ""))
     if sheet:
         parts.append(f"工作表「{sheet}」")
     if row is not None:
@@ -63,17 +64,55 @@ class ExtractNotFoundError(ExtractError, FileNotFoundError):
 
 @dataclass
 class HeaderNotFoundError(ExtractError):
-    """No row of the sheet looks like the ledger's header."""
+    """No row of the sheet looks like the ledger's header.
+
+    ``found`` holds the labels of the row that came closest, ``recognised`` the canonical
+    fields it names, ``candidate_row`` its row number; ``scanned`` is how many rows were
+    searched; ``header_row`` the row the user named, if any; ``hidden`` hidden sheets that do
+    have a ledger header (never read unless named).
+    """
 
     found: list[str] = field(default_factory=list)
     required: list[str] = field(default_factory=list)
+    recognised: list[str] = field(default_factory=list)
+    candidate_row: int | None = None
+    scanned: int | None = None
+    header_row: int | None = None
+    hidden: list[str] = field(default_factory=list)
 
     def message(self) -> str:
-        found = "、".join(self.found[:20]) or "（无）"
-        required = "、".join(self.required)
-        return (f"{_where(self.path, self.sheet)}：找不到台账表头。必须至少包含：{required}"
-                f"（或其别名）。找到的表头：{found}。"
-                "可在映射文件中为本地表头添加别名（见 README「表头映射」）。")
+        where = _where(self.path, self.sheet)
+        keys = "、".join(f"「{k}」" for k in self.required)
+        found = "、".join(self.found[:20]).rstrip("。") or "（无）"
+        hidden = ("；隐藏的工作表" + "、".join(f"「{h}」" for h in self.hidden)
+                  + "有台账表头，但隐藏的工作表不会自动读取，如需审计请用 --sheet 指定"
+                  if self.hidden else "")
+        if self.header_row is not None:
+            return (f"{where}：第{self.header_row}行不是台账表头（表头至少要有{keys}之一和另一个"
+                    f"已知字段）。该行内容：{found}{hidden}。")
+        if self.recognised and len(self.recognised) >= 2:
+            return (f"{where}：第{self.candidate_row}行像表头（识别出："
+                    f"{'、'.join(self.recognised)}），但没有{keys}中的任何一列。找到的表头：{found}"
+                    f"{hidden}。请在映射文件中把本地表头对应到这些字段（见 README「表头映射」），"
+                    "例如 \"来件编号\" = \"case_id\"。")
+        scanned = f"前{self.scanned}行中" if self.scanned else ""
+        first = f"第{self.candidate_row}行的内容：{found}" if self.candidate_row else "工作表中没有文字"
+        return (f"{where}：在{scanned}找不到台账表头（表头至少要有{keys}之一和另一个已知字段）。"
+                f"{first}{hidden}。如果表头在更下面的行，请用 --header-row 指定表头所在的行号；"
+                "如果表头是本地叫法，请在映射文件中添加别名（见 README「表头映射」）。")
+
+
+@dataclass
+class SheetChoiceError(ExtractError):
+    """Several sheets of a workbook look like the ledger: the user must say which."""
+
+    candidates: list[str] = field(default_factory=list)
+
+    def message(self) -> str:
+        return (f"{_where(self.path)}：工作簿中有{len(self.candidates)}个工作表都像台账："
+                f"{'、'.join(self.candidates)}。请用 --sheet 指定要审计的工作表（Python 中用 "
+                "sheet=）；若它们是同一台账的几部分，请在 Excel 中合并到一个工作表后再审计"
+                "（问题清单按工作表中的行号指向每一行）。")
 
 
 @dataclass

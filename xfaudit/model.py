@@ -21,7 +21,12 @@ SOURCE_ROW = "source_row"
 REJECTED_COLUMNS = ["source_row", "reason"]
 
 #: Columns of the unreadable-cells table (``reason``: 无法识别 or 不在合理日期范围内).
+#: ``source_row`` is the item's row in the item table (what the frame's ``source_row`` holds).
 UNREADABLE_COLUMNS = ["source_row", "case_id", "field", "header", "raw", "reason"]
+
+#: Columns the loader adds to the unreadable-cells table: where the cell itself is — the same
+#: row of the item table, or a row of a secondary table joined on 信访件编号.
+UNREADABLE_PLACE_COLUMNS = ["file", "sheet", "file_row"]
 
 
 @dataclass
@@ -46,6 +51,12 @@ class IngestReport:
     mapping: dict[str, str]               # source header -> canonical field
     unknown_columns: list[str]            # headers ignored
     absent_fields: list[str]              # canonical fields not in the extract
+    # -- added with the real-exports loader (all optional, so other producers need not set them)
+    columns: pd.DataFrame | None = None   # COLUMN_TABLE: every source column and its use
+    warnings: list[str] = field(default_factory=list)   # what the user should check
+    unit_candidates: list[dict] = field(default_factory=list)  # unused columns like 责任单位
+    tables: list = field(default_factory=list)  # loadreport.TableReport per secondary table
+    mapping_source: str | None = None     # mapping file name or built-in mapping name
 
     @property
     def rows_rejected(self) -> int:
@@ -53,6 +64,8 @@ class IngestReport:
 
     def to_dict(self) -> dict:
         """JSON-ready summary (for manifests and summary.json)."""
+        from xfaudit.loadreport import report_extras
+
         return {
             "path": self.path, "sha256": self.sha256, "format": self.file_format,
             "sheet": self.sheet, "header_row": self.header_row, "encoding": self.encoding,
@@ -62,7 +75,15 @@ class IngestReport:
             "unreadable_cells": len(self.unreadable),
             "mapping": self.mapping, "unknown_columns": self.unknown_columns,
             "absent_fields": self.absent_fields,
+            **report_extras(self),
         }
+
+    def _repr_html_(self) -> str:
+        """Jupyter view: the mapping table, unused columns, missing fields and the checks
+        they disable, the likely unit column, warnings and secondary tables (in Chinese)."""
+        from xfaudit.loadreport import report_html
+
+        return report_html(self)
 
 
 @dataclass

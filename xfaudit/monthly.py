@@ -73,7 +73,7 @@ class MonthlyParameters:
     Paths are kept as given by the user; :meth:`for_notebook` makes them absolute.
     """
 
-    extract: str
+    extract: str | list[str]             # one file, or the item table then secondary tables
     period: str
     as_of: str | None = None
     profile: str = "auto"
@@ -106,7 +106,9 @@ class MonthlyParameters:
         period = parse_period(period).label
         if isinstance(holidays, (str, Path)):
             holidays = [holidays]
-        return cls(extract=str(extract), period=period, as_of=_iso_date(as_of),
+        extract = ([str(p) for p in extract] if isinstance(extract, (list, tuple))
+                   else str(extract))
+        return cls(extract=extract, period=period, as_of=_iso_date(as_of),
                    profile=str(profile or "auto"), holidays=[str(h) for h in holidays or []],
                    waivers=str(waivers) if waivers else None, out_dir=str(out_dir or "reports"),
                    mask_personal_data=bool(mask_personal_data), seed=int(seed or 0),
@@ -125,8 +127,11 @@ class MonthlyParameters:
     def for_notebook(self, stage_dir: Path) -> dict:
         """Papermill parameters: absolute paths, plus the staging folder to write into."""
         absolute = {k: (str(Path(v).resolve()) if v else v)
-                    for k, v in (("extract", self.extract), ("waivers", self.waivers),
-                                 ("out_dir", self.out_dir), ("mapping", self.mapping))}
+                    for k, v in (("waivers", self.waivers), ("out_dir", self.out_dir))}
+        absolute["extract"] = ([str(Path(p).resolve()) for p in self.extract]
+                               if isinstance(self.extract, list) else str(Path(self.extract).resolve()))
+        if self.mapping and Path(self.mapping).is_file():   # else a built-in mapping's name
+            absolute["mapping"] = str(Path(self.mapping).resolve())
         return {**self.to_dict(), **absolute,
                 "holidays": [str(Path(h).resolve()) for h in self.holidays] or None,
                 "stage_dir": str(stage_dir)}
@@ -447,10 +452,16 @@ def _failed(step: str, exc: BaseException) -> RunError:
 def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
     from xfaudit.errors import ConfigError
 
-    for label, path in [("台账文件", params.extract), *[("节假日文件", h) for h in params.holidays],
-                        ("豁免登记册", params.waivers), ("表头映射文件", params.mapping)]:
+    extracts = params.extract if isinstance(params.extract, list) else [params.extract]
+    for label, path in [*[("台账文件", e) for e in extracts],
+                        *[("节假日文件", h) for h in params.holidays],
+                        ("豁免登记册", params.waivers)]:
         if path and not Path(path).is_file():
             raise ConfigError(path, f"{label}不存在：{path}")
+    if params.mapping:
+        from xfaudit.mapping import read_mapping_spec
+
+        read_mapping_spec(params.mapping)     # a missing or malformed mapping stops here
     if not notebook.is_file():
         raise ConfigError(notebook, f"找不到审计笔记本 {notebook}")
 
@@ -488,8 +499,10 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
 
     Parameters
     ----------
-    extract : path
-        The ledger exported from the petition system (.xlsx / .xls / .csv).
+    extract : path, or a list of paths
+        The ledger exported from the petition system (.xlsx / .xls / .csv); a list gives the
+        item table first, then secondary tables joined on 信访件编号 (see
+        :func:`xfaudit.load.load_extract`).
     period : str
         The audited month, ``YYYY-MM``.
     out_dir : path

@@ -50,16 +50,16 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
-              sheet=None, mapping=None, progress: Callable[[str], None] | None = None
-              ) -> CheckOutput:
+              sheet=None, mapping=None, header_row=None,
+              progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
 
     Parameters
     ----------
-    extract_path : path of the extract
+    extract_path : path of the extract, or a list (the item table, then secondary tables)
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
-    sheet, mapping : see :func:`xfaudit.load.load_extract`
+    sheet, mapping, header_row : see :func:`xfaudit.load.load_extract`
     progress : callable, optional
         Receives short Chinese progress lines.
     """
@@ -69,7 +69,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     out_dir = Path(out_dir)
     validate.preload()
     say("读取台账…")
-    extract = load_extract(extract_path, sheet=sheet, mapping=mapping,
+    extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
                            date_window=date_window(profile, as_of))
     say(f"核查 {extract.report.rows_kept} 件事项…")
     result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)

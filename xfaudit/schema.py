@@ -179,11 +179,13 @@ def normalise_values(kind: str, texts: Iterable[str | None],
         The cells as text (:func:`cell_text`), ``None`` for an empty cell. Pass distinct values
         and take the result back to rows: each is read once.
     aliases : Mapping, optional
-        Local spellings (raw value → canonical value) added to the kind's values.toml table,
-        e.g. a mapping file's ``[values.<field>]``.
+        Local spellings (raw value → canonical value), e.g. a mapping file's
+        ``[values.<field>]``: they win over the kind's values.toml table, and apply to text
+        and whole-number fields too (compared folded).
     raw : iterable, optional
         The cells ``texts`` were made from, in the same order: a real boolean cell (``True``,
-        not the text ``TRUE``) is then read as itself in a yes/no field.
+        not the text ``TRUE``) is then read as itself in a yes/no field — unless ``aliases``
+        say what it means (an inverted flag).
 
     Returns
     -------
@@ -199,22 +201,24 @@ def normalise_values(kind: str, texts: Iterable[str | None],
     reading = value_reading(kind)
     if reading == "date":
         raise ValueError("dates are read by xfaudit.dates.parse_dates")
+    local = {fold_text(str(k)): v for k, v in (aliases or {}).items()}
     if reading == "text":
-        return Normalised(_objects(texts), np.zeros(len(texts), dtype=bool), object)
+        values = [local.get(fold_text(t), t) if local and t else t for t in texts]
+        return Normalised(_objects(values), np.zeros(len(texts), dtype=bool), object)
     if reading == "int":
-        values = [_whole_number(t) if t is not None else None for t in texts]
+        values = [None if t is None else local.get(fold_text(t), _whole_number(t))
+                  for t in texts]
         dtype = "Int64"
     else:
-        table = dict(_folded_table(kind))
-        table.update({fold_text(str(k)): v for k, v in (aliases or {}).items()})
+        table = {**_folded_table(kind), **local}
         folded = [fold_text(t) if t is not None else None for t in texts]
         if reading == "coded":
             values = [table.get(f, f) if f else None for f in folded]
             return Normalised(_objects(values), np.zeros(len(texts), dtype=bool), object)
         values = [None if not f else table.get(f, table.get(f.upper())) for f in folded]
         if raw is not None:
-            values = [bool(r) if isinstance(r, bool | np.bool_) else v
-                      for r, v in zip(raw, values, strict=True)]
+            values = [bool(r) if isinstance(r, bool | np.bool_) and (v is None or not local)
+                      else v for r, v in zip(raw, values, strict=True)]
         dtype = "boolean"
     unreadable = np.array([v is None and t is not None for v, t in zip(values, texts)],
                           dtype=bool)
