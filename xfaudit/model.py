@@ -57,6 +57,10 @@ class IngestReport:
     unit_candidates: list[dict] = field(default_factory=list)  # unused columns like 责任单位
     tables: list = field(default_factory=list)  # loadreport.TableReport per secondary table
     mapping_source: str | None = None     # mapping file name or built-in mapping name
+    # -- added by the unit register (xfaudit.units.apply_units)
+    unit_names: pd.DataFrame | None = None  # field, written, name, how: names made official
+    unknown_units: dict[str, int] = field(default_factory=dict)  # names the register lacks
+    unit_register: dict | None = None      # the register used (path, count)
 
     @property
     def rows_rejected(self) -> int:
@@ -76,6 +80,10 @@ class IngestReport:
             "mapping": self.mapping, "unknown_columns": self.unknown_columns,
             "absent_fields": self.absent_fields,
             **report_extras(self),
+            "unit_register": self.unit_register,
+            "unit_names": ([] if self.unit_names is None
+                           else self.unit_names.to_dict(orient="records")),
+            "unknown_units": self.unknown_units,
         }
 
     def _repr_html_(self) -> str:

@@ -61,6 +61,7 @@ def _audit(params: MonthlyParameters, timings: dict):
     step = time.perf_counter()
     validate.preload()  # GX imports in the background while the extract loads
     loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping,
+                          units=params.units,
                           date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
@@ -113,7 +114,7 @@ class MonthlyReport:
     @classmethod
     def open(cls, extract=None, period=None, *, as_of=None, profile="auto", holidays=None,
              waivers=None, out_dir="reports", mask_personal_data=True, seed=0, sheet=None,
-             mapping=None, stage_dir=None) -> "MonthlyReport":
+             mapping=None, units=None, stage_dir=None) -> "MonthlyReport":
         """Load and audit the extract, compute the indicators (the notebook's first step).
 
         Parameters are those of :func:`xfaudit.monthly.run_monthly_audit`; ``stage_dir`` is
@@ -122,7 +123,7 @@ class MonthlyReport:
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping)
+            mapping=mapping, units=units)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
         step = time.perf_counter()

@@ -50,7 +50,7 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
-              sheet=None, mapping=None, header_row=None,
+              sheet=None, mapping=None, header_row=None, units=None,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
 
@@ -70,7 +70,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     validate.preload()
     say("读取台账…")
     extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
-                           date_window=date_window(profile, as_of))
+                           date_window=date_window(profile, as_of), units=units)
     say(f"核查 {extract.report.rows_kept} 件事项…")
     result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
     say("写出问题清单…")

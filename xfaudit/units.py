@@ -133,13 +133,19 @@ def read_units(path: str | Path) -> UnitRegister:
     """
     frame, _sheet = read_register(path, COLUMNS, sheet=SHEET, skip=_examples, check=_problems)
     units = tuple(
-        Unit(name=row.name, aliases=tuple(a for a in _ALIAS_SEPARATORS.split(row.aliases or "")
-                                          if a.strip()),
-             parent=row.parent, kind=row.kind,
+        Unit(name=row.name, aliases=_aliases(row.aliases),
+             parent=row.parent if isinstance(row.parent, str) else None,
+             kind=row.kind if isinstance(row.kind, str) else None,
              administrative=None if pd.isna(row.administrative) else bool(row.administrative),
              bureau=bool(row.bureau) if not pd.isna(row.bureau) else False)
         for row in frame.itertuples(index=False))
     return UnitRegister(units=units, path=str(path))
+
+
+def _aliases(cell) -> tuple[str, ...]:
+    """The several aliases of one cell (separated by 、，, ; / or line breaks)."""
+    text = cell if isinstance(cell, str) else ""
+    return tuple(a.strip() for a in _ALIAS_SEPARATORS.split(text) if a.strip())
 
 
 def _problems(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
@@ -148,7 +154,7 @@ def _problems(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
     problems = []
     for row in frame.itertuples(index=False):
         names = [row.name] if row.name else []
-        names += [a for a in _ALIAS_SEPARATORS.split(row.aliases or "") if a.strip()]
+        names += list(_aliases(row.aliases))
         for written in names:
             key = fold_text(written)
             if key in seen and seen[key][1] != row.name:
@@ -232,6 +238,7 @@ def write_template(path: str | Path) -> Path:
         ]
         for i, line in enumerate(lines):
             notes.write_string(i, 0, line, formats.note)
+        book.close()
 
     atomic_write(path, write)
     return path
