@@ -148,7 +148,8 @@ def date_window(profile: str = "auto", as_of=None) -> DateWindow:
 
 def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
           holidays: list[str | Path] | str | Path | None = None,
-          calendar: LegalCalendar | None = None) -> AuditResult:
+          calendar: LegalCalendar | None = None, period=None,
+          history: pd.DataFrame | None = None, bureau: str | None = None) -> AuditResult:
     """Audit an extract: compute every legal clock, validate with GX, build findings.
 
     Parameters
@@ -164,6 +165,15 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
         Holiday files for years beyond the built-in table.
     calendar : LegalCalendar, optional
         A ready calendar (overrides ``holidays``).
+    period : str, optional
+        The audited month (default: the as-of date's month): each finding's period status
+        (本期新发现, 持续未办, 本期已纠正, 历史问题; :mod:`xfaudit.periods`).
+    history : DataFrame, optional
+        The findings of earlier months (:func:`xfaudit.periods.read_history`): what was
+        reported before.
+    bureau : str, optional
+        The petition bureau's name (the bureau configuration's issuer): the duty-holder of
+        registration where the ledger names no 登记部门.
 
     Returns
     -------
@@ -189,7 +199,8 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     failing = validate.run_suite(suite_dict(profiles), clocks.frame, clocks.evaluated)
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
-    findings = build_findings(extract.frame, clocks, failing, profiles)
+    findings = build_findings(extract.frame, clocks, failing, profiles, period=period,
+                              history=history, bureau=bureau)
     timings["findings"] = time.perf_counter() - step
     summary = summarize(extract, clocks, findings, profiles, as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,

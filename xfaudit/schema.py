@@ -274,6 +274,7 @@ class Check:
     limit: str | None
     needs: tuple[str, ...]
     needs_any: tuple[str, ...]
+    duty_holder: str = "handling_unit"
 
     @property
     def is_data_quality(self) -> bool:
@@ -299,7 +300,8 @@ def checks() -> dict[CheckId, Check]:
         CheckId(cid): Check(id=CheckId(cid), name=spec["name"], kind=spec["kind"],
                             severity=spec["severity"], limit=spec.get("limit"),
                             needs=tuple(spec.get("needs", ())),
-                            needs_any=tuple(spec.get("needs_any", ())))
+                            needs_any=tuple(spec.get("needs_any", ())),
+                            duty_holder=spec.get("duty_holder", "handling_unit"))
         for cid, spec in data.items() if cid in CheckId.__members__
     }
 
@@ -308,6 +310,23 @@ def checks() -> dict[CheckId, Check]:
 def date_order_pairs() -> list[tuple[str, str]]:
     """(earlier, later) event pairs checked by DATA_DATE_ORDER."""
     return [tuple(p) for p in _read_toml("checks.toml")["order"]["pairs"]]
+
+
+@dataclass(frozen=True)
+class DutyHolder:
+    """Who owes the act a check judges (checks.toml ``[duty_holders]``)."""
+
+    key: str
+    field: str
+    role: str
+    when_blank: str
+
+
+@cache
+def duty_holders() -> dict[str, DutyHolder]:
+    return {key: DutyHolder(key=key, field=spec["field"], role=spec["role"],
+                            when_blank=spec["when_blank"])
+            for key, spec in _read_toml("checks.toml")["duty_holders"].items()}
 
 
 @cache
