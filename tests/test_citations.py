@@ -58,6 +58,9 @@ VIOLATIONS = {
                              rereview_decided_on="2026-11-26"),           # 10-26 + 30 = 11-25
     "DECISION_UNIMPLEMENTED": dict(outcome="支持", implementation_due="2026-10-25",
                                    implemented_on=None),
+    # no 受理日期: the statutory clock cannot run; concluded 10-20, after the system's 10-10
+    "SYSTEM_DEADLINE_OVERDUE": dict(accepted_on=None, system_deadline="2026-10-10",
+                                    is_concluded="是"),
 }
 DIRECT = dict(routing="直接办理", routed_on=None, unit_received_on=None,
               notice_on="2026-09-17", accepted_on="2026-09-17")           # 09-01 + 15 = 09-16

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -67,6 +68,14 @@ assert all(prof.limit(key).day_kind == "calendar" for prof in (P05, P22) for key
 DIRECT, ROUTED, ASSIGNED = {"直接办理"}, {"转送", "交办", "督办"}, {"交办"}
 BY_NOTICE, KEPT = {"告知", "不予受理", "不再受理"}, {"存"}
 PETITION, UPHELD, DONE = "信访程序", "维持", "已落实"
+# docs/checks.md, "Vocabularies and roles": 信访件状态
+OPEN_STATUS = {"受理申请审查中", "受理", "超期未作出处理意见"}
+NOT_ACCEPTED = {"不予受理", "不再受理"}
+# per statutory clock: the statuses saying it was missed, and those saying the item is in it
+STATUS_OVERDUE = {"handling": {"超期未作出处理意见"}, "review": {"超期未作出复查意见"},
+                  "rereview": {"超期未作出复核意见"}}
+STATUS_STAGE = {"handling": {"受理", "超期未作出处理意见"}, "review": {"复查", "超期未作出复查意见"},
+                "rereview": {"复核", "超期未作出复核意见"}}
 # docs/checks.md, DATA_VALUE_UNKNOWN: the fields whose values must be in their vocabulary
 VOCABULARY_FIELDS = ("routing", "track", "outcome", "review_outcome", "rereview_outcome",
                      "implementation_status", "status", "evaluation_status")
@@ -143,8 +152,23 @@ class Ledger:
 
     def late(self, last, act, applies, judged) -> pd.Series:
         """Fires: the act after the last day, or no act and the as-of date after it."""
+        return self.clock(last, act, applies, judged).fired
+
+    def clock(self, last, act, applies, judged) -> Clock:
+        """Which rows are judged (the copy of a row pasted twice never is), which are late,
+        which are still open."""
+        judged = (applies & judged & ~self.copy).astype(bool)
         fired = (act.notna() & (act > last)) | (act.isna() & (self.as_of > last))
-        return (applies & judged & ~self.copy & fired.fillna(False)).astype(bool)
+        return Clock(judged, (judged & fired.fillna(False)).astype(bool), judged & act.isna())
+
+
+@dataclass
+class Clock:
+    """One statutory clock of the reference: judged rows, late rows, judged rows still open."""
+
+    judged: pd.Series
+    fired: pd.Series
+    open: pd.Series
 
 
 def _reg_late(g: Ledger) -> pd.Series:
@@ -189,16 +213,46 @@ def _extension(g: Ledger):
     return last, irregular
 
 
-def _handling(g: Ledger) -> tuple[pd.Series, pd.Series]:
+def _handling(g: Ledger) -> tuple[Clock, pd.Series]:
     f = g.f
     applies = g.written("accepted_on") & g.on_tracks("handling_tracks")
     extension_doubt = g.doubt("extension_days", "extension_approved_on", "extension_notice_on")
     last, irregular = _extension(g)
     judged = g.present("accepted_on") & ~g.doubt("concluded_on") & ~extension_doubt
-    handling = g.late(last, f.concluded_on, applies, judged)
+    handling = g.clock(last, f.concluded_on, applies, judged)
     extension = (applies & (f.extension_days.fillna(0) > 0) & judged & irregular
                  & ~g.copy)
     return handling, extension.astype(bool)
+
+
+def _system_deadline(g: Ledger, handling: Clock) -> pd.Series:
+    """限办时间 where the statutory handling clock is not judged, on a handling track, for an
+    item not refused; the act is 办结日期, its absence proven only by 是否办结 = 否 or an open
+    status (not contradicted by 是否办结 = 是; an unknown status proves nothing)."""
+    f = g.f
+    applies = (g.written("system_deadline") & ~handling.judged & ~g.is_("status", NOT_ACCEPTED)
+               & g.on_tracks("handling_tracks"))
+    said_open = ((f.is_concluded.eq(False).fillna(False) & ~g.doubt("is_concluded"))
+                 | (g.is_("status", OPEN_STATUS) & ~f.is_concluded.eq(True).fillna(False)))
+    proven = f.concluded_on.notna() | (said_open & ~g.unknown("status"))
+    # the clock is shown from the receipt (else the deadline); one that starts after the
+    # as-of date has not run
+    start = f.received_on.mask(g.doubt("received_on")).fillna(f.system_deadline)
+    judged = ~g.doubt("system_deadline", "concluded_on") & proven & ~(start > g.as_of)
+    return g.late(f.system_deadline, f.concluded_on, applies, judged)
+
+
+def _flag_mismatch(g: Ledger, clocks: dict[str, Clock]) -> pd.Series:
+    """Where a statutory clock is judged: 是否超期 (办理 only) or the status says otherwise."""
+    f, out = g.f, pd.Series(False, index=g.f.index)
+    for name, c in clocks.items():
+        if name == "handling":
+            out |= c.judged & f.system_overdue.eq(True).fillna(False) & ~c.fired
+            out |= c.judged & f.system_overdue.eq(False).fillna(False) & c.fired
+        says_overdue = g.is_("status", STATUS_OVERDUE[name])
+        out |= c.judged & says_overdue & ~(c.open & c.fired)
+        out |= c.judged & g.is_("status", STATUS_STAGE[name]) & ~says_overdue & c.open & c.fired
+    return out
 
 
 def _reply_missing(g: Ledger) -> pd.Series:
@@ -214,12 +268,12 @@ def _feedback_missing(g: Ledger) -> pd.Series:
     return g.late(f.assigned_deadline, f.feedback_on, applies, judged)
 
 
-def _review_overdue(g: Ledger, prefix: str, key: str, extra=None) -> pd.Series:
+def _review_overdue(g: Ledger, prefix: str, key: str, extra=None) -> Clock:
     f = g.f
     requested, decided = f[f"{prefix}_requested_on"], f[f"{prefix}_decided_on"]
     last = requested + g.days(key) + (extra if extra is not None else pd.Timedelta(0))
     judged = ~g.doubt(f"{prefix}_requested_on", f"{prefix}_decided_on")
-    return g.late(last, decided, g.written(f"{prefix}_requested_on"), judged)
+    return g.clock(last, decided, g.written(f"{prefix}_requested_on"), judged)
 
 
 def _decision_unimplemented(g: Ledger) -> pd.Series:
@@ -247,23 +301,31 @@ def _decision_unimplemented(g: Ledger) -> pd.Series:
     return g.late(due, done, applies, judged)
 
 
-def _accountability(g: Ledger) -> dict[str, pd.Series]:
+def _statutory_clocks(g: Ledger) -> tuple[dict[str, Clock], pd.Series]:
+    """The 办理, 复查 and 复核 clocks, and the EXTENSION_IRREGULAR rows."""
     handling, extension = _handling(g)
     hearing = pd.to_timedelta(g.f.hearing_days.fillna(0).astype(int), unit="D")
+    return {"handling": handling, "review": _review_overdue(g, "review", "review"),
+            "rereview": _review_overdue(g, "rereview", "rereview", hearing)}, extension
+
+
+def _accountability(g: Ledger, clocks: dict[str, Clock], extension: pd.Series
+                    ) -> dict[str, pd.Series]:
     return {
         "REG_LATE": _reg_late(g),
         "NOTICE_LATE": _notice_late(g),
-        "HANDLING_OVERDUE": handling,
+        "HANDLING_OVERDUE": clocks["handling"].fired,
         "EXTENSION_IRREGULAR": extension,
         "REPLY_MISSING": _reply_missing(g),
         "FEEDBACK_MISSING": _feedback_missing(g),
-        "REVIEW_OVERDUE": _review_overdue(g, "review", "review"),
-        "REREVIEW_OVERDUE": _review_overdue(g, "rereview", "rereview", hearing),
+        "REVIEW_OVERDUE": clocks["review"].fired,
+        "REREVIEW_OVERDUE": clocks["rereview"].fired,
         "DECISION_UNIMPLEMENTED": _decision_unimplemented(g),
+        "SYSTEM_DEADLINE_OVERDUE": _system_deadline(g, clocks["handling"]),
     }
 
 
-def _data_quality(g: Ledger) -> dict[str, pd.Series]:
+def _data_quality(g: Ledger, clocks: dict[str, Clock]) -> dict[str, pd.Series]:
     f, judged = g.f, ~g.copy
     order = pd.Series(False, index=f.index)
     for earlier, later in date_order_pairs():
@@ -285,14 +347,16 @@ def _data_quality(g: Ledger) -> dict[str, pd.Series]:
         "DATA_DUPLICATE_ID": shared & judged,
         "DATA_DUPLICATE_ROW": g.copy,
         "DATA_REQUIRED_MISSING": required & judged,
+        "SYSTEM_FLAG_MISMATCH": _flag_mismatch(g, clocks) & judged,
         "DATA_VALUE_UNKNOWN": unknown & judged,
     }
 
 
 def reference_truth(data) -> set[tuple[str, str]]:
     g = Ledger(data)
-    hits = _accountability(g)
-    hits.update(_data_quality(g))
+    clocks, extension = _statutory_clocks(g)
+    hits = _accountability(g, clocks, extension)
+    hits.update(_data_quality(g, clocks))
     assert set(hits) == {c.value for c in CheckId}
     return {(cid, check) for check, mask in hits.items()
             for cid in g.f.case_id[mask.to_numpy(bool)]}
@@ -383,11 +447,11 @@ def test_truth_has_no_duplicates_and_valid_ids(small):
 
 def test_frame_has_canonical_fields_and_types(small):
     f = small.frame
-    # every contract field the generator models, in contract order; the systems' own fields
-    # (限办时间, 是否办结, 评价状态 …) and the review organs are not generated
-    system = ["system_deadline", "is_concluded", "system_overdue", "evaluation_status",
-              "registering_body", "review_organ", "rereview_organ"]
-    assert list(f.columns) == [c for c in fields() if c not in system]
+    # every contract field the generator models, in contract order; 评价状态, 登记部门 and the
+    # review organs are not generated (限办时间, 是否办结 and 是否超期 are)
+    absent = ["evaluation_status", "registering_body", "review_organ", "rereview_organ"]
+    assert list(f.columns) == [c for c in fields() if c not in absent]
+    assert f.is_concluded.dtype == "boolean" and f.system_overdue.dtype == "boolean"
     dates = [c for c in date_fields() if c in f.columns]
     assert all(f[c].dtype == "datetime64[ns]" for c in dates)
     stacked = f[dates].stack().dropna()
@@ -604,6 +668,106 @@ def test_unreadable_and_implausible_cells(small):
                     {"DATA_DATE_UNREADABLE"})
     assert (overdue.accepted_on + pd.Timedelta(days=60) < pd.Timestamp(small.as_of)).all()
     _only(small, "DATA_DATE_UNREADABLE/notice_on_late_year_typo", {"DATA_DATE_UNREADABLE"})
+
+
+def _all(values: pd.Series, value: bool) -> bool:
+    """Every cell holds ``value`` (an empty cell does not)."""
+    return bool(values.notna().all() and (values == value).all())
+
+
+def _system_planted(data) -> pd.Series:
+    kinds = data.plants.kind
+    return data.plants.case_id[kinds.str.contains("SYSTEM_") | kinds.str.contains("control/system")
+                               | kinds.str.contains("control/statute")]
+
+
+def test_system_fields_follow_the_statute_where_nothing_is_planted(sample_data):
+    f, as_of = sample_data.frame, pd.Timestamp(sample_data.as_of)
+    f = f[~f.case_id.isin(_system_planted(sample_data)) & f.extension_days.isna()]
+    accepted = f[f.accepted_on.notna()]
+    # 限办时间 = 受理日期 + 60 days (both texts; no extension on these rows)
+    assert (accepted.system_deadline == accepted.accepted_on + pd.Timedelta(days=60)).all()
+    # a 限办时间 without a 受理日期: only where the 受理日期 cell is unreadable
+    u = sample_data.unreadable
+    assert set(f.case_id[f.accepted_on.isna() & f.system_deadline.notna()]) <= set(
+        u.case_id[u.field == "accepted_on"])
+    # 是否超期: the conclusion shown (else the as-of date) after 限办时间
+    act = f.concluded_on.fillna(as_of)
+    has = f.system_deadline.notna()
+    assert (f.system_overdue[has] == (act > f.system_deadline)[has]).all()
+    assert not f.system_overdue[~has].any()
+    # 是否办结 = 否 exactly while the status is an open one (a planted unknown status aside)
+    known = f.status.isin(vocabulary("status"))
+    assert known.mean() > 0.99
+    assert (f.is_concluded[known] == ~f.status[known].isin(OPEN_STATUS)).all()
+    assert f.is_concluded.notna().all() and f.system_overdue.notna().all()
+    assert f.system_overdue.any() and f.is_concluded.any() and not f.is_concluded.all()
+
+
+def test_system_deadline_judged_where_the_statutory_clock_cannot_run(small):
+    as_of, s = pd.Timestamp(small.as_of), {"SYSTEM_DEADLINE_OVERDUE"}
+    open_past = _only(small, "SYSTEM_DEADLINE_OVERDUE/no_accepted_open_past_deadline", s, 2)
+    assert open_past.accepted_on.isna().all() and open_past.concluded_on.isna().all()
+    assert (open_past.system_deadline < as_of).all() and _all(open_past.is_concluded, False)
+    assert open_past.status.isna().any()           # 是否办结 = 否 alone proves it open
+    status_only = _only(small, "SYSTEM_DEADLINE_OVERDUE/no_accepted_open_status_only", s)
+    assert status_only.is_concluded.isna().all() and status_only.status.isin(OPEN_STATUS).all()
+    assert (status_only.system_deadline < as_of).all() and status_only.concluded_on.isna().all()
+    late = _only(small, "SYSTEM_DEADLINE_OVERDUE/no_accepted_concluded_late", s)
+    assert late.accepted_on.isna().all() and (late.concluded_on > late.system_deadline).all()
+    garbled = _only(small, "SYSTEM_DEADLINE_OVERDUE+DATA_DATE_UNREADABLE",
+                    s | {"DATA_DATE_UNREADABLE"})
+    u = small.unreadable
+    assert set(garbled.case_id) <= set(u.case_id[u.field == "accepted_on"])
+    assert (garbled.concluded_on > garbled.system_deadline).all()
+
+
+def test_system_deadline_controls_stay_silent(small, sample_data):
+    as_of = pd.Timestamp(small.as_of)
+    undated = _only(small, "control/system_concluded_without_date", set(), 2)
+    assert _all(undated.is_concluded, True) and undated.concluded_on.isna().all()
+    assert (undated.system_deadline < as_of).all() and undated.accepted_on.isna().all()
+    silent = _only(small, "control/system_silent", set(), 2)
+    assert silent.status.isna().all() and silent.is_concluded.isna().all()
+    assert (silent.system_deadline < as_of).all() and silent.concluded_on.isna().all()
+    refused = _only(small, "control/system_not_accepted", set(), 2)
+    assert refused.status.isin(NOT_ACCEPTED).all() and _all(refused.is_concluded, False)
+    assert (refused.system_deadline < as_of).all()
+    # open, 限办时间 on or after the as-of date (both extracts: 2026-10-31)
+    waiting = pd.concat([_kind(data, "control/system_deadline_") for data in (small, sample_data)])
+    assert _all(waiting.is_concluded, False) and waiting.accepted_on.isna().all()
+    assert len(waiting) >= 4 and (waiting.system_deadline >= as_of).all()
+    today = _kind(sample_data, "control/system_deadline_due_today")
+    assert len(today) == 1 and (today.system_deadline == pd.Timestamp(sample_data.as_of)).all()
+    # the statutory clock runs: a 限办时间 before the conclusion is not judged
+    wins = _only(small, "control/statute_wins_over_system_deadline", set(), 2)
+    assert (wins.concluded_on > wins.system_deadline).all() and wins.system_overdue.isna().all()
+    assert (wins.concluded_on <= wins.accepted_on + pd.Timedelta(days=60)).all()
+
+
+def test_system_flag_mismatch_both_ways(small):
+    as_of, m = pd.Timestamp(small.as_of), {"SYSTEM_FLAG_MISMATCH"}
+    day_60 = pd.Timedelta(days=60)
+    early = _only(small, "SYSTEM_FLAG_MISMATCH/flag_overdue_but_on_time", m)
+    assert _all(early.system_overdue, True)
+    assert (early.concluded_on <= early.accepted_on + day_60).all()
+    late = _only(small, "HANDLING_OVERDUE+SYSTEM_FLAG_MISMATCH/flag_on_time_but_late",
+                 m | {"HANDLING_OVERDUE"})
+    assert _all(late.system_overdue, False)
+    assert (late.concluded_on > late.accepted_on + day_60).all()
+    stale = _only(small, "SYSTEM_FLAG_MISMATCH/status_overdue_but_concluded_on_time", m)
+    assert (stale.status == "超期未作出处理意见").all()
+    assert (stale.concluded_on <= stale.accepted_on + day_60).all()
+    still = _only(small, "HANDLING_OVERDUE+SYSTEM_FLAG_MISMATCH/status_accepted_open_past",
+                  m | {"HANDLING_OVERDUE"})
+    assert (still.status == "受理").all() and still.concluded_on.isna().all()
+    assert (still.accepted_on + day_60 < as_of).all()
+    decided = _only(small, "SYSTEM_FLAG_MISMATCH/status_review_overdue_but_decided", m)
+    assert (decided.status == "超期未作出复查意见").all()
+    assert (decided.review_decided_on <= decided.review_requested_on + pd.Timedelta(days=30)).all()
+    review = _only(small, "REVIEW_OVERDUE+SYSTEM_FLAG_MISMATCH/status_review_open_past",
+                   m | {"REVIEW_OVERDUE"})
+    assert (review.status == "复查").all() and review.review_decided_on.isna().all()
 
 
 def test_pasted_twice_is_one_item_and_shared_ids_are_different_rows(small):

@@ -47,8 +47,9 @@ class SynthExtract:
         One row per written row, canonical field names as columns, in sheet order (row ``i`` is
         sheet row ``i + FIRST_DATA_ROW``). Dates are ``datetime64[ns]`` (``NaT``: empty cell, or
         a cell holding an unreadable or implausible value, see ``unreadable``), counts
-        ``Int64``, 初重件 and 是否越级 ``boolean``, the rest strings (vocabulary values as
-        written, planted unknown values included); what a loader should read back.
+        ``Int64``, 初重件, 是否越级, 是否办结 and 是否超期 ``boolean``, the rest strings
+        (vocabulary values as written, planted unknown values included); what a loader should
+        read back.
     truth : pandas.DataFrame
         Columns ``case_id, check_id``: one row per (case, check) that fires at ``as_of``,
         sorted.

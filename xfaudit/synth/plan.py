@@ -49,6 +49,8 @@ _MIX_VOCABULARY = {"channel": "channel", "routing": "routing", "outcome": "outco
                    "review_outcome": "review_outcome", "rereview_outcome": "review_outcome",
                    "satisfaction": "satisfaction"}
 _UNKNOWN_FIELDS = ("routing", "track", "outcome", "implementation_status", "status")
+#: The cells of the petition system's own view of an item that a plant may leave empty.
+SYSTEM_CELLS = ("status", "is_concluded", "system_overdue")
 
 _VOCAB_SCHEMA = {
     "county": None,
@@ -407,7 +409,18 @@ def _overrides(p: Plan) -> None:
     p["petitioner_as"] = none()         # "匿名", "不详", "" …
     p["unimplemented"] = off()          # 落实情况 = 未落实
     for name in _UNKNOWN_FIELDS:
-        p[f"{name}_as"] = none()        # a value outside values.toml written instead
+        # a value outside values.toml written instead (信访件状态: or a stale status)
+        p[f"{name}_as"] = none()
+    p["accepted_missing"] = off()       # the 受理日期 cell left empty
+    p["concluded_missing"] = off()      # 办结日期 and 答复日期 left empty (concluded all the same)
+    # the system's own fields (限办时间, 是否办结, 是否超期): the deadline off the statutory last
+    # day by so many days, a deadline on an item not accepted, 是否办结 written against the
+    # status, and cells left empty
+    p["deadline_shift"] = np.zeros(n, dtype=np.int64)
+    p["refused_deadline"] = off()
+    p["is_concluded_as"] = none()
+    for name in SYSTEM_CELLS:
+        p[f"{name}_blank"] = off()
     p["pasted_twice"] = off()           # the row appears again, identical
     p["reentered"] = off()              # the item is entered again with a corrected phone
     p["id_of"] = np.full(n, -1, dtype=np.int64)   # given the case id of another item
@@ -554,7 +567,10 @@ def _edit_dates(shown: dict[str, np.ndarray], p: Plan) -> None:
         shown[field] = np.where(rows, shown[before] - p["order_k"], shown[field])
     for flag, field in (("received_missing", "received_on"),
                         ("registered_missing", "registered_on"),
-                        ("due_missing", "implementation_due")):
+                        ("due_missing", "implementation_due"),
+                        ("accepted_missing", "accepted_on"),
+                        ("concluded_missing", "concluded_on"),
+                        ("concluded_missing", "reply_on")):
         shown[field] = np.where(p[flag], NAT, shown[field])
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from xfaudit.schema import CheckId
-from xfaudit.synth.plan import (ASSIGN, BY_NOTICE, DIRECT, KEPT, NEVER, ROUTED, TRANSFER, UPHELD,
-                                Plan, Rules, county)
+from xfaudit.schema import CheckId, checks
+from xfaudit.synth.plan import (ASSIGN, BY_NOTICE, DIRECT, KEPT, NEVER, ROUTED, SYSTEM_CELLS,
+                                TRANSFER, UPHELD, Plan, Rules, county)
 
 #: Extra days after a last day that keep a late act (and the steps after it) before as_of.
 MARGIN = 25
@@ -28,6 +28,8 @@ MIN_PER_CHECK = 6
 LITIGATION = "诉讼"
 #: An outcome that supports part of the request: the supported part must be carried out.
 PARTIAL = "部分支持"
+#: The routings by which the 信访部门 refuses an item (its status: 不予受理 / 不再受理).
+REFUSALS = ("不予受理", "不再受理")
 
 C = CheckId
 
@@ -265,6 +267,137 @@ def _plant_handling(pl: Planter) -> None:
     pl.plant("HANDLING_OVERDUE+DATA_VALUE_UNKNOWN/unknown_track_overdue",
              (C.HANDLING_OVERDUE, C.DATA_VALUE_UNKNOWN),
              pl.judged & pl.due(d["accepted"], h, MARGIN), pl.count(0.2), unknown_track)
+
+
+def _plant_system_deadline(pl: Planter) -> None:
+    """限办时间 where the statutory handling clock cannot run (no 受理日期, or an unreadable one):
+    the system's own deadline is judged, open past it or concluded after it; controls where
+    nothing proves the act or its absence, an item not accepted, a deadline not yet passed."""
+    p, d, h = pl.p, pl.d, pl.lim["handling"]
+    late_room = pl.judged & pl.due(d["accepted"], h, MARGIN)
+    past = pl.judged & pl.due(d["accepted"], h, 1)
+    accepted = pl.judged & (d["accepted"] <= pl.as_of)
+
+    def without_accepted(idx):
+        _no_ext(p, idx)
+        p["accepted_missing"][idx] = True
+
+    def open_(idx):
+        without_accepted(idx)
+        p["conclude_gap"][idx] = NEVER
+
+    def open_past(idx):                 # 是否办结 = 否; every other one without a status
+        open_(idx)
+        p["status_blank"][idx[1::2]] = True
+
+    def open_status_only(idx):          # 是否办结 empty; the open status proves it
+        open_(idx)
+        p["is_concluded_blank"][idx] = True
+
+    def concluded_late(idx):
+        without_accepted(idx)
+        _conclude_late(pl, idx)
+
+    def unreadable_accepted_late(idx):
+        _no_ext(p, idx)
+        _conclude_late(pl, idx)
+        pl.garble(idx, "accepted_on", "text")
+
+    def concluded_without_date(idx):    # 是否办结 = 是 and a concluded status, but no date
+        concluded_late(idx)
+        _calm(pl, idx)
+        p["concluded_missing"][idx] = True
+
+    def silent(idx):                    # neither 是否办结 nor a status: nothing proven
+        open_(idx)
+        for name in SYSTEM_CELLS:
+            p[f"{name}_blank"][idx] = True
+
+    def refused(idx):                   # 不予受理 / 不再受理 with a 限办时间 and 是否办结 = 否
+        p["refused_deadline"][idx] = True
+        p["is_concluded_as"][idx] = False
+
+    s = (C.SYSTEM_DEADLINE_OVERDUE,)
+    pl.plant("SYSTEM_DEADLINE_OVERDUE/no_accepted_open_past_deadline", s, past, pl.count(0.35),
+             open_past)
+    pl.plant("SYSTEM_DEADLINE_OVERDUE/no_accepted_open_status_only", s, past, pl.count(0.15),
+             open_status_only)
+    pl.plant("SYSTEM_DEADLINE_OVERDUE/no_accepted_concluded_late", s, late_room,
+             pl.count(0.3), concluded_late)
+    pl.plant("SYSTEM_DEADLINE_OVERDUE+DATA_DATE_UNREADABLE/accepted_on_unreadable_concluded_late",
+             (C.SYSTEM_DEADLINE_OVERDUE, C.DATA_DATE_UNREADABLE), late_room, pl.count(0.2),
+             unreadable_accepted_late)
+    pl.plant("control/system_concluded_without_date", (), late_room, max(2, pl.count(0.15)),
+             concluded_without_date)
+    pl.plant("control/system_silent", (), past, max(2, pl.count(0.15)), silent)
+    refusals = (np.isin(p["routing"], REFUSALS) & pl.new & (d["notice"] <= pl.as_of)
+                & pl.due(d["received"], h, 1))
+    pl.plant("control/system_not_accepted", (), refusals, max(2, pl.count(0.15)), refused)
+    pl.plant("control/system_deadline_due_today", (),
+             accepted & (d["accepted"] + h == pl.as_of), 1, open_)
+    pl.plant("control/system_deadline_not_yet_due", (),
+             accepted & (d["accepted"] + h > pl.as_of), 2, open_)
+
+
+def _plant_flag_mismatch(pl: Planter) -> None:
+    """The system's 是否超期 or 信访件状态 against the statute, both ways, for 办理 and 复查."""
+    p, d, h, rv = pl.p, pl.d, pl.lim["handling"], pl.lim["review"]
+    room = pl.judged & pl.due(d["accepted"], h, MARGIN)
+
+    def deadline_early(idx):            # 限办时间 k days early; concluded after it, by day N
+        _no_ext(p, idx)
+        k = pl.rng.integers(5, 16, size=len(idx))
+        p["deadline_shift"][idx] = -k
+        p["conclude_gap"][idx] = h[idx] - pl.rng.integers(0, k)
+        p["reply_gap"][idx] = np.minimum(p["reply_gap"][idx], h[idx] - p["conclude_gap"][idx])
+
+    def deadline_late(idx):             # 限办时间 k days late; concluded after day N, by it
+        _no_ext(p, idx)
+        k = pl.rng.integers(5, 21, size=len(idx))
+        p["deadline_shift"][idx] = k
+        p["conclude_gap"][idx] = h[idx] + pl.rng.integers(1, k + 1)
+
+    def statute_wins(idx):              # as deadline_early, 是否超期 empty: nothing to compare
+        deadline_early(idx)
+        p["system_overdue_blank"][idx] = True
+
+    def stale(status: str, edit=None):
+        def plant(idx):
+            if edit is not None:
+                edit(idx)
+            p["status_as"][idx] = status
+        return plant
+
+    def never_concluded(idx):
+        _no_ext(p, idx)
+        p["conclude_gap"][idx] = NEVER
+
+    def review_on_time(idx):
+        _start_review(pl, idx, np.minimum(pl.rng.integers(3, 31, size=len(idx)), rv[idx]))
+
+    def review_never(idx):
+        _start_review(pl, idx, NEVER)
+
+    m = (C.SYSTEM_FLAG_MISMATCH,)
+    review_start = d["reply"] + 5                          # latest request day
+    pl.plant("SYSTEM_FLAG_MISMATCH/flag_overdue_but_on_time", m, room, pl.count(0.2),
+             deadline_early)
+    pl.plant("HANDLING_OVERDUE+SYSTEM_FLAG_MISMATCH/flag_on_time_but_late",
+             (C.HANDLING_OVERDUE, C.SYSTEM_FLAG_MISMATCH), room, pl.count(0.2), deadline_late)
+    pl.plant("SYSTEM_FLAG_MISMATCH/status_overdue_but_concluded_on_time", m,
+             pl.judged & pl.concluded & ~p["review"], pl.count(0.15), stale("超期未作出处理意见"))
+    pl.plant("HANDLING_OVERDUE+SYSTEM_FLAG_MISMATCH/status_accepted_open_past_deadline",
+             (C.HANDLING_OVERDUE, C.SYSTEM_FLAG_MISMATCH), pl.judged & pl.due(d["accepted"], h, 1),
+             pl.count(0.15), stale("受理", never_concluded))
+    pl.plant("SYSTEM_FLAG_MISMATCH/status_review_overdue_but_decided", m,
+             pl.concluded & pl.due(review_start, rv, MARGIN), pl.count(0.15),
+             stale("超期未作出复查意见", review_on_time))
+    pl.plant("REVIEW_OVERDUE+SYSTEM_FLAG_MISMATCH/status_review_open_past_deadline",
+             (C.REVIEW_OVERDUE, C.SYSTEM_FLAG_MISMATCH), pl.concluded & pl.due(review_start, rv, 1),
+             pl.count(0.15), stale("复查", review_never))
+    # the statutory clock runs: the system's earlier deadline is not judged
+    pl.plant("control/statute_wins_over_system_deadline", (), room, max(2, pl.count(0.15)),
+             statute_wins)
 
 
 def _plant_old_era(pl: Planter) -> None:
@@ -656,8 +789,9 @@ def _plant_rows(pl: Planter) -> None:
 
 #: Planting order: the kinds with the narrowest pools first.
 PLANTERS = (_plant_due_today, _plant_old_era, _plant_rereview, _plant_decision, _plant_review,
-            _plant_extension, _plant_handling, _plant_feedback, _plant_notice, _plant_reply,
-            _plant_reg, _plant_unreadable, _plant_order, _plant_rows)
+            _plant_extension, _plant_handling, _plant_system_deadline, _plant_flag_mismatch,
+            _plant_feedback, _plant_notice, _plant_reply, _plant_reg, _plant_unreadable,
+            _plant_order, _plant_rows)
 
 
 def plant_all(pl: Planter) -> None:
@@ -672,6 +806,6 @@ def plant_all(pl: Planter) -> None:
 
 def escalate_plants(pl: Planter) -> None:
     """Items with an accountability finding escalate more often (evidence of consequence)."""
-    for idx, _, checks in pl.records:
-        if any(not c.startswith("DATA_") for c in checks):
+    for idx, _, planted in pl.records:
+        if any(checks()[C(c)].kind == "accountability" for c in planted):
             pl.p["escalated"][idx] |= pl.rng.random(len(idx)) < 0.15

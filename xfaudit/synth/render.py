@@ -1,10 +1,11 @@
 """Rendering: the planned items as the ledger a county exports, its truth, and the files.
 
 :func:`assemble` turns the plan cut at the as-of date into the canonical frame (case ids,
-synthetic people, summaries, the system's status, rows pasted twice or entered again), the
-truth and the table of plants; :func:`date_styles` says how each date cell is written;
-:func:`write` saves the ledger as ``.xlsx`` (or ``.csv``) beside ``<stem>.truth.csv`` and
-``<stem>.synth.json``. Same input, same bytes.
+synthetic people, summaries, the petition system's own fields 信访件状态, 限办时间, 是否办结 and
+是否超期, rows pasted twice or entered again), the truth and the table of plants;
+:func:`date_styles` says how each date cell is written; :func:`write` saves the ledger as
+``.xlsx`` (or ``.csv``) beside ``<stem>.truth.csv`` and ``<stem>.synth.json``. Same input, same
+bytes.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from xfaudit.schema import date_fields, fields
-from xfaudit.synth.plan import BY_NOTICE, EPOCH, GARBAGE_REASONS, Cut, Plan, county, pick
+from xfaudit.schema import date_fields, fields, role_values
+from xfaudit.synth.plan import (BY_NOTICE, EPOCH, GARBAGE_REASONS, NAT, SYSTEM_CELLS, Cut, Plan,
+                                county, pick)
 from xfaudit.writers import fastxlsx
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,13 +65,19 @@ def _summaries(p: Plan) -> np.ndarray:
     return out
 
 
-def _status(cut: Cut, d: dict[str, np.ndarray], p: Plan, lim: dict[str, np.ndarray],
-            as_of: int) -> np.ndarray:
-    """The system's status (national list), consistent with the shown dates."""
-    s = cut.seen
-    ext_ok = s["extension_days"] & (p["approve_off"] <= 0) & (p["enotice_off"] <= 0) \
+def _handling_last(cut: Cut, d: dict[str, np.ndarray], p: Plan,
+                   lim: dict[str, np.ndarray]) -> np.ndarray:
+    """The statutory last day of handling as the ledger shows it: 受理日期 + the handling limit,
+    plus the extension once it is recorded and valid (docs/checks.md, "Valid extension")."""
+    ext_ok = cut.seen["extension_days"] & (p["approve_off"] <= 0) & (p["enotice_off"] <= 0) \
         & (p["ext_days"] <= lim["extension"])
-    handling_last = d["orig_last"] + np.where(ext_ok, p["ext_days"], 0)
+    return d["orig_last"] + np.where(ext_ok, p["ext_days"], 0)
+
+
+def _status(cut: Cut, d: dict[str, np.ndarray], p: Plan, lim: dict[str, np.ndarray],
+            as_of: int, handling_last: np.ndarray) -> np.ndarray:
+    """The system's status (national list), consistent with the shown dates and the statute."""
+    s = cut.seen
     rr_late = as_of > d["rereview_requested"] + lim["rereview"] + p["hearing"]
     rv_late = as_of > d["review_requested"] + lim["review"]
     no_rr = as_of > d["review_decided"] + lim["rereview_request"]
@@ -88,6 +96,31 @@ def _status(cut: Cut, d: dict[str, np.ndarray], p: Plan, lim: dict[str, np.ndarr
         (s["accepted_on"], np.where(as_of > handling_last, "超期未作出处理意见", "受理")),
     ]
     return np.select([c for c, _ in choices], [v for _, v in choices], "受理申请审查中")
+
+
+def _system(cut: Cut, d: dict[str, np.ndarray], p: Plan, lim: dict[str, np.ndarray],
+            as_of: int) -> dict[str, np.ndarray]:
+    """The petition system's own view of each item: 信访件状态, 限办时间, 是否办结, 是否超期.
+
+    The system sets 限办时间 on acceptance at the statutory last day (moved by a planted
+    ``deadline_shift``; a planted ``refused_deadline`` gives an item not accepted one from its
+    receipt); 是否办结 follows the status (否 while it is an open one); 是否超期 compares the
+    conclusion shown, or the as-of date while open, with the system's own deadline — so where
+    the deadline is the statutory one, flag and status agree with the statute. Returns the
+    planned values (``status`` before any value the planter writes over it) and the days of
+    the deadline (:data:`~xfaudit.synth.plan.NAT`: none).
+    """
+    last = _handling_last(cut, d, p, lim)
+    status = _status(cut, d, p, lim, as_of, last)
+    deadline = np.where(cut.seen["accepted_on"], last + p["deadline_shift"], NAT)
+    deadline = np.where(p["refused_deadline"], d["received"] + lim["handling"], deadline)
+    said = p["is_concluded_as"]
+    is_concluded = np.where(said != None, said,  # noqa: E711 (elementwise)
+                            ~np.isin(status, role_values("status", "open")))
+    act = np.where(cut.seen["concluded_on"], d["concluded"], as_of)
+    overdue = (deadline != NAT) & (act > deadline)
+    return {"status": status, "system_deadline": deadline,
+            "is_concluded": is_concluded.astype(bool), "system_overdue": overdue}
 
 
 def _phones(seq: np.ndarray) -> np.ndarray:
@@ -146,6 +179,7 @@ def _frame(p: Plan, d: dict[str, np.ndarray], cut: Cut, lim: dict[str, np.ndarra
     """The canonical frame of all items, one row each (before sorting and extra rows)."""
     seen = cut.seen
     concluded = seen["concluded_on"]
+    system = _system(cut, d, p, lim, as_of)
     impl_status = np.where(seen["implemented_on"], "已落实",
                            np.where(p["unimplemented"], "未落实",
                                     np.where(p["template"] % 5 == 0, "部分落实", None)))
@@ -170,14 +204,18 @@ def _frame(p: Plan, d: dict[str, np.ndarray], cut: Cut, lim: dict[str, np.ndarra
         "implementation_status": _text(_written(p, "implementation_status", impl_status),
                                        seen["implementation_due"]),
         "escalated": pd.array(p["escalated"], dtype="boolean"),
-        "status": _text(_written(p, "status", _status(cut, d, p, lim, as_of))),
+        "status": _text(_written(p, "status", system["status"])),
+        "is_concluded": pd.array(system["is_concluded"], dtype="boolean"),
+        "system_overdue": pd.array(system["system_overdue"], dtype="boolean"),
     })
     for name in ("extension_days", "hearing_days"):
         cols[name][cols[name] == 0] = pd.NA
-    for name, days in cut.days.items():
+    for name in SYSTEM_CELLS:
+        cols[name][p[f"{name}_blank"]] = pd.NA
+    for name, days in {**cut.days, "system_deadline": system["system_deadline"]}.items():
         cols[name] = to_dates(days)
     frame = pd.DataFrame(cols)
-    # the contract's fields this generator models (the systems' own flags are not generated)
+    # the contract's fields this generator models (not 评价状态, 登记部门 and the review organs)
     frame = frame[[f for f in fields() if f in frame.columns]]
     return frame.assign(_garbage_field=p["garbage_field"], _garbage_form=p["garbage_form"],
                         _garbage_raw=cut.garbage)
@@ -343,7 +381,7 @@ def _cells(data: SynthExtract) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
             minutes = rng.integers(8 * 60, 18 * 60, size=len(frame))
             cells[name], kinds[name] = _render_dates(
                 col, data.date_styles[name].to_numpy(object), raw, minutes)
-        elif spec.kind in ("repeat", "flag"):
+        elif spec.kind in ("repeat", "flag", "concluded"):
             yes, no = ("重件", "初件") if spec.kind == "repeat" else ("是", "否")
             words = np.where(col.fillna(False).to_numpy(bool), yes, no).astype(object)
             cells[name] = np.where(col.isna().to_numpy(), None, words)
