@@ -9,26 +9,45 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 2, 3
 
-#: argparse's own words in Chinese (argparse looks them up through gettext's ``_``).
-_ARGPARSE_ZH = {
-    "usage: ": "用法：",
-    "positional arguments": "参数",
-    "options": "选项",
-    "show this help message and exit": "显示本帮助并退出",
-    "show program's version number and exit": "显示版本号并退出",
-    "the following arguments are required: %s": "缺少必需的参数：%s",
-    "unrecognized arguments: %s": "无法识别的参数：%s",
-    "expected one argument": "需要一个值",
-    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
-    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
-}
-argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
+#: argparse's own messages (English templates, as regular expressions) → Chinese. The
+#: translation happens in :class:`_ChineseParser` only; argparse itself is left as it is, so
+#: other parsers in the same process (a Jupyter kernel, a host application) stay English.
+_ARGPARSE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"无效的选择：\1（可选：\2）"),
+    (r"invalid \S+ value: (.*)", r"无效的值：\1"),
+    (r"ambiguous option: (.*) could match (.*)", r"选项 \1 不明确，可能是：\2"),
+    (r"one of the arguments (.*) is required", r"必须给出以下参数之一：\1"),
+    (r"not allowed with argument (.*)", r"不能与参数 \1 同时使用"),
+    (r"ignored explicit argument (.*)", r"参数多余：\1"),
+]
+
+
+def _zh_message(message: str) -> str:
+    """argparse's English error message in Chinese (unknown ones are left as they are)."""
+    outer = re.fullmatch(r"argument (.+?): (.*)", message, re.S)
+    if outer:
+        return f"参数 {outer[1]}：{_zh_message(outer[2])}"
+    for pattern, chinese in _ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message, re.S):
+            return re.sub(pattern, chinese, message, flags=re.S)
+    return message
+
+
+class _ChineseFormatter(argparse.HelpFormatter):
+    """Help with a Chinese usage prefix."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
 def _date(text: str) -> dt.date:
@@ -47,11 +66,21 @@ def _period(text: str) -> str:
 
 
 class _ChineseParser(argparse.ArgumentParser):
-    """argparse with Chinese usage errors (exit 2, no traceback)."""
+    """argparse in Chinese: help headings, ``-h`` and usage errors (exit 2, no traceback)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="显示本帮助并退出")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USER_ERROR, f"错误：{message}\n")
+        self.exit(EXIT_USER_ERROR, f"错误：{_zh_message(message)}\n")
 
 
 def _add_extract_options(p: argparse.ArgumentParser) -> None:
@@ -72,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ChineseParser(
         prog="xfaudit",
         description="信访事项办理情况审计工具：读取信访事项台账，按法定时限逐件核查，生成问题清单和报告。")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=_version(),
+                        help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_ChineseParser)
 
     p = sub.add_parser("check", help="核查一个台账，输出问题清单（findings.csv/.xlsx、summary.json）",

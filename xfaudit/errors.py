@@ -7,12 +7,22 @@ resembles, so callers may catch either (``except ValueError`` still works).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
 class XfauditError(Exception):
-    """Root of every error xfaudit raises on purpose."""
+    """Root of every error xfaudit raises on purpose.
+
+    The subclasses are dataclasses declared with ``eq=False``: an error is hashable and
+    compares by identity like any exception. After the generated ``__init__``,
+    :meth:`__post_init__` passes the fields to ``Exception.__init__``, so ``args`` holds
+    them in order and ``pickle``/``copy`` rebuild the error with the same fields (what
+    multiprocessing, joblib and logging handlers need).
+    """
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, *(getattr(self, f.name) for f in fields(self)))
 
     def message(self) -> str:  # pragma: no cover - overridden
         return super().__str__()
@@ -36,7 +46,7 @@ def _where(path: str | Path | None, sheet: str | None = None, row: int | None = 
     return "".join(parts)
 
 
-@dataclass
+@dataclass(eq=False)
 class ExtractError(XfauditError, ValueError):
     """An extract that cannot be read as a case ledger.
 
@@ -56,12 +66,12 @@ class ExtractError(XfauditError, ValueError):
         return f"{text}。{self.hint}" if self.hint else text
 
 
-@dataclass
+@dataclass(eq=False)
 class ExtractNotFoundError(ExtractError, FileNotFoundError):
     """The extract file does not exist."""
 
 
-@dataclass
+@dataclass(eq=False)
 class HeaderNotFoundError(ExtractError):
     """No row of the sheet looks like the ledger's header."""
 
@@ -76,7 +86,7 @@ class HeaderNotFoundError(ExtractError):
                 "可在映射文件中为本地表头添加别名（见 README「表头映射」）。")
 
 
-@dataclass
+@dataclass(eq=False)
 class MappingError(XfauditError, ValueError):
     """A user header-mapping file that cannot be used."""
 
@@ -87,7 +97,7 @@ class MappingError(XfauditError, ValueError):
         return f"表头映射文件 {Path(self.path).name} 有误：{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class CalendarError(XfauditError, ValueError):
     """A date for which no official holiday table is known (or a bad holiday file)."""
 
@@ -101,7 +111,18 @@ class CalendarError(XfauditError, ValueError):
                 f"请用 --holidays 提供{self.year}年的节假日文件（格式见 README「节假日文件」）。")
 
 
-@dataclass
+@dataclass(eq=False)
+class CalendarInputError(XfauditError, ValueError):
+    """A calendar computation called with arguments it cannot use (a day count that is not an
+    integer, dates and counts of different lengths, an unknown kind of days)."""
+
+    reason: str
+
+    def message(self) -> str:
+        return self.reason
+
+
+@dataclass(eq=False)
 class ProfileError(XfauditError, ValueError):
     """A rule profile that does not exist or is malformed."""
 
@@ -112,7 +133,7 @@ class ProfileError(XfauditError, ValueError):
         return f"规则配置「{self.profile}」有误：{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ConfigError(XfauditError, ValueError):
     """A configuration or register file (waivers, thresholds, recommendations) that is malformed."""
 
@@ -124,7 +145,7 @@ class ConfigError(XfauditError, ValueError):
         return f"{where}{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ValidationEngineError(XfauditError, RuntimeError):
     """Great Expectations failed to evaluate an expectation (never read as 'no findings')."""
 
@@ -135,7 +156,7 @@ class ValidationEngineError(XfauditError, RuntimeError):
         return f"校验引擎执行检查 {self.check_id} 时出错：{self.detail}"
 
 
-@dataclass
+@dataclass(eq=False)
 class RunError(XfauditError, RuntimeError):
     """A monthly run that failed at a named step; an earlier report stays untouched."""
 
@@ -150,7 +171,7 @@ class RunError(XfauditError, RuntimeError):
         return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"
 
 
-@dataclass
+@dataclass(eq=False)
 class CaseNotFoundError(XfauditError, KeyError):
     """No row of the extract has the case id asked for (views.case_timeline)."""
 
@@ -160,7 +181,7 @@ class CaseNotFoundError(XfauditError, KeyError):
         return f"台账中没有编号为「{self.case_id}」的信访件"
 
 
-@dataclass
+@dataclass(eq=False)
 class FontMissingError(XfauditError, RuntimeError):
     """No font with Chinese glyphs is installed, so charts cannot show Chinese."""
 
@@ -173,7 +194,7 @@ class FontMissingError(XfauditError, RuntimeError):
                 f"（已查找：{'、'.join(self.tried)}）")
 
 
-@dataclass
+@dataclass(eq=False)
 class RegisterError(XfauditError, ValueError):
     """A register the inspector keeps (waivers, follow-up) that cannot be used as it stands.
 
@@ -200,6 +221,6 @@ class RegisterError(XfauditError, ValueError):
                 + "\n  ".join(shown) + more)
 
 
-@dataclass
+@dataclass(eq=False)
 class RegisterNotFoundError(RegisterError, FileNotFoundError):
     """A register file that was named but does not exist."""
