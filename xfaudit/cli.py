@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="审计日（YYYY-MM-DD），未办结事项以此日判断是否超期；默认今天")
     _add_rule_options(p)
     p.add_argument("--out", type=Path, required=True, help="输出目录")
+    p.add_argument("--no-mask", action="store_true",
+                   help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
@@ -139,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rule_options(p)
     p.add_argument("--waivers", type=Path,
                    help="正当理由登记（豁免登记册 .xlsx）：所列问题标为“已豁免”，仍然列出")
-    p.add_argument("--no-mask", action="store_true", help="不屏蔽信访人个人信息（默认屏蔽）")
+    p.add_argument("--no-mask", action="store_true",
+                   help="不屏蔽信访人个人信息（默认屏蔽）；含个人信息的输出将标注“机密★内部资料”")
     p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
     p.add_argument("--sheet", help="工作表名称（默认自动选择台账所在的工作表）")
     p.add_argument("--mapping", type=Path, help="表头映射文件（TOML），为本地表头添加别名")
@@ -193,7 +196,7 @@ def cmd_check(args) -> int:
 
     out = run_check(args.extract, out_dir=args.out, as_of=args.as_of, profile=args.profile,
                     holidays=args.holidays, sheet=args.sheet, mapping=args.mapping,
-                    progress=_say)
+                    mask_personal_data=not args.no_mask, progress=_say)
     s = out.result.summary
     rows = s["rows"]
     _say(f"审计日 {s['as_of']}，规则：{s['profile']['title']}")
@@ -204,6 +207,8 @@ def cmd_check(args) -> int:
             status = f"{c['findings']} 个（仍未办 {c['open']}）" if c["evaluated"] else c["status"]
             _say(f"  {c['name']}：{status}")
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
+    if args.no_mask:
+        _say("注意：问题清单未屏蔽信访人个人信息，已标注“机密★内部资料”，请勿外传。")
     return EXIT_OK
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Callable
 
 from xfaudit.errors import RunError, XfauditError
+from xfaudit.writers.safe import strict_json
 
 #: Kernel the notebooks run on (registered by ``make setup``).
 KERNEL_NAME = "xfaudit"
@@ -184,8 +185,7 @@ def read_manifest(folder: Path) -> dict:
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
     path = Path(folder) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(strict_json(manifest) + "\n", encoding="utf-8")
     return path
 
 
@@ -480,6 +480,17 @@ def _run_notebook(notebook: Path, staged: Path, params: MonthlyParameters, targe
         raise _failed(STEP_NOTEBOOK, exc) from exc
 
 
+def mark_notebook(path: Path, notice: str) -> None:
+    """Put ``notice`` (the confidentiality marking of an unmasked run) in a markdown cell at
+    the top of an executed notebook, so that it is the first line of the notebook and of the
+    HTML page exported from it."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**{notice}**"))
+    nbformat.write(nb, str(path))
+
+
 def _first_line(text: str) -> str:
     text = str(text).strip()
     return text.splitlines()[0] if text else ""
@@ -556,6 +567,10 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         step = time.perf_counter()
         say("导出网页报告…")
         try:
+            if not params.mask_personal_data:
+                from xfaudit.privacy import UNMASKED_NOTICE
+
+                mark_notebook(staged / NOTEBOOK_NAME, UNMASKED_NOTICE)
             export_html(staged / NOTEBOOK_NAME, staged / HTML_NAME,
                         f"信访事项办理情况月度审计报告（{params.period}）")
         except Exception as exc:

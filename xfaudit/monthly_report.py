@@ -25,6 +25,7 @@ import pandas as pd
 
 from xfaudit import charts, indicators, privacy, views
 from xfaudit.display import Table, Text
+from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
                              package_versions, replace_dir, write_manifest)
 
@@ -123,6 +124,10 @@ class MonthlyReport:
             mapping=mapping)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
+        # Free text is masked once, here: every table, chart, letter and workbook of the
+        # report is a view of these findings. The personal columns stay for the callback list
+        # (and are masked wherever a table is shown or written).
+        result = privacy.mask_result(result, enabled=params.mask_personal_data, personal=False)
         step = time.perf_counter()
         unit_indicators = indicators.compute(result, params.period)
         timings["indicators"] = time.perf_counter() - step
@@ -285,7 +290,8 @@ class MonthlyReport:
                         title="输出文件")
         step = time.perf_counter()
         masked = privacy.mask_result(self.result, enabled=self.mask)
-        workbook.write(masked, self.stage / "findings.xlsx")
+        workbook.write(masked, self.stage / "findings.xlsx",
+                       marking=None if self.mask else privacy.UNMASKED_NOTICE)
         self.timings["workbook"] = time.perf_counter() - step
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
@@ -306,9 +312,7 @@ class MonthlyReport:
     def _write_indicators(self, path: Path) -> Path:
         headers = {"unit": "责任单位", "indicator": "指标编号", "name": "指标", "numerator": "分子",
                    "denominator": "分母", "rate": "比率", "status": "说明", "formula": "计算公式"}
-        self.indicators.table.rename(columns=headers).to_csv(
-            path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-        return path
+        return write_csv(self.indicators.table.rename(columns=headers), path)
 
     def _waivers_record(self) -> dict | None:
         if not self.params.waivers:

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from xfaudit import privacy, validate
 from xfaudit.audit import AuditResult, audit
 from xfaudit.load import load_extract
-from xfaudit import validate
 
 
 @dataclass
 class CheckOutput:
-    """What ``run_check`` produced."""
+    """What ``run_check`` produced (``result`` as audited, before masking)."""
 
     result: AuditResult
     paths: dict[str, Path]
@@ -50,9 +50,13 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
-              sheet=None, mapping=None, progress: Callable[[str], None] | None = None
-              ) -> CheckOutput:
+              sheet=None, mapping=None, mask_personal_data: bool = True,
+              progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
+
+    Personal data is masked in every file written (:func:`xfaudit.privacy.mask_result`)
+    unless ``mask_personal_data`` is False; then findings.csv and findings.xlsx carry it and
+    are marked :data:`xfaudit.privacy.UNMASKED_NOTICE` in their first line / sheet banner.
 
     Parameters
     ----------
@@ -60,6 +64,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
     sheet, mapping : see :func:`xfaudit.load.load_extract`
+    mask_personal_data : bool
+        Mask petitioners' names, phones, id numbers and house numbers (default True).
     progress : callable, optional
         Receives short Chinese progress lines.
     """
@@ -73,12 +79,15 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     say(f"核查 {extract.report.rows_kept} 件事项…")
     result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
     say("写出问题清单…")
+    written = privacy.mask_result(result, enabled=mask_personal_data)
+    marking = None if mask_personal_data else privacy.UNMASKED_NOTICE
     with staging_dir(out_dir / "findings") as tmp:
         staged = {
-            "csv": findings_csv.write(result, tmp / "findings.csv"),
-            "xlsx": workbook.write(result, tmp / "findings.xlsx"),
-            "summary": summary_json.write(result, tmp / "summary.json",
-                                          extra={"timings": result.timings}),
+            "csv": findings_csv.write(written, tmp / "findings.csv", marking=marking),
+            "xlsx": workbook.write(written, tmp / "findings.xlsx", marking=marking),
+            "summary": summary_json.write(written, tmp / "summary.json",
+                                          extra={"timings": result.timings,
+                                                 "mask_personal_data": mask_personal_data}),
         }
         paths = publish(staged, out_dir)
     return CheckOutput(result=result, paths=paths)
