@@ -19,7 +19,7 @@ SAMPLES = {
     "profile": "national-2022", "check_id": "REG_LATE", "detail": "OSError：磁盘已满",
     "step": "发布报告", "cell_index": 3, "case_id": "XF-1", "tried": ["Noto Sans CJK SC"],
     "problems": [(3, "反馈日期", "日期无法识别")], "folder": "reports", "pid": 4242,
-    "started": "2026-11-01 09:00:00", "host": "pc-01",
+    "started": "2026-11-01 09:00:00", "host": "pc-01", "command": "xfaudit monthly a.xlsx",
 }
 
 

@@ -1,7 +1,10 @@
 """The ``xfaudit`` command: a thin shell over the library (one library call per subcommand).
 
-Errors the user can fix (a missing file, a bad header, an unknown year) print a Chinese message
-and exit 2, without a traceback; set ``XFAUDIT_DEBUG=1`` to see one.
+Errors the user can fix (a missing file, a bad header, an unknown year, an output folder that
+cannot be written, a full disk, a folder another run is using) print one Chinese line and exit
+2, without a traceback; set ``XFAUDIT_DEBUG=1`` to see one. Ctrl-C prints ``已中断。`` and exits
+130; output cut short by a closed pipe (``xfaudit load … | head -1``) ends quietly with exit
+2. Exit 3 ("内部错误") is kept for defects of xfaudit itself.
 """
 
 from __future__ import annotations
@@ -248,9 +251,19 @@ def cmd_waivers_template(args) -> int:
     return EXIT_OK
 
 
+def _silence_stdout() -> None:
+    """Point standard output at the null device: the reader of a pipe went away
+    (``| head``), and Python would otherwise complain again when it flushes at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``xfaudit`` console script."""
-    from xfaudit.errors import XfauditError
+    from xfaudit.errors import USER_OS_ERRNOS, OutputError, XfauditError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -265,9 +278,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_USER_ERROR
     except Exception as exc:  # an unexpected failure: say so plainly, keep the trace for debug
         if os.environ.get("XFAUDIT_DEBUG"):
             raise
+        if isinstance(exc, OSError) and exc.errno in USER_OS_ERRNOS:  # full disk, no right
+            where = exc.filename or getattr(args, "out", None) or ""
+            print(f"错误：{OutputError.from_os_error(where, exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
         print(f"内部错误：{type(exc).__name__}: {exc}\n"
               "这是 xfaudit 的缺陷，请把命令和这段信息报告给开发人员"
               "（设置环境变量 XFAUDIT_DEBUG=1 可查看详细信息）。", file=sys.stderr)

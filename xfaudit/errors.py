@@ -7,6 +7,7 @@ resembles, so callers may catch either (``except ValueError`` still works).
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -169,6 +170,65 @@ class RunError(XfauditError, RuntimeError):
         cell = (f"（笔记本第{self.cell_index + 1}个单元格）" if self.cell_index is not None
                 else "")
         return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"
+
+
+#: What an operating-system error means for the user, by ``errno`` name (names a platform
+#: lacks are skipped).
+_OS_REASONS = {getattr(errno, name): reason for name, reason in {
+    "ENOSPC": "磁盘空间不足。请清理磁盘或换一个输出目录",
+    "EDQUOT": "磁盘配额已用完。请清理磁盘或换一个输出目录",
+    "EROFS": "所在磁盘是只读的。请换一个输出目录",
+    "EACCES": "没有写入权限（在 Windows 上也可能是文件正在 Excel/WPS 中打开）。"
+              "请关闭文件、换一个输出目录或请管理员开放权限",
+    "EPERM": "没有写入权限。请换一个输出目录或请管理员开放权限",
+    "EEXIST": "路径上已有同名的文件（不是文件夹）。请换一个输出目录",
+    "ENOTDIR": "路径中有一部分是文件而不是文件夹。请换一个输出目录",
+    "EISDIR": "路径是文件夹而不是文件",
+    "ENAMETOOLONG": "路径或文件名太长。请换一个较短的输出目录",
+    "EBUSY": "文件正被其他程序占用。请关闭后重试",
+    "ETXTBSY": "文件正被其他程序占用。请关闭后重试",
+}.items() if hasattr(errno, name)}
+
+#: ``errno`` values of file-system errors the user can fix (exit 2, not an internal defect).
+USER_OS_ERRNOS = frozenset(_OS_REASONS)
+
+
+@dataclass(eq=False)
+class OutputError(XfauditError, OSError):
+    """An output folder or file that cannot be written: a file in the way, a path below a
+    file, no permission, a read-only or full disk. ``path`` is what could not be written."""
+
+    path: str
+    reason: str
+
+    @classmethod
+    def from_os_error(cls, path: str | Path, exc: OSError) -> "OutputError":
+        """The Chinese error for an ``OSError`` met while writing ``path``."""
+        reason = _OS_REASONS.get(exc.errno) or (exc.strerror or type(exc).__name__)
+        return cls(path=str(exc.filename or path), reason=reason)
+
+    def message(self) -> str:
+        return f"无法写入 {self.path}：{self.reason}。"
+
+
+@dataclass(eq=False)
+class FolderLockedError(XfauditError, RuntimeError):
+    """Another run holds the lock of the output folder (see :mod:`xfaudit.outdir`)."""
+
+    folder: str
+    pid: int | None = None
+    started: str | None = None
+    host: str | None = None
+    command: str | None = None
+
+    def message(self) -> str:
+        who = "、".join(part for part in (
+            f"进程 {self.pid}" if self.pid else "",
+            f"计算机 {self.host}" if self.host else "",
+            f"{self.started} 开始" if self.started else "",
+            f"命令：{self.command}" if self.command else "") if part)
+        return (f"输出目录 {self.folder} 正由另一次 xfaudit 运行使用"
+                f"{f'（{who}）' if who else ''}。请等它结束后再运行，或换一个输出目录。")
 
 
 @dataclass(eq=False)

@@ -30,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +41,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from xfaudit.errors import RunError, XfauditError
+from xfaudit import outdir
+from xfaudit.errors import USER_OS_ERRNOS, OutputError, RunError, XfauditError
 from xfaudit.writers.safe import strict_json
 
 #: Kernel the notebooks run on (registered by ``make setup``).
@@ -325,7 +327,13 @@ def _progress_engine(say: Callable[[str], None]):
 
 def _ipc_kernel_manager():
     """A kernel manager talking to the kernel over Unix sockets in Jupyter's runtime folder
-    (not over TCP in plain text, which ipykernel warns about on every start)."""
+    (not over TCP in plain text, which ipykernel warns about on every start).
+
+    The kernel's own standard output and error (outside any cell: what cells print reaches
+    the notebook through Jupyter's messages) go nowhere: when the run is interrupted (Ctrl-C)
+    or fails, the kernel is shut down while it works, and its English tracebacks
+    (``ZMQError: Socket operation on non-socket``, "Parent appears to have exited") would
+    otherwise land on the user's terminal after the run's one Chinese line."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import default
@@ -340,6 +348,11 @@ def _ipc_kernel_manager():
             folder = Path(jupyter_runtime_dir())
             folder.mkdir(parents=True, exist_ok=True)
             return str(folder / f"xfaudit-{uuid.uuid4().hex[:12]}-ipc")
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IPCKernelManager
 
@@ -441,12 +454,16 @@ class MonthlyOutput:
         return self.paths["html"]
 
 
-def _failed(step: str, exc: BaseException) -> RunError:
-    """The RunError for a failed step (an XfauditError's Chinese message as the detail)."""
+def _failed(step: str, exc: BaseException, path: Path | None = None) -> RunError:
+    """The RunError for a failed step: an XfauditError's Chinese message as the detail, or
+    for a file-system error the user can fix (full disk, no permission) its Chinese reason."""
     if isinstance(exc, RunError):
         return exc
+    if isinstance(exc, OSError) and not isinstance(exc, XfauditError) \
+            and exc.errno in USER_OS_ERRNOS:
+        exc = OutputError.from_os_error(path or "", exc)
     detail = str(exc) if isinstance(exc, XfauditError) else f"{type(exc).__name__}：{exc}"
-    return RunError(step=step, detail=detail)
+    return RunError(step=step, detail=detail.rstrip("。"))
 
 
 def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
@@ -477,7 +494,7 @@ def _run_notebook(notebook: Path, staged: Path, params: MonthlyParameters, targe
                        detail=error + (f"；执行记录已保存到 {kept}" if kept.is_file() else "")
                        ) from exc
     except Exception as exc:
-        raise _failed(STEP_NOTEBOOK, exc) from exc
+        raise _failed(STEP_NOTEBOOK, exc, staged) from exc
 
 
 def mark_notebook(path: Path, notice: str) -> None:
@@ -542,7 +559,13 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
     RunError
         A step failed (its Chinese name is in ``step``; ``cell_index`` is papermill's index of
         the failing cell in the executed notebook, counting from 0 and including the injected
-        parameters cell). The earlier report of the period is untouched.
+        parameters cell). The earlier report of the period is untouched. A reports folder
+        that cannot be written (a file in the way, no permission, a read-only or full disk)
+        stops the run at the parameter step, before the notebook starts.
+    FolderLockedError
+        Another run holds the reports folder (:mod:`xfaudit.outdir`): runs on one folder never
+        overlap, so the follow-up register all months share is read and written by one run
+        at a time. Staging folders left by killed runs are removed once the lock is held.
     """
     say = progress or (lambda _text: None)
     started = time.perf_counter()
@@ -554,11 +577,22 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
             mapping=mapping)
         _check_inputs(params, notebook)
+        outdir.prepare(params.out_dir)
         ensure_kernel(say=say)
     except Exception as exc:
         raise _failed(STEP_PARAMETERS, exc) from exc
-    target = Path(params.out_dir) / params.period
     say(f"月度审计 {params.period}（审计日 {params.resolved_as_of}）：{params.extract}")
+    command = f"xfaudit monthly {Path(params.extract).name} --period {params.period}"
+    with outdir.FolderLock(params.out_dir, command=command):
+        outdir.sweep(params.out_dir)
+        return _run_locked(notebook, params, timings, started, say)
+
+
+def _run_locked(notebook: Path, params: MonthlyParameters, timings: dict, started: float,
+                say: Callable[[str], None]) -> MonthlyOutput:
+    """The run proper, while this process holds the lock of the reports folder (the notebook's
+    kernel reads and writes the follow-up register under it)."""
+    target = Path(params.out_dir) / params.period
     with staging(target) as staged:
         step = time.perf_counter()
         say("执行审计笔记本…")
@@ -574,17 +608,17 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
             export_html(staged / NOTEBOOK_NAME, staged / HTML_NAME,
                         f"信访事项办理情况月度审计报告（{params.period}）")
         except Exception as exc:
-            raise _failed(STEP_HTML, exc) from exc
+            raise _failed(STEP_HTML, exc, staged) from exc
         timings["export_html"] = time.perf_counter() - step
         try:
             manifest = _complete_manifest(staged, params, timings, started)
         except Exception as exc:
-            raise _failed(STEP_MANIFEST, exc) from exc
+            raise _failed(STEP_MANIFEST, exc, staged) from exc
         say("发布报告…")
         try:
             replace_dir(staged, target)
         except Exception as exc:
-            raise _failed(STEP_PUBLISH, exc) from exc
+            raise _failed(STEP_PUBLISH, exc, target) from exc
     target.with_name(f"{target.name}.failed.ipynb").unlink(missing_ok=True)
     paths = {"html": target / HTML_NAME, "notebook": target / NOTEBOOK_NAME,
              "workbook": target / "findings.xlsx", "manifest": target / MANIFEST_NAME,

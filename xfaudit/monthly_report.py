@@ -74,6 +74,20 @@ def _audit(params: MonthlyParameters, timings: dict):
     return result, waiver_report
 
 
+def _lock_reports(params: MonthlyParameters):
+    """Run on its own (plain papermill, JupyterLab): check and lock the reports folder as
+    ``xfaudit monthly`` does (under ``xfaudit monthly`` the driver holds the lock), sweep the
+    staging debris of killed runs; the lock is released by :meth:`MonthlyReport.finish` or
+    when the kernel exits."""
+    from xfaudit import outdir
+
+    folder = outdir.prepare(params.out_dir)
+    lock = outdir.FolderLock(folder, command=f"monthly_audit.ipynb {params.period}").acquire()
+    atexit.register(lock.release)
+    outdir.sweep(folder)
+    return lock
+
+
 class MonthlyReport:
     """One month's audit, shown section by section and written to a report folder.
 
@@ -95,7 +109,7 @@ class MonthlyReport:
     """
 
     def __init__(self, params: MonthlyParameters, result, unit_indicators, stage: Path,
-                 self_staged: bool, timings: dict, waiver_report=None):
+                 self_staged: bool, timings: dict, waiver_report=None, lock=None):
         self.params = params
         self.result = result
         self.indicators = unit_indicators
@@ -107,6 +121,7 @@ class MonthlyReport:
         self.published = False
         self.charts: dict[str, Path] = {}
         self.accountability_output = None
+        self._lock = lock
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -122,6 +137,7 @@ class MonthlyReport:
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
             mapping=mapping)
+        lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
         # Free text is masked once, here: every table, chart, letter and workbook of the
@@ -136,7 +152,8 @@ class MonthlyReport:
         else:
             stage, self_staged = new_staging_dir(Path(params.out_dir) / params.period), True
             atexit.register(shutil.rmtree, stage, True)
-        return cls(params, result, unit_indicators, stage, self_staged, timings, waiver_report)
+        return cls(params, result, unit_indicators, stage, self_staged, timings, waiver_report,
+                   lock)
 
     # -- what the cells show ------------------------------------------------------------------
     @property
@@ -305,6 +322,8 @@ class MonthlyReport:
             replace_dir(self.stage, self.target)
             shutil.rmtree(self.stage, ignore_errors=True)
             self.published = True
+            if self._lock is not None:
+                self._lock.release()
             lines.append(f"报告目录：{self.target}（直接运行笔记本时不生成 report.html，"
                          "请使用 xfaudit monthly）。")
         return Text(*lines, title="输出文件")

@@ -1,7 +1,9 @@
 """Jobs: the library calls behind ``xfaudit check`` (and, in monthly.py, the monthly run).
 
 A job writes into a temporary folder beside its target and moves the files into place only
-when everything was written, so a failed run never leaves half an output over a good one.
+when everything was written, so a failed run never leaves half an output over a good one. The
+output folder is checked before any work starts and locked for the whole run
+(:mod:`xfaudit.outdir`); staging folders of killed runs are removed under the lock.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from xfaudit import privacy, validate
+from xfaudit import outdir, privacy, validate
 from xfaudit.audit import AuditResult, audit
+from xfaudit.errors import OutputError, XfauditError
 from xfaudit.load import load_extract
 
 
@@ -68,26 +71,47 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         Mask petitioners' names, phones, id numbers and house numbers (default True).
     progress : callable, optional
         Receives short Chinese progress lines.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` cannot be written (checked before the audit starts) or writing failed
+        (a full disk).
+    FolderLockedError
+        Another run holds ``out_dir`` (see :mod:`xfaudit.outdir`).
     """
+    say = progress or (lambda _text: None)
+    out_dir = outdir.prepare(out_dir)
+    with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(extract_path).name}"):
+        outdir.sweep(out_dir)
+        validate.preload()
+        say("读取台账…")
+        extract = load_extract(extract_path, sheet=sheet, mapping=mapping)
+        say(f"核查 {extract.report.rows_kept} 件事项…")
+        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
+        say("写出问题清单…")
+        written = privacy.mask_result(result, enabled=mask_personal_data)
+        try:
+            paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
+        except XfauditError:
+            raise
+        except OSError as exc:
+            raise OutputError.from_os_error(out_dir, exc) from None
+    return CheckOutput(result=result, paths=paths)
+
+
+def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
+                   timings: dict) -> dict[str, Path]:
+    """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
     from xfaudit.writers import findings_csv, summary_json, workbook
 
-    say = progress or (lambda _text: None)
-    out_dir = Path(out_dir)
-    validate.preload()
-    say("读取台账…")
-    extract = load_extract(extract_path, sheet=sheet, mapping=mapping)
-    say(f"核查 {extract.report.rows_kept} 件事项…")
-    result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
-    say("写出问题清单…")
-    written = privacy.mask_result(result, enabled=mask_personal_data)
-    marking = None if mask_personal_data else privacy.UNMASKED_NOTICE
+    marking = None if masked else privacy.UNMASKED_NOTICE
     with staging_dir(out_dir / "findings") as tmp:
         staged = {
-            "csv": findings_csv.write(written, tmp / "findings.csv", marking=marking),
-            "xlsx": workbook.write(written, tmp / "findings.xlsx", marking=marking),
-            "summary": summary_json.write(written, tmp / "summary.json",
-                                          extra={"timings": result.timings,
-                                                 "mask_personal_data": mask_personal_data}),
+            "csv": findings_csv.write(result, tmp / "findings.csv", marking=marking),
+            "xlsx": workbook.write(result, tmp / "findings.xlsx", marking=marking),
+            "summary": summary_json.write(result, tmp / "summary.json",
+                                          extra={"timings": timings,
+                                                 "mask_personal_data": masked}),
         }
-        paths = publish(staged, out_dir)
-    return CheckOutput(result=result, paths=paths)
+        return publish(staged, out_dir)
