@@ -20,6 +20,7 @@ SAMPLES = {
     "step": "发布报告", "cell_index": 3, "case_id": "XF-1", "tried": ["Noto Sans CJK SC"],
     "problems": [(3, "反馈日期", "日期无法识别")], "folder": "reports", "pid": 4242,
     "started": "2026-11-01 09:00:00", "host": "pc-01", "command": "xfaudit monthly a.xlsx",
+    "package": "great-expectations", "installed": "1.30.0", "supported": "1.24.x",
 }
 
 

@@ -232,6 +232,20 @@ class FolderLockedError(XfauditError, RuntimeError):
 
 
 @dataclass(eq=False)
+class DependencyError(XfauditError, RuntimeError):
+    """An installed library outside the versions this xfaudit was checked against, where
+    xfaudit relies on its internals (pyproject.toml bounds it to the same range)."""
+
+    package: str
+    installed: str
+    supported: str
+
+    def message(self) -> str:
+        return (f"已安装的 {self.package} {self.installed} 未经本版本 xfaudit 验证"
+                f"（支持 {self.supported}）。请按 README 用 constraints.txt 重新安装依赖。")
+
+
+@dataclass(eq=False)
 class CaseNotFoundError(XfauditError, KeyError):
     """No row of the extract has the case id asked for (views.case_timeline)."""
 

@@ -268,8 +268,11 @@ def replace_dir(staged: Path, target: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 def default_notebook() -> Path:
-    """``notebooks/monthly_audit.ipynb`` of the source tree this package runs from."""
-    return Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK_NAME
+    """The monthly notebook shipped in the package (``xfaudit/data/notebooks/``, identical to
+    the repository's ``notebooks/monthly_audit.ipynb``; see :mod:`xfaudit.resources`)."""
+    from xfaudit.resources import packaged
+
+    return packaged("notebooks", NOTEBOOK_NAME)
 
 
 def ensure_kernel(name: str = KERNEL_NAME, say: Callable[[str], None] = lambda _t: None) -> None:
@@ -325,9 +328,27 @@ def _progress_engine(say: Callable[[str], None]):
     return ProgressEngine
 
 
+#: Longest Unix socket path (``sun_path`` holds 108 bytes on Linux, 104 on macOS; jupyter_client
+#: appends ``-<n>`` per channel).
+_MAX_SOCKET_PATH = 100
+
+
+def ipc_socket_base() -> str | None:
+    """The base path of the kernel's Unix sockets in Jupyter's runtime folder (private to the
+    user), or None where Unix sockets cannot be used: on Windows, or when the folder's path
+    is too long for a socket address (a deep home folder)."""
+    if sys.platform == "win32":
+        return None
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    base = str(Path(jupyter_runtime_dir()) / f"xfaudit-{uuid.uuid4().hex[:12]}-ipc")
+    return base if len(os.fsencode(base)) + 3 <= _MAX_SOCKET_PATH else None
+
+
 def _ipc_kernel_manager():
     """A kernel manager talking to the kernel over Unix sockets in Jupyter's runtime folder
-    (not over TCP in plain text, which ipykernel warns about on every start).
+    (not over TCP in plain text, which ipykernel warns about on every start); over TCP on
+    127.0.0.1, Jupyter's default, where Unix sockets cannot be used (:func:`ipc_socket_base`).
 
     The kernel's own standard output and error (outside any cell: what cells print reaches
     the notebook through Jupyter's messages) go nowhere: when the run is interrupted (Ctrl-C)
@@ -335,19 +356,21 @@ def _ipc_kernel_manager():
     (``ZMQError: Socket operation on non-socket``, "Parent appears to have exited") would
     otherwise land on the user's terminal after the run's one Chinese line."""
     from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import default
+
+    base = ipc_socket_base()
 
     class IPCKernelManager(AsyncKernelManager):
         @default("transport")
         def _default_transport(self):
-            return "ipc"
+            return "ipc" if base else "tcp"
 
         @default("ip")
         def _default_ip(self):
-            folder = Path(jupyter_runtime_dir())
-            folder.mkdir(parents=True, exist_ok=True)
-            return str(folder / f"xfaudit-{uuid.uuid4().hex[:12]}-ipc")
+            if not base:
+                return "127.0.0.1"
+            Path(base).parent.mkdir(parents=True, exist_ok=True)
+            return base
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             kw.setdefault("stdout", subprocess.DEVNULL)
