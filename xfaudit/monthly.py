@@ -56,7 +56,7 @@ MANIFEST_NAME = "manifest.json"
 #: Distributions whose versions go into the manifest.
 VERSIONED = ("xfaudit", "pandas", "numpy", "great_expectations", "papermill", "nbconvert",
              "nbformat", "nbclient", "ipykernel", "matplotlib", "xlsxwriter", "openpyxl",
-             "python-calamine", "chinesecalendar")
+             "python-calamine", "chinesecalendar", "pyarrow", "python-docx", "xlrd")
 
 # Chinese names of the run's steps (RunError.step).
 STEP_PARAMETERS = "检查参数"
