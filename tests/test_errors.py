@@ -21,6 +21,8 @@ SAMPLES = {
     "problems": [(3, "反馈日期", "日期无法识别")], "folder": "reports", "pid": 4242,
     "started": "2026-11-01 09:00:00", "host": "pc-01", "command": "xfaudit monthly a.xlsx",
     "package": "great-expectations", "installed": "1.30.0", "supported": "1.24.x",
+    "recognised": ["case_id"], "candidate_row": 35, "scanned": 100, "header_row": 3,
+    "hidden": ["旧模板"], "candidates": ["来信", "来访"],
 }
 
 

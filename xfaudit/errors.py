@@ -113,7 +113,7 @@ class HeaderNotFoundError(ExtractError):
                 "如果表头是本地叫法，请在映射文件中添加别名（见 README「表头映射」）。")
 
 
-@dataclass
+@dataclass(eq=False)
 class SheetChoiceError(ExtractError):
     """Several sheets of a workbook look like the ledger: the user must say which."""
 
@@ -339,15 +339,11 @@ class RegisterNotFoundError(RegisterError, FileNotFoundError):
     """A register file that was named but does not exist."""
 
 
+@dataclass(eq=False)
 class SynthError(XfauditError, ValueError):
-    """A request the synthetic-ledger generator cannot fulfil (too few cases, an early period).
+    """A request the synthetic-ledger generator cannot fulfil (too few cases, an early period)."""
 
-    Not a dataclass: ``args`` holds the reason, so the error pickles and hashes.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    reason: str
 
     def message(self) -> str:
         return f"无法生成模拟台账：{self.reason}"
