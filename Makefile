@@ -7,8 +7,10 @@ STAMP   := $(VENV)/.installed
 KERNEL  := xfaudit
 PERIOD  ?= 2026-10
 SAMPLE  := tests/files/sample_2026-10.xlsx
+# Every dependency, transitive ones included, pinned (`make lock` regenerates it).
+LOCK    := constraints.txt
 
-.PHONY: demo test setup system-fonts system-test-tools bench clean
+.PHONY: demo test setup system-fonts system-test-tools bench clean lock wheelhouse package-data
 
 demo: setup
 	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports
@@ -18,10 +20,10 @@ test: setup system-test-tools
 
 setup: system-fonts $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (xfaudit)" >/dev/null
 	touch $(STAMP)
 
@@ -43,9 +45,24 @@ system-test-tools:
 	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils >/dev/null; \
 	else echo "提示：未安装 LibreOffice，相关测试将跳过"; fi
 
+# Re-pin every dependency at the versions installed in .venv (after changing pyproject.toml
+# and checking the tests pass with the new versions).
+lock: setup
+	$(BIN)/python .ci/deps.py lock
+
+# Wheels of xfaudit and every pinned dependency for Linux x86-64 and Windows x86-64 (CPython
+# 3.11), for PCs without internet: see the README, "Offline installation".
+wheelhouse: setup
+	$(BIN)/python .ci/deps.py wheelhouse wheelhouse
+
+# Copy the top-level notebooks/ and expectations/ into the package (xfaudit/data/), after
+# editing a notebook; a test fails while they differ.
+package-data: setup
+	$(BIN)/python -m xfaudit.resources
+
 bench: setup
 	$(BIN)/python benchmarks/bench_audit.py
 	$(BIN)/python benchmarks/bench_monthly.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info wheelhouse

@@ -84,3 +84,25 @@ def test_no_cjk_font_is_a_chinese_error_with_the_install_hint(monkeypatch):
             charts.cjk_font()
     finally:
         charts.cjk_font.cache_clear()
+
+
+def test_dollars_and_control_characters_in_unit_names_are_drawn_as_text():
+    # 县$^$局 would be mathtext (ValueError: ^); the backspace of 青石镇\x08 a missing glyph
+    from dataclasses import replace
+
+    result = audit_result()
+    units = {"青石镇": "县$^$局", "城南街道": "青石镇\x08"}
+    findings = result.findings.assign(
+        handling_unit=result.findings["handling_unit"].map(units))
+    chart = charts.findings_by_unit(views.by_unit(findings))
+    _render_strictly(chart)
+    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert sorted(labels) == ["县$^$局", "青石镇"]
+    assert matplotlib.rcParams["text.parse_math"] is False
+    frame = result.extract.frame.assign(
+        handling_unit=result.extract.frame["handling_unit"].map(units))
+    renamed = replace(result, findings=findings, extract=replace(result.extract, frame=frame))
+    chart = charts.indicators(indicators.compute(renamed, PERIOD))
+    _render_strictly(chart)
+    labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
+    assert "县$^$局" in labels and "青石镇" in labels

@@ -115,3 +115,37 @@ def test_synth_input_errors_are_chinese_user_errors(tmp_path, args, start, words
     assert start in proc.stderr and words in proc.stderr
     assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr
     assert not (tmp_path / "s.xlsx").exists()
+
+
+def test_importing_the_cli_leaves_other_argparse_parsers_english():
+    import argparse
+
+    import xfaudit.cli  # noqa: F401 - the import itself is what is tested
+
+    text = argparse.ArgumentParser(prog="other-tool").format_help()
+    assert text.startswith("usage: other-tool")
+    assert "show this help message and exit" in text
+    assert "用法" not in text and "显示" not in text
+
+
+def test_the_cli_help_is_chinese_including_version(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：xfaudit")
+    assert "选项" in out and "显示本帮助并退出" in out and "显示版本号并退出" in out
+    assert "usage" not in out and "show " not in out
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["check"], "错误：缺少必需的参数：extract, --out"),
+    (["frob"], "错误：参数 命令：无效的选择：'frob'（可选："),
+    (["synth", "--cases", "x", "--period", "2026-10", "--out", "a.xlsx"],
+     "错误：参数 --cases：无效的值：'x'"),
+    (["load", "a.xlsx", "--bogus"], "错误：无法识别的参数：--bogus"),
+])
+def test_usage_errors_are_chinese_with_exit_2(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert expected in capsys.readouterr().err

@@ -343,3 +343,19 @@ def test_libreoffice_renders_the_report_and_the_workbook_in_chinese(run, tmp_pat
     book = _soffice_to_pdf(tmp_path / "findings.xlsx", tmp_path / "lo")
     text = _pdf_text(book)
     assert "汇总" in text and "登记转送交办超期" in text
+
+
+def test_kernel_sockets_fall_back_to_tcp_when_the_runtime_path_is_too_long(monkeypatch, tmp_path):
+    # A Unix socket address holds about 100 bytes; a deep home folder exceeds it
+    deep = tmp_path / ("d" * 120)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(deep))
+    assert monthly.ipc_socket_base() is None
+    manager = monthly._ipc_kernel_manager()()
+    assert (manager.transport, manager.ip) == ("tcp", "127.0.0.1")
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "rt"))
+    base = monthly.ipc_socket_base()
+    assert base.startswith(str(tmp_path / "rt" / "xfaudit-")) and base.endswith("-ipc")
+    manager = monthly._ipc_kernel_manager()()
+    assert manager.transport == "ipc"
+    assert re.fullmatch(re.escape(str(tmp_path / "rt")) + r"/xfaudit-[0-9a-f]{12}-ipc",
+                        manager.ip)

@@ -67,3 +67,100 @@ def test_mask_result_masks_extract_and_findings_not_the_original():
     assert not [v for v in personal_values() if v in text]
     assert result.extract.frame["petitioner"].iloc[0] == "王测一"
     assert mask_result(result, enabled=False) is result
+
+
+# -- free text: the forms people write personal data in -----------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    # mobiles: bare, grouped, with the country code in its four forms
+    ("电话13912345678", "电话139****5678"),
+    ("电话139-1234-5678", "电话139****5678"),
+    ("手机139 1234 5678", "手机139****5678"),
+    ("手机+86 139 1234 5678", "手机+86 139****5678"),
+    ("其妻电话8613912345678", "其妻电话86139****5678"),
+    ("+8613912345678", "+86139****5678"),
+    ("电话：0086 139 1234 5678", "电话：0086 139****5678"),
+    # landlines with an area code
+    ("座机0571-87654321", "座机0571-****4321"),
+    ("(0571)87654321", "(0571)****4321"),
+    ("（0571）87654321", "（0571）****4321"),
+    ("010 12345678", "010 ****5678"),
+    ("010-1234567", "010-****4567"),
+    # id numbers: 18 characters in one piece or in groups, 15 digits
+    ("身份证11010119900307123X", "身份证110101****123X"),
+    ("身份证号110101 19900307 123X", "身份证号110101****123X"),
+    ("身份证号110101-1990-0307-1234", "身份证号110101****1234"),
+    ("老身份证110101900307123", "老身份证110101****123"),
+    # house numbers after a road, lane, village or estate
+    ("住云溪县青石镇幸福路88号3单元502室", "住云溪县青石镇幸福路****"),
+    ("家住东风村3组12号", "家住东风村****"),
+    ("阳光小区5栋302室", "阳光小区****"),
+])
+def test_free_text_masks_the_forms_people_write(text, expected):
+    assert mask_free_text(pd.Series([text])).iloc[0] == expected
+
+
+@pytest.mark.parametrize("text", [
+    "件号XF2026050000094，与XF2026050000095合并办理",   # case ids glued to letters
+    "编号2026050000094",                              # 13 digits: no phone, no id
+    "退还押金12345.67元，另有人民币10000000元",          # amounts
+    "2026-10-31受理，2026年10月31日答复，10/31回访",      # dates
+    "依据云溪信督〔2026〕1号文件",                       # a document number
+    "第3组第2次会议，0.5亩土地，3楼会议室",                # counts, no place name before them
+])
+def test_free_text_leaves_ordinary_numbers_alone(text):
+    assert mask_free_text(pd.Series([text])).iloc[0] == text
+
+
+def test_eighteen_digits_in_one_piece_are_masked_as_an_id_even_without_a_birth_date():
+    # the safer side: 18 bare digits are far more often an id number than anything else
+    assert mask_free_text(pd.Series(["工单202610310000012345"])).iloc[0] == "工单202610****2345"
+
+
+def test_the_petitioners_own_name_is_masked_in_the_same_row_only():
+    text = pd.Series(["测试甲某称测试甲某的邻居测试乙某", "测试乙某反映", "王五说", None, "李四说"])
+    names = pd.Series(["测试甲某", "测试乙某", "王", "测试丙某", None])
+    masked = mask_free_text(text, names)
+    # row 0: its own name twice, the neighbour (another row's petitioner) stays
+    assert masked.tolist() == ["测**称测**的邻居测试乙某", "测**反映", "王五说", None, "李四说"]
+
+
+def test_mask_frame_uses_the_frames_own_petitioner_column_for_free_text():
+    frame = pd.DataFrame({"信访人": ["测试甲某", "测试乙某"],
+                          "主要诉求": ["测试甲某反映路灯坏了", "测试甲某的邻居测试乙某反映"]})
+    masked = mask_frame(frame)
+    assert masked["主要诉求"].tolist() == ["测**反映路灯坏了", "测试甲某的邻居测**反映"]
+    assert masked["信访人"].tolist() == ["测**", "测**"]
+    kept = mask_frame(frame, personal=False)
+    assert kept["信访人"].tolist() == ["测试甲某", "测试乙某"]
+    assert kept["主要诉求"].tolist() == masked["主要诉求"].tolist()
+
+
+def test_mask_result_masks_names_in_findings_through_their_source_row():
+    from dataclasses import replace
+
+    result = audit_result()
+    frame = result.extract.frame
+    row = result.findings["source_row"].iloc[0]
+    name = frame.loc[frame["source_row"] == row, "petitioner"].iloc[0]
+    findings = result.findings.copy()
+    findings["summary"] = findings["summary"].astype(object)
+    findings.loc[findings.index[0], "summary"] = f"{name}多次来访"
+    seeded = replace(result, findings=findings)
+    masked = mask_result(seeded)
+    assert masked.findings["summary"].iloc[0] == f"{name[0]}**多次来访"
+    only_text = mask_result(seeded, personal=False)
+    assert only_text.findings["summary"].iloc[0] == f"{name[0]}**多次来访"
+    assert only_text.extract.frame["petitioner"].tolist() == frame["petitioner"].tolist()
+
+
+def test_free_text_masking_is_vectorised_at_100k_rows():
+    # 100k rows, each quoting its own name, a phone, a house number and a case id that stays
+    n = 100_000
+    names = pd.Series([f"测试{chr(0x4e00 + i % 5000)}{chr(0x4e00 + i * 7 % 3000)}"
+                       for i in range(n)])
+    text = "反映" + names + "的问题，电话139-1234-" + pd.Series(
+        [f"{i % 10000:04d}" for i in range(n)]) + "，住幸福路88号，件号XF2026050000094"
+    masked = mask_free_text(text, names)
+    assert masked.iloc[12345] == "反映测**的问题，电话139****2345，住幸福路****，件号XF2026050000094"
+    assert not masked.str.contains("1234-").any()

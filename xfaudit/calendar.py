@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 
 from xfaudit.dates import DateWindow, parse_dates
-from xfaudit.errors import CalendarError
+from xfaudit.errors import CalendarError, CalendarInputError
 
 __all__ = ["DAY_KINDS", "LegalCalendar", "read_holiday_file"]
 
@@ -294,7 +294,7 @@ def _as_datetime_series(values, name: str) -> pd.Series:
         try:
             series = pd.to_datetime(series)
         except (ValueError, TypeError) as exc:
-            raise ValueError(f"{name} 不是日期：{exc}") from None
+            raise CalendarInputError(f"{name} 不是日期：{exc}") from None
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             series = series.dt.tz_localize(None)
     return series
@@ -311,18 +311,18 @@ def _as_days_count(days, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
         if days is None or pd.isna(days):
             return np.zeros(n, np.int64), np.ones(n, bool)
         if isinstance(days, (bool, np.bool_)) or int(days) != days:
-            raise ValueError(f"天数必须是整数，得到 {days!r}。")
+            raise CalendarInputError(f"天数必须是整数，得到 {days!r}。")
         return np.full(n, int(days), np.int64), np.zeros(n, bool)
     else:
         values = days
         if len(values) != n:
-            raise ValueError(f"天数的个数（{len(values)}）与日期的个数（{n}）不一致。")
+            raise CalendarInputError(f"天数的个数（{len(values)}）与日期的个数（{n}）不一致。")
     if pd.api.types.is_bool_dtype(getattr(values, "dtype", None)):
-        raise ValueError("天数必须是整数，得到布尔值。")
+        raise CalendarInputError("天数必须是整数，得到布尔值。")
     try:
         counts = pd.array(values, dtype="Int64")
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"天数必须是整数：{exc}") from None
+        raise CalendarInputError(f"天数必须是整数：{exc}") from None
     missing = np.asarray(counts.isna(), dtype=bool)
     return counts.to_numpy(dtype=np.int64, na_value=0), missing
 
@@ -549,11 +549,11 @@ class LegalCalendar:
             Unknown ``kind``, non-integer ``days``, or negative working days.
         """
         if kind not in DAY_KINDS:
-            raise ValueError(f"未知的天数类型「{kind}」，应为 calendar（日）或 working（工作日）。")
+            raise CalendarInputError(f"未知的天数类型「{kind}」，应为 calendar（日）或 working（工作日）。")
         if isinstance(roll_forward, bool):
             roll_forward = "holidays_and_weekends" if roll_forward else "none"
         if roll_forward not in ROLL_MODES:
-            raise ValueError(f"未知的顺延方式「{roll_forward}」，应为 {'、'.join(ROLL_MODES)}。")
+            raise CalendarInputError(f"未知的顺延方式「{roll_forward}」，应为 {'、'.join(ROLL_MODES)}。")
         series = _as_datetime_series(start, "start")
         index = series.index
         begin, start_missing = _to_days(series.to_numpy())
@@ -566,7 +566,7 @@ class LegalCalendar:
             end = begin + count
         else:
             if (count < 0).any():
-                raise ValueError("工作日天数不能为负数。")
+                raise CalendarInputError("工作日天数不能为负数。")
             wd = self._workdays
             # The first working day strictly after start is wd[searchsorted(wd, start, "right")].
             pos = self._position(begin, "right") + count - 1
@@ -674,7 +674,7 @@ class LegalCalendar:
             b = pd.Series(pd.Timestamp(b), index=left.index)
         right = _as_datetime_series(b, "b")
         if len(right) != len(left):
-            raise ValueError(f"两组日期的个数不一致（{len(left)} 与 {len(right)}）。")
+            raise CalendarInputError(f"两组日期的个数不一致（{len(left)} 与 {len(right)}）。")
         da, ma = _to_days(left.to_numpy())
         db, mb = _to_days(right.to_numpy())
         rows = ~(ma | mb)

@@ -8,7 +8,8 @@ PNGs are deterministic: the same view gives the same bytes (``metadata={"Softwar
 Chinese needs a CJK font. :func:`use_chinese_fonts` picks the first installed font of
 ``[charts] fonts`` in monthly.toml (Noto Sans CJK SC first, from Debian ``fonts-noto-cjk``) and
 sets ``font.family`` / ``font.sans-serif`` to ``[that font, "DejaVu Sans"]`` and
-``axes.unicode_minus = False``; without any CJK font it raises
+``axes.unicode_minus = False`` and ``text.parse_math = False`` (a ``$`` in a unit's name is
+shown, never read as mathtext); without any CJK font it raises
 :class:`~xfaudit.errors.FontMissingError` with the install hint instead of drawing boxes.
 """
 
@@ -30,6 +31,7 @@ from matplotlib.ticker import MaxNLocator
 
 from xfaudit.errors import FontMissingError
 from xfaudit.config import settings
+from xfaudit.writers.safe import one_line
 
 _SAFE_NAME = re.compile(r"[^\w.-]")
 
@@ -72,6 +74,7 @@ def use_chinese_fonts() -> str:
     matplotlib.rcParams["font.family"] = [font, "DejaVu Sans"]
     matplotlib.rcParams["font.sans-serif"] = [font, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["text.parse_math"] = False  # a unit named 县$^$局 is text, not TeX
     return font
 
 
@@ -109,6 +112,11 @@ def _figure(width: float, height: float) -> tuple[Figure, object]:
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
+
+
+def _labels(values) -> list[str]:
+    """Names from the extract as one-line tick labels (control characters dropped)."""
+    return [one_line(v) for v in values]
 
 
 def _empty(ax, text: str = "本期无数据") -> None:
@@ -163,7 +171,7 @@ def findings_by_unit(table: pd.DataFrame, top: int | None = None) -> Chart:
         ax.barh(y, other, left=open_, color=LIGHT, label="其他履职问题")
         bars = ax.barh(y, quality, left=open_ + other, color=GREY, label="台账质量问题")
         _bar_labels(ax, bars, t["合计"].to_numpy())
-        ax.set_yticks(y, t["责任单位"].astype(str), fontsize=9)
+        ax.set_yticks(y, _labels(t["责任单位"]), fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("问题数")
         ax.legend(loc="lower right", fontsize=8, frameon=False)
@@ -250,7 +258,7 @@ def indicators(ind, keys: tuple[str, ...] = ("timely_acceptance", "on_time_concl
     if not drawn or not units:
         _empty(ax, "本期无可计算的指标")
     else:
-        ax.set_yticks(y, units, fontsize=9)
+        ax.set_yticks(y, _labels(units), fontsize=9)
         ax.set_xlim(0, 105)
         ax.set_xlabel("%（虚线为全县合计）")
         ax.legend(loc="lower right", fontsize=8, frameon=False)

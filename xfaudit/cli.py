@@ -1,7 +1,10 @@
 """The ``xfaudit`` command: a thin shell over the library (one library call per subcommand).
 
-Errors the user can fix (a missing file, a bad header, an unknown year) print a Chinese message
-and exit 2, without a traceback; set ``XFAUDIT_DEBUG=1`` to see one.
+Errors the user can fix (a missing file, a bad header, an unknown year, an output folder that
+cannot be written, a full disk, a folder another run is using) print one Chinese line and exit
+2, without a traceback; set ``XFAUDIT_DEBUG=1`` to see one. Ctrl-C prints ``已中断。`` and exits
+130; output cut short by a closed pipe (``xfaudit load … | head -1``) ends quietly with exit
+2. Exit 3 ("内部错误") is kept for defects of xfaudit itself.
 """
 
 from __future__ import annotations
@@ -9,26 +12,45 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_INTERNAL = 0, 2, 3
 
-#: argparse's own words in Chinese (argparse looks them up through gettext's ``_``).
-_ARGPARSE_ZH = {
-    "usage: ": "用法：",
-    "positional arguments": "参数",
-    "options": "选项",
-    "show this help message and exit": "显示本帮助并退出",
-    "show program's version number and exit": "显示版本号并退出",
-    "the following arguments are required: %s": "缺少必需的参数：%s",
-    "unrecognized arguments: %s": "无法识别的参数：%s",
-    "expected one argument": "需要一个值",
-    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
-    "invalid %(type)s value: %(value)r": "无效的值：%(value)r",
-}
-argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)
+#: argparse's own messages (English templates, as regular expressions) → Chinese. The
+#: translation happens in :class:`_ChineseParser` only; argparse itself is left as it is, so
+#: other parsers in the same process (a Jupyter kernel, a host application) stay English.
+_ARGPARSE_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"缺少必需的参数：\1"),
+    (r"unrecognized arguments: (.*)", r"无法识别的参数：\1"),
+    (r"expected one argument", "需要一个值"),
+    (r"expected at least one argument", "至少需要一个值"),
+    (r"invalid choice: (.*) \(choose from (.*)\)", r"无效的选择：\1（可选：\2）"),
+    (r"invalid \S+ value: (.*)", r"无效的值：\1"),
+    (r"ambiguous option: (.*) could match (.*)", r"选项 \1 不明确，可能是：\2"),
+    (r"one of the arguments (.*) is required", r"必须给出以下参数之一：\1"),
+    (r"not allowed with argument (.*)", r"不能与参数 \1 同时使用"),
+    (r"ignored explicit argument (.*)", r"参数多余：\1"),
+]
+
+
+def _zh_message(message: str) -> str:
+    """argparse's English error message in Chinese (unknown ones are left as they are)."""
+    outer = re.fullmatch(r"argument (.+?): (.*)", message, re.S)
+    if outer:
+        return f"参数 {outer[1]}：{_zh_message(outer[2])}"
+    for pattern, chinese in _ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message, re.S):
+            return re.sub(pattern, chinese, message, flags=re.S)
+    return message
+
+
+class _ChineseFormatter(argparse.HelpFormatter):
+    """Help with a Chinese usage prefix."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
 
 
 def _date(text: str) -> dt.date:
@@ -54,11 +76,21 @@ def _period(text: str) -> str:
 
 
 class _ChineseParser(argparse.ArgumentParser):
-    """argparse with Chinese usage errors (exit 2, no traceback)."""
+    """argparse in Chinese: help headings, ``-h`` and usage errors (exit 2, no traceback)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _ChineseFormatter)
+        add_help = kwargs.pop("add_help", True)
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help="显示本帮助并退出")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USER_ERROR, f"错误：{message}\n")
+        self.exit(EXIT_USER_ERROR, f"错误：{_zh_message(message)}\n")
 
 
 _EXTRACT_HELP = ("台账文件（.xlsx / .xls / .et / .csv，或网页导出的 .xls）；可给多个：第一个是信访件表，"
@@ -120,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ChineseParser(
         prog="xfaudit",
         description="信访事项办理情况审计工具：读取信访事项台账，按法定时限逐件核查，生成问题清单和报告。")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=_version(),
+                        help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_ChineseParser)
 
     p = sub.add_parser("check", help="核查一个台账，输出问题清单（findings.csv/.xlsx、summary.json）",
@@ -130,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="审计日（如 2026-10-31、2026/10/31、2026年10月31日），未办结事项以此日判断是否超期；默认今天")
     _add_rule_options(p)
     p.add_argument("--out", type=Path, required=True, help="输出目录")
+    p.add_argument("--no-mask", action="store_true",
+                   help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
@@ -160,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rule_options(p)
     p.add_argument("--waivers", type=Path,
                    help="正当理由登记（豁免登记册 .xlsx）：所列问题标为“已豁免”，仍然列出")
-    p.add_argument("--no-mask", action="store_true", help="不屏蔽信访人个人信息（默认屏蔽）")
+    p.add_argument("--no-mask", action="store_true",
+                   help="不屏蔽信访人个人信息（默认屏蔽）；含个人信息的输出将标注“机密★内部资料”")
     p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
     p.add_argument("--sheet", action="append", help=_SHEET_HELP)
     p.add_argument("--mapping", help=_MAPPING_HELP)
@@ -222,7 +258,8 @@ def cmd_check(args) -> int:
 
     table = _extract_arguments(args)
     out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
-                    holidays=args.holidays, progress=_say, **table)
+                    holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
+                    **table)
     s = out.result.summary
     report = out.result.extract.report
     rows = s["rows"]
@@ -242,6 +279,8 @@ def cmd_check(args) -> int:
             status = f"{c['findings']} 个（仍未办 {c['open']}）" if c["evaluated"] else c["status"]
             _say(f"  {c['name']}：{status}")
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
+    if args.no_mask:
+        _say("注意：问题清单未屏蔽信访人个人信息，已标注“机密★内部资料”，请勿外传。")
     return EXIT_OK
 
 
@@ -292,9 +331,19 @@ def cmd_waivers_template(args) -> int:
     return EXIT_OK
 
 
+def _silence_stdout() -> None:
+    """Point standard output at the null device: the reader of a pipe went away
+    (``| head``), and Python would otherwise complain again when it flushes at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``xfaudit`` console script."""
-    from xfaudit.errors import XfauditError
+    from xfaudit.errors import USER_OS_ERRNOS, OutputError, XfauditError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -309,9 +358,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_USER_ERROR
     except Exception as exc:  # an unexpected failure: say so plainly, keep the trace for debug
         if os.environ.get("XFAUDIT_DEBUG"):
             raise
+        if isinstance(exc, OSError) and exc.errno in USER_OS_ERRNOS:  # full disk, no right
+            where = exc.filename or getattr(args, "out", None) or ""
+            print(f"错误：{OutputError.from_os_error(where, exc)}", file=sys.stderr)
+            return EXIT_USER_ERROR
         print(f"内部错误：{type(exc).__name__}: {exc}\n"
               "这是 xfaudit 的缺陷，请把命令和这段信息报告给开发人员"
               "（设置环境变量 XFAUDIT_DEBUG=1 可查看详细信息）。", file=sys.stderr)

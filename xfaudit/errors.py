@@ -7,12 +7,23 @@ resembles, so callers may catch either (``except ValueError`` still works).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import errno
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
 class XfauditError(Exception):
-    """Root of every error xfaudit raises on purpose."""
+    """Root of every error xfaudit raises on purpose.
+
+    The subclasses are dataclasses declared with ``eq=False``: an error is hashable and
+    compares by identity like any exception. After the generated ``__init__``,
+    :meth:`__post_init__` passes the fields to ``Exception.__init__``, so ``args`` holds
+    them in order and ``pickle``/``copy`` rebuild the error with the same fields (what
+    multiprocessing, joblib and logging handlers need).
+    """
+
+    def __post_init__(self) -> None:
+        Exception.__init__(self, *(getattr(self, f.name) for f in fields(self)))
 
     def message(self) -> str:  # pragma: no cover - overridden
         return super().__str__()
@@ -37,7 +48,7 @@ def _where(path: str | Path | None, sheet: str | None = None, row: int | None = 
     return "".join(parts)
 
 
-@dataclass
+@dataclass(eq=False)
 class ExtractError(XfauditError, ValueError):
     """An extract that cannot be read as a case ledger.
 
@@ -57,12 +68,12 @@ class ExtractError(XfauditError, ValueError):
         return f"{text}。{self.hint}" if self.hint else text
 
 
-@dataclass
+@dataclass(eq=False)
 class ExtractNotFoundError(ExtractError, FileNotFoundError):
     """The extract file does not exist."""
 
 
-@dataclass
+@dataclass(eq=False)
 class HeaderNotFoundError(ExtractError):
     """No row of the sheet looks like the ledger's header.
 
@@ -102,7 +113,7 @@ class HeaderNotFoundError(ExtractError):
                 "如果表头是本地叫法，请在映射文件中添加别名（见 README「表头映射」）。")
 
 
-@dataclass
+@dataclass(eq=False)
 class SheetChoiceError(ExtractError):
     """Several sheets of a workbook look like the ledger: the user must say which."""
 
@@ -115,7 +126,7 @@ class SheetChoiceError(ExtractError):
                 "（问题清单按工作表中的行号指向每一行）。")
 
 
-@dataclass
+@dataclass(eq=False)
 class MappingError(XfauditError, ValueError):
     """A user header-mapping file that cannot be used."""
 
@@ -126,7 +137,7 @@ class MappingError(XfauditError, ValueError):
         return f"表头映射文件 {Path(self.path).name} 有误：{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class CalendarError(XfauditError, ValueError):
     """A date for which no official holiday table is known (or a bad holiday file)."""
 
@@ -140,7 +151,18 @@ class CalendarError(XfauditError, ValueError):
                 f"请用 --holidays 提供{self.year}年的节假日文件（格式见 README「节假日文件」）。")
 
 
-@dataclass
+@dataclass(eq=False)
+class CalendarInputError(XfauditError, ValueError):
+    """A calendar computation called with arguments it cannot use (a day count that is not an
+    integer, dates and counts of different lengths, an unknown kind of days)."""
+
+    reason: str
+
+    def message(self) -> str:
+        return self.reason
+
+
+@dataclass(eq=False)
 class ProfileError(XfauditError, ValueError):
     """A rule profile that does not exist or is malformed."""
 
@@ -151,7 +173,7 @@ class ProfileError(XfauditError, ValueError):
         return f"规则配置「{self.profile}」有误：{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ConfigError(XfauditError, ValueError):
     """A configuration or register file (waivers, thresholds, recommendations) that is malformed."""
 
@@ -163,7 +185,7 @@ class ConfigError(XfauditError, ValueError):
         return f"{where}{self.reason}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ValidationEngineError(XfauditError, RuntimeError):
     """Great Expectations failed to evaluate an expectation (never read as 'no findings')."""
 
@@ -174,7 +196,7 @@ class ValidationEngineError(XfauditError, RuntimeError):
         return f"校验引擎执行检查 {self.check_id} 时出错：{self.detail}"
 
 
-@dataclass
+@dataclass(eq=False)
 class RunError(XfauditError, RuntimeError):
     """A monthly run that failed at a named step; an earlier report stays untouched."""
 
@@ -189,7 +211,80 @@ class RunError(XfauditError, RuntimeError):
         return f"月度审计在「{self.step}」步骤失败{cell}：{self.detail}。原有报告未被改动。"
 
 
-@dataclass
+#: What an operating-system error means for the user, by ``errno`` name (names a platform
+#: lacks are skipped).
+_OS_REASONS = {getattr(errno, name): reason for name, reason in {
+    "ENOSPC": "磁盘空间不足。请清理磁盘或换一个输出目录",
+    "EDQUOT": "磁盘配额已用完。请清理磁盘或换一个输出目录",
+    "EROFS": "所在磁盘是只读的。请换一个输出目录",
+    "EACCES": "没有写入权限（在 Windows 上也可能是文件正在 Excel/WPS 中打开）。"
+              "请关闭文件、换一个输出目录或请管理员开放权限",
+    "EPERM": "没有写入权限。请换一个输出目录或请管理员开放权限",
+    "EEXIST": "路径上已有同名的文件（不是文件夹）。请换一个输出目录",
+    "ENOTDIR": "路径中有一部分是文件而不是文件夹。请换一个输出目录",
+    "EISDIR": "路径是文件夹而不是文件",
+    "ENAMETOOLONG": "路径或文件名太长。请换一个较短的输出目录",
+    "EBUSY": "文件正被其他程序占用。请关闭后重试",
+    "ETXTBSY": "文件正被其他程序占用。请关闭后重试",
+}.items() if hasattr(errno, name)}
+
+#: ``errno`` values of file-system errors the user can fix (exit 2, not an internal defect).
+USER_OS_ERRNOS = frozenset(_OS_REASONS)
+
+
+@dataclass(eq=False)
+class OutputError(XfauditError, OSError):
+    """An output folder or file that cannot be written: a file in the way, a path below a
+    file, no permission, a read-only or full disk. ``path`` is what could not be written."""
+
+    path: str
+    reason: str
+
+    @classmethod
+    def from_os_error(cls, path: str | Path, exc: OSError) -> "OutputError":
+        """The Chinese error for an ``OSError`` met while writing ``path``."""
+        reason = _OS_REASONS.get(exc.errno) or (exc.strerror or type(exc).__name__)
+        return cls(path=str(exc.filename or path), reason=reason)
+
+    def message(self) -> str:
+        return f"无法写入 {self.path}：{self.reason}。"
+
+
+@dataclass(eq=False)
+class FolderLockedError(XfauditError, RuntimeError):
+    """Another run holds the lock of the output folder (see :mod:`xfaudit.outdir`)."""
+
+    folder: str
+    pid: int | None = None
+    started: str | None = None
+    host: str | None = None
+    command: str | None = None
+
+    def message(self) -> str:
+        who = "、".join(part for part in (
+            f"进程 {self.pid}" if self.pid else "",
+            f"计算机 {self.host}" if self.host else "",
+            f"{self.started} 开始" if self.started else "",
+            f"命令：{self.command}" if self.command else "") if part)
+        return (f"输出目录 {self.folder} 正由另一次 xfaudit 运行使用"
+                f"{f'（{who}）' if who else ''}。请等它结束后再运行，或换一个输出目录。")
+
+
+@dataclass(eq=False)
+class DependencyError(XfauditError, RuntimeError):
+    """An installed library outside the versions this xfaudit was checked against, where
+    xfaudit relies on its internals (pyproject.toml bounds it to the same range)."""
+
+    package: str
+    installed: str
+    supported: str
+
+    def message(self) -> str:
+        return (f"已安装的 {self.package} {self.installed} 未经本版本 xfaudit 验证"
+                f"（支持 {self.supported}）。请按 README 用 constraints.txt 重新安装依赖。")
+
+
+@dataclass(eq=False)
 class CaseNotFoundError(XfauditError, KeyError):
     """No row of the extract has the case id asked for (views.case_timeline)."""
 
@@ -199,7 +294,7 @@ class CaseNotFoundError(XfauditError, KeyError):
         return f"台账中没有编号为「{self.case_id}」的信访件"
 
 
-@dataclass
+@dataclass(eq=False)
 class FontMissingError(XfauditError, RuntimeError):
     """No font with Chinese glyphs is installed, so charts cannot show Chinese."""
 
@@ -212,7 +307,7 @@ class FontMissingError(XfauditError, RuntimeError):
                 f"（已查找：{'、'.join(self.tried)}）")
 
 
-@dataclass
+@dataclass(eq=False)
 class RegisterError(XfauditError, ValueError):
     """A register the inspector keeps (waivers, follow-up) that cannot be used as it stands.
 
@@ -239,20 +334,16 @@ class RegisterError(XfauditError, ValueError):
                 + "\n  ".join(shown) + more)
 
 
-@dataclass
+@dataclass(eq=False)
 class RegisterNotFoundError(RegisterError, FileNotFoundError):
     """A register file that was named but does not exist."""
 
 
+@dataclass(eq=False)
 class SynthError(XfauditError, ValueError):
-    """A request the synthetic-ledger generator cannot fulfil (too few cases, an early period).
+    """A request the synthetic-ledger generator cannot fulfil (too few cases, an early period)."""
 
-    Not a dataclass: ``args`` holds the reason, so the error pickles and hashes.
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    reason: str
 
     def message(self) -> str:
         return f"无法生成模拟台账：{self.reason}"

@@ -38,7 +38,7 @@ CASE_TABLE_HEADERS = ["信访件编号", "问题类型", "期限届满日", "实
 CASE_TABLE_WIDTHS = [34, 24, 23, 23, 13, 39]
 CASE_TABLE_ALIGN = ["left", "left", "center", "center", "center", "left"]
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\s\x00-\x1f\x7f]+')
 
 #: Column names of a ranking frame shown with Chinese headers in the circular.
 RANKING_HEADERS = {"rank": "排名", "unit": "责任单位", "handling_unit": "责任单位",

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +40,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from xfaudit.errors import RunError, XfauditError
+from xfaudit import outdir
+from xfaudit.errors import USER_OS_ERRNOS, OutputError, RunError, XfauditError
+from xfaudit.writers.safe import strict_json
 
 #: Kernel the notebooks run on (registered by ``make setup``).
 KERNEL_NAME = "xfaudit"
@@ -52,7 +55,7 @@ MANIFEST_NAME = "manifest.json"
 #: Distributions whose versions go into the manifest.
 VERSIONED = ("xfaudit", "pandas", "numpy", "great_expectations", "papermill", "nbconvert",
              "nbformat", "nbclient", "ipykernel", "matplotlib", "xlsxwriter", "openpyxl",
-             "python-calamine", "chinesecalendar")
+             "python-calamine", "chinesecalendar", "pyarrow", "python-docx", "xlrd")
 
 # Chinese names of the run's steps (RunError.step).
 STEP_PARAMETERS = "检查参数"
@@ -187,8 +190,7 @@ def read_manifest(folder: Path) -> dict:
 
 def write_manifest(folder: Path, manifest: dict) -> Path:
     path = Path(folder) / MANIFEST_NAME
-    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(strict_json(manifest) + "\n", encoding="utf-8")
     return path
 
 
@@ -269,8 +271,11 @@ def replace_dir(staged: Path, target: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 
 def default_notebook() -> Path:
-    """``notebooks/monthly_audit.ipynb`` of the source tree this package runs from."""
-    return Path(__file__).resolve().parent.parent / "notebooks" / NOTEBOOK_NAME
+    """The monthly notebook shipped in the package (``xfaudit/data/notebooks/``, identical to
+    the repository's ``notebooks/monthly_audit.ipynb``; see :mod:`xfaudit.resources`)."""
+    from xfaudit.resources import packaged
+
+    return packaged("notebooks", NOTEBOOK_NAME)
 
 
 def ensure_kernel(name: str = KERNEL_NAME, say: Callable[[str], None] = lambda _t: None) -> None:
@@ -326,23 +331,54 @@ def _progress_engine(say: Callable[[str], None]):
     return ProgressEngine
 
 
+#: Longest Unix socket path (``sun_path`` holds 108 bytes on Linux, 104 on macOS; jupyter_client
+#: appends ``-<n>`` per channel).
+_MAX_SOCKET_PATH = 100
+
+
+def ipc_socket_base() -> str | None:
+    """The base path of the kernel's Unix sockets in Jupyter's runtime folder (private to the
+    user), or None where Unix sockets cannot be used: on Windows, or when the folder's path
+    is too long for a socket address (a deep home folder)."""
+    if sys.platform == "win32":
+        return None
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    base = str(Path(jupyter_runtime_dir()) / f"xfaudit-{uuid.uuid4().hex[:12]}-ipc")
+    return base if len(os.fsencode(base)) + 3 <= _MAX_SOCKET_PATH else None
+
+
 def _ipc_kernel_manager():
     """A kernel manager talking to the kernel over Unix sockets in Jupyter's runtime folder
-    (not over TCP in plain text, which ipykernel warns about on every start)."""
+    (not over TCP in plain text, which ipykernel warns about on every start); over TCP on
+    127.0.0.1, Jupyter's default, where Unix sockets cannot be used (:func:`ipc_socket_base`).
+
+    The kernel's own standard output and error (outside any cell: what cells print reaches
+    the notebook through Jupyter's messages) go nowhere: when the run is interrupted (Ctrl-C)
+    or fails, the kernel is shut down while it works, and its English tracebacks
+    (``ZMQError: Socket operation on non-socket``, "Parent appears to have exited") would
+    otherwise land on the user's terminal after the run's one Chinese line."""
     from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.paths import jupyter_runtime_dir
     from traitlets import default
+
+    base = ipc_socket_base()
 
     class IPCKernelManager(AsyncKernelManager):
         @default("transport")
         def _default_transport(self):
-            return "ipc"
+            return "ipc" if base else "tcp"
 
         @default("ip")
         def _default_ip(self):
-            folder = Path(jupyter_runtime_dir())
-            folder.mkdir(parents=True, exist_ok=True)
-            return str(folder / f"xfaudit-{uuid.uuid4().hex[:12]}-ipc")
+            if not base:
+                return "127.0.0.1"
+            Path(base).parent.mkdir(parents=True, exist_ok=True)
+            return base
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return IPCKernelManager
 
@@ -444,12 +480,16 @@ class MonthlyOutput:
         return self.paths["html"]
 
 
-def _failed(step: str, exc: BaseException) -> RunError:
-    """The RunError for a failed step (an XfauditError's Chinese message as the detail)."""
+def _failed(step: str, exc: BaseException, path: Path | None = None) -> RunError:
+    """The RunError for a failed step: an XfauditError's Chinese message as the detail, or
+    for a file-system error the user can fix (full disk, no permission) its Chinese reason."""
     if isinstance(exc, RunError):
         return exc
+    if isinstance(exc, OSError) and not isinstance(exc, XfauditError) \
+            and exc.errno in USER_OS_ERRNOS:
+        exc = OutputError.from_os_error(path or "", exc)
     detail = str(exc) if isinstance(exc, XfauditError) else f"{type(exc).__name__}：{exc}"
-    return RunError(step=step, detail=detail)
+    return RunError(step=step, detail=detail.rstrip("。"))
 
 
 def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
@@ -486,7 +526,18 @@ def _run_notebook(notebook: Path, staged: Path, params: MonthlyParameters, targe
                        detail=error + (f"；执行记录已保存到 {kept}" if kept.is_file() else "")
                        ) from exc
     except Exception as exc:
-        raise _failed(STEP_NOTEBOOK, exc) from exc
+        raise _failed(STEP_NOTEBOOK, exc, staged) from exc
+
+
+def mark_notebook(path: Path, notice: str) -> None:
+    """Put ``notice`` (the confidentiality marking of an unmasked run) in a markdown cell at
+    the top of an executed notebook, so that it is the first line of the notebook and of the
+    HTML page exported from it."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**{notice}**"))
+    nbformat.write(nb, str(path))
 
 
 def _first_line(text: str) -> str:
@@ -542,7 +593,13 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
     RunError
         A step failed (its Chinese name is in ``step``; ``cell_index`` is papermill's index of
         the failing cell in the executed notebook, counting from 0 and including the injected
-        parameters cell). The earlier report of the period is untouched.
+        parameters cell). The earlier report of the period is untouched. A reports folder
+        that cannot be written (a file in the way, no permission, a read-only or full disk)
+        stops the run at the parameter step, before the notebook starts.
+    FolderLockedError
+        Another run holds the reports folder (:mod:`xfaudit.outdir`): runs on one folder never
+        overlap, so the follow-up register all months share is read and written by one run
+        at a time. Staging folders left by killed runs are removed once the lock is held.
     """
     say = progress or (lambda _text: None)
     started = time.perf_counter()
@@ -554,11 +611,22 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
             mapping=mapping, units=units)
         _check_inputs(params, notebook)
+        outdir.prepare(params.out_dir)
         ensure_kernel(say=say)
     except Exception as exc:
         raise _failed(STEP_PARAMETERS, exc) from exc
-    target = Path(params.out_dir) / params.period
     say(f"月度审计 {params.period}（审计日 {params.resolved_as_of}）：{params.extract}")
+    command = f"xfaudit monthly {Path(params.extract).name} --period {params.period}"
+    with outdir.FolderLock(params.out_dir, command=command):
+        outdir.sweep(params.out_dir)
+        return _run_locked(notebook, params, timings, started, say)
+
+
+def _run_locked(notebook: Path, params: MonthlyParameters, timings: dict, started: float,
+                say: Callable[[str], None]) -> MonthlyOutput:
+    """The run proper, while this process holds the lock of the reports folder (the notebook's
+    kernel reads and writes the follow-up register under it)."""
+    target = Path(params.out_dir) / params.period
     with staging(target) as staged:
         step = time.perf_counter()
         say("执行审计笔记本…")
@@ -567,20 +635,24 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         step = time.perf_counter()
         say("导出网页报告…")
         try:
+            if not params.mask_personal_data:
+                from xfaudit.privacy import UNMASKED_NOTICE
+
+                mark_notebook(staged / NOTEBOOK_NAME, UNMASKED_NOTICE)
             export_html(staged / NOTEBOOK_NAME, staged / HTML_NAME,
                         f"信访事项办理情况月度审计报告（{params.period}）")
         except Exception as exc:
-            raise _failed(STEP_HTML, exc) from exc
+            raise _failed(STEP_HTML, exc, staged) from exc
         timings["export_html"] = time.perf_counter() - step
         try:
             manifest = _complete_manifest(staged, params, timings, started)
         except Exception as exc:
-            raise _failed(STEP_MANIFEST, exc) from exc
+            raise _failed(STEP_MANIFEST, exc, staged) from exc
         say("发布报告…")
         try:
             replace_dir(staged, target)
         except Exception as exc:
-            raise _failed(STEP_PUBLISH, exc) from exc
+            raise _failed(STEP_PUBLISH, exc, target) from exc
     target.with_name(f"{target.name}.failed.ipynb").unlink(missing_ok=True)
     paths = {"html": target / HTML_NAME, "notebook": target / NOTEBOOK_NAME,
              "workbook": target / "findings.xlsx", "manifest": target / MANIFEST_NAME,

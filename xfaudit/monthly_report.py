@@ -26,6 +26,7 @@ import pandas as pd
 from xfaudit import charts, indicators, privacy, views
 from xfaudit.dates import month_text
 from xfaudit.display import Table, Text
+from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
                              package_versions, replace_dir, write_manifest)
 
@@ -76,6 +77,20 @@ def _audit(params: MonthlyParameters, timings: dict):
     return result, waiver_report
 
 
+def _lock_reports(params: MonthlyParameters):
+    """Run on its own (plain papermill, JupyterLab): check and lock the reports folder as
+    ``xfaudit monthly`` does (under ``xfaudit monthly`` the driver holds the lock), sweep the
+    staging debris of killed runs; the lock is released by :meth:`MonthlyReport.finish` or
+    when the kernel exits."""
+    from xfaudit import outdir
+
+    folder = outdir.prepare(params.out_dir)
+    lock = outdir.FolderLock(folder, command=f"monthly_audit.ipynb {params.period}").acquire()
+    atexit.register(lock.release)
+    outdir.sweep(folder)
+    return lock
+
+
 class MonthlyReport:
     """One month's audit, shown section by section and written to a report folder.
 
@@ -97,7 +112,7 @@ class MonthlyReport:
     """
 
     def __init__(self, params: MonthlyParameters, result, unit_indicators, stage: Path,
-                 self_staged: bool, timings: dict, waiver_report=None):
+                 self_staged: bool, timings: dict, waiver_report=None, lock=None):
         self.params = params
         self.result = result
         self.indicators = unit_indicators
@@ -109,6 +124,7 @@ class MonthlyReport:
         self.published = False
         self.charts: dict[str, Path] = {}
         self.accountability_output = None
+        self._lock = lock
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -124,8 +140,13 @@ class MonthlyReport:
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
             mapping=mapping, units=units)
+        lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
+        # Free text is masked once, here: every table, chart, letter and workbook of the
+        # report is a view of these findings. The personal columns stay for the callback list
+        # (and are masked wherever a table is shown or written).
+        result = privacy.mask_result(result, enabled=params.mask_personal_data, personal=False)
         step = time.perf_counter()
         unit_indicators = indicators.compute(result, params.period)
         timings["indicators"] = time.perf_counter() - step
@@ -134,7 +155,8 @@ class MonthlyReport:
         else:
             stage, self_staged = new_staging_dir(Path(params.out_dir) / params.period), True
             atexit.register(shutil.rmtree, stage, True)
-        return cls(params, result, unit_indicators, stage, self_staged, timings, waiver_report)
+        return cls(params, result, unit_indicators, stage, self_staged, timings, waiver_report,
+                   lock)
 
     # -- what the cells show ------------------------------------------------------------------
     @property
@@ -288,7 +310,8 @@ class MonthlyReport:
                         title="输出文件")
         step = time.perf_counter()
         masked = privacy.mask_result(self.result, enabled=self.mask)
-        workbook.write(masked, self.stage / "findings.xlsx")
+        workbook.write(masked, self.stage / "findings.xlsx",
+                       marking=None if self.mask else privacy.UNMASKED_NOTICE)
         self.timings["workbook"] = time.perf_counter() - step
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
@@ -302,6 +325,8 @@ class MonthlyReport:
             replace_dir(self.stage, self.target)
             shutil.rmtree(self.stage, ignore_errors=True)
             self.published = True
+            if self._lock is not None:
+                self._lock.release()
             lines.append(f"报告目录：{self.target}（直接运行笔记本时不生成 report.html，"
                          "请使用 xfaudit monthly）。")
         return Text(*lines, title="输出文件")
@@ -309,9 +334,7 @@ class MonthlyReport:
     def _write_indicators(self, path: Path) -> Path:
         headers = {"unit": "责任单位", "indicator": "指标编号", "name": "指标", "numerator": "分子",
                    "denominator": "分母", "rate": "比率", "status": "说明", "formula": "计算公式"}
-        self.indicators.table.rename(columns=headers).to_csv(
-            path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-        return path
+        return write_csv(self.indicators.table.rename(columns=headers), path)
 
     def _waivers_record(self) -> dict | None:
         if not self.params.waivers:

@@ -11,20 +11,40 @@ masked:
   ``999999****0011``;
 - anything too short to keep a prefix and suffix becomes ``****``.
 
-Free-text columns (the summary, details) may quote a phone or id number; those are masked by
-pattern. A name inside free text cannot be recognised reliably and is not masked there.
+Free-text columns (the summary, details, reasons) are masked by pattern
+(:func:`mask_free_text`): mobile numbers in the forms people write them (``139-1234-5678``,
+``+86 139 1234 5678``, ``8613912345678``), landlines with an area code (``0571-87654321``,
+``(0571)87654321``, ``010 12345678``), 18- and 15-digit id numbers (also written in groups,
+``110101 19900307 123X``) and house numbers after a road, lane or village
+(``幸福路88号3单元502室`` → ``幸福路****``). Case ids (``XF2026050000094``), dates and amounts
+are left alone: a number glued to letters or to other digits is not taken for a phone or id.
+The petitioner's own name is masked wherever it recurs in the same row's free text (one
+vectorised replace over aligned arrays). Other people's names in free text (a relative, a
+witness) cannot be recognised and stay.
 
-Masking is vectorised (pandas string methods); no loop over rows.
+An output that is written unmasked (``--no-mask``) carries personal data and is marked
+:data:`CLASSIFICATION` in its first line or sheet header (:data:`UNMASKED_NOTICE`), like the
+callback list, which is the one output that always carries contact details.
+
+Masking is vectorised (pandas and numpy string operations); no loop over rows.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from xfaudit.schema import fields, personal_fields
 
 #: What replaces the hidden part of a value.
 STARS = "****"
+
+#: The confidentiality marking of every output that carries personal data.
+CLASSIFICATION = "机密★内部资料"
+
+#: First line / banner of an output written without masking.
+UNMASKED_NOTICE = (f"{CLASSIFICATION}　本文件未屏蔽信访人个人信息（姓名、电话、证件号码），"
+                   "仅限内部审计工作使用，不得外传")
 
 #: How a personal field is masked: (characters kept at the start, characters kept at the end).
 #: A value shorter than ``keep_start + keep_end + 1`` is replaced by STARS entirely.
@@ -33,9 +53,41 @@ KEEP = {"petitioner": (1, 0), "petitioner_phone": (3, 4), "petitioner_id_no": (6
 #: Columns holding free text in which phone and id numbers are masked by pattern.
 FREE_TEXT_FIELDS = ("summary", "detail", "outcome", "waiver_reason")
 
-# A mainland mobile number, or an 18-character resident id number, not part of a longer number.
-_MOBILE = r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])"
-_ID_NUMBER = r"(?<![0-9Xx])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])"
+#: A name shorter than this is not searched for in free text (one character would hit
+#: every word that contains it).
+MIN_NAME_LENGTH = 2
+
+_SEP = "[ -]?"
+_NOT_ALNUM_BEFORE, _NOT_ALNUM_AFTER = "(?<![0-9A-Za-z])", "(?![0-9A-Za-z])"
+_BIRTH_DAY = "(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+
+#: (pattern, replacement) applied in order to free text. Longer numbers first, so that a
+#: mobile number is never found inside an id number.
+TEXT_PATTERNS = [
+    # an 18-character id number written in one piece
+    (_NOT_ALNUM_BEFORE + r"([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])" + _NOT_ALNUM_AFTER,
+     rf"\1{STARS}\2"),
+    # an 18-character id number written in groups (110101 19900307 123X): needs a birth date
+    (_NOT_ALNUM_BEFORE + rf"([0-9]{{6}}){_SEP}(?:1[89]|20)[0-9]{{2}}{_SEP}{_BIRTH_DAY}{_SEP}"
+     r"([0-9]{3}[0-9Xx])" + _NOT_ALNUM_AFTER, rf"\1{STARS}\2"),
+    # a 15-digit id number (before 1999): area, yymmdd, 3 digits
+    (_NOT_ALNUM_BEFORE + rf"([0-9]{{6}}){_SEP}[0-9]{{2}}{_BIRTH_DAY}{_SEP}([0-9]{{3}})"
+     + _NOT_ALNUM_AFTER, rf"\1{STARS}\2"),
+    # a mobile number, optionally after +86 / 0086 / 86, in one piece or in 3-4-4 groups
+    (rf"(?<![0-9])((?:\+86|0086|86){_SEP})?(1[3-9][0-9]){_SEP}[0-9]{{4}}{_SEP}([0-9]{{4}})"
+     r"(?![0-9])", rf"\1\2{STARS}\3"),
+    # a landline with its area code: 0571-87654321, (0571)87654321, 010 12345678
+    (r"(?<![0-9])([(（]?0[1-9][0-9]{1,2}[)）]?[ -]?)[0-9]{3,4}[ -]?([0-9]{4})(?![0-9])",
+     rf"\1{STARS}\2"),
+    # a house number after a road, lane, village or estate: 幸福路88号3单元502室
+    ("([路街巷弄道村组里区苑园院厦寓府庄])[0-9０-９]+(?:号楼|号院|号|弄|幢|栋|单元|楼|层|室|户|组)"
+     "(?:[0-9０-９-]+(?:号楼|号|幢|栋|单元|楼|层|室|户))*", rf"\1{STARS}"),
+]
+
+#: The patterns grouped by what a text must contain for any of them to match (a cheap test
+#: first, so the costly patterns run only on the few rows that quote numbers).
+_PATTERN_GROUPS = [("[0-9]{4}", TEXT_PATTERNS[:5]),
+                   ("[0-9０-９](?:号|弄|幢|栋|单元|楼|层|室|户|组)", TEXT_PATTERNS[5:])]
 
 
 def mask_values(values: pd.Series, keep_start: int, keep_end: int,
@@ -70,13 +122,56 @@ def mask_values(values: pd.Series, keep_start: int, keep_end: int,
     return masked.astype(object).where(present, None)
 
 
-def mask_free_text(values: pd.Series) -> pd.Series:
-    """Mask mobile and id numbers quoted inside free text (``138****8000``)."""
+def mask_free_text(values: pd.Series, names: pd.Series | None = None) -> pd.Series:
+    """Mask personal data quoted inside free text.
+
+    Parameters
+    ----------
+    values : Series
+        The text; missing values stay missing.
+    names : Series, optional
+        The petitioner of each row (aligned with ``values`` by position): wherever a row's
+        own name (at least :data:`MIN_NAME_LENGTH` characters) occurs in its text it is
+        masked like the name column (``测试甲某`` → ``测**``).
+
+    Returns
+    -------
+    Series
+        Object dtype, same index: names, then every :data:`TEXT_PATTERNS` match masked.
+    """
     present = values.notna()
     text = values.astype("string")
-    text = text.str.replace(_MOBILE, r"\1****\2", regex=True)
-    text = text.str.replace(_ID_NUMBER, r"\1****\2", regex=True)
+    if names is not None:
+        text = _mask_names(text, names)
+    for needs, patterns in _PATTERN_GROUPS:
+        rows = text.str.contains(needs, regex=True).fillna(False).to_numpy(bool)
+        if not rows.any():
+            continue
+        part = text[rows]
+        for pattern, replacement in patterns:
+            part = part.str.replace(pattern, replacement, regex=True)
+        text = text.copy()
+        text[rows] = part
     return text.astype(object).where(present, None)
+
+
+def _mask_names(text: pd.Series, names) -> pd.Series:
+    """Each row's own name masked in its text: one numpy string replace over aligned arrays
+    (old and new value per row), for the rows that have a name and a text."""
+    names = pd.Series(np.asarray(names, dtype=object), index=text.index).astype("string")
+    names = names.str.strip()
+    rows = ((names.str.len() >= MIN_NAME_LENGTH) & text.notna()).fillna(False).to_numpy(bool)
+    if not rows.any():
+        return text
+    as_strings = np.dtypes.StringDType()
+    old = names[rows]
+    replaced = np.strings.replace(
+        np.asarray(text[rows].to_numpy(dtype=object), dtype=as_strings),
+        np.asarray(old.to_numpy(dtype=object), dtype=as_strings),
+        np.asarray((old.str.slice(0, 1) + "**").to_numpy(dtype=object), dtype=as_strings))
+    out = text.copy()
+    out[rows] = replaced.astype(object)
+    return out
 
 
 def _column_fields() -> dict[str, str]:
@@ -96,7 +191,16 @@ def _is_text(values: pd.Series) -> bool:
     return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
-def mask_frame(frame: pd.DataFrame, enabled: bool = True) -> pd.DataFrame:
+def _petitioner_column(frame: pd.DataFrame, labels: dict[str, str]):
+    """The frame's petitioner column (by field name, header or alias), or None."""
+    for column in frame.columns:
+        if isinstance(column, str) and labels.get(column) == "petitioner":
+            return frame[column]
+    return None
+
+
+def mask_frame(frame: pd.DataFrame, enabled: bool = True, *,
+               names: pd.Series | None = None, personal: bool = True) -> pd.DataFrame:
     """A copy of ``frame`` with personal data masked (the frame itself is not changed).
 
     Columns are recognised by canonical field name (``petitioner``), canonical header
@@ -108,6 +212,12 @@ def mask_frame(frame: pd.DataFrame, enabled: bool = True) -> pd.DataFrame:
         Anything about to be shown or written: an extract, findings, a view.
     enabled : bool
         ``False`` returns the frame unchanged (the user asked for unmasked output).
+    names : Series, optional
+        The petitioner of each row, aligned by position, for frames without a petitioner
+        column (findings); default: the frame's own petitioner column, if any.
+    personal : bool
+        Mask the personal columns too (default). ``False`` masks only the free text and keeps
+        the personal columns (the monthly run keeps them for the callback list).
 
     Returns
     -------
@@ -116,26 +226,40 @@ def mask_frame(frame: pd.DataFrame, enabled: bool = True) -> pd.DataFrame:
     if not enabled:
         return frame
     labels = _column_fields()
+    if names is None:
+        names = _petitioner_column(frame, labels)
     out = frame.copy()
     for column in out.columns:
         field = labels.get(column) if isinstance(column, str) else None
-        if field in KEEP:
+        if field in KEEP and personal:
             start, end = KEEP[field]
             out[column] = mask_values(out[column], start, end, name_style=field == "petitioner")
         elif field in FREE_TEXT_FIELDS and _is_text(out[column]):
-            out[column] = mask_free_text(out[column])
+            out[column] = mask_free_text(out[column], names)
     return out
 
 
-def mask_result(result, enabled: bool = True):
+def _finding_names(result) -> pd.Series | None:
+    """The petitioner of each finding's row (findings carry ``source_row``, not the name)."""
+    frame, findings = result.extract.frame, result.findings
+    if "petitioner" not in frame.columns or "source_row" not in findings.columns:
+        return None
+    by_row = frame.drop_duplicates("source_row").set_index("source_row")["petitioner"]
+    return findings["source_row"].map(by_row)
+
+
+def mask_result(result, enabled: bool = True, *, personal: bool = True):
     """A shallow copy of an :class:`~xfaudit.audit.AuditResult` whose frames are masked.
 
-    The findings and the extract's frame are masked; clocks (dates only) are shared. Writers
-    given the copy can only write masked data.
+    The findings and the extract's frame are masked (free text with each row's own name);
+    clocks (dates only) are shared. Writers given the copy can only write masked data.
+    ``personal=False`` masks the free text only and keeps the personal columns of the
+    extract (for the callback list and the matching of repeat petitions).
     """
     if not enabled:
         return result
     from dataclasses import replace
 
-    extract = replace(result.extract, frame=mask_frame(result.extract.frame))
-    return replace(result, findings=mask_frame(result.findings), extract=extract)
+    findings = mask_frame(result.findings, names=_finding_names(result), personal=personal)
+    extract = replace(result.extract, frame=mask_frame(result.extract.frame, personal=personal))
+    return replace(result, findings=findings, extract=extract)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -255,8 +255,24 @@ def write_records(sheet, formats: Formats, top: int, frame: pd.DataFrame,
     sheet.autofilter(top, 0, top + max(len(frame), 1), len(columns) - 1)
 
 
+def _new_temporary(path: Path) -> str:
+    """An empty new file beside ``path`` with the user's normal file mode (0666 less the
+    umask, as any file they save; ``tempfile.mkstemp`` would make it 0600, and colleagues
+    sharing the reports folder could not open the register)."""
+    for _attempt in range(100):
+        tmp = path.parent / f".{path.stem}.{secrets.token_hex(4)}{path.suffix}"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Write a file through a temporary file in the same folder, then replace it atomically.
+
+    The file gets the user's normal file mode (0666 less the umask).
 
     Raises
     ------
@@ -265,8 +281,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
+    tmp = _new_temporary(path)
     try:
         write(Path(tmp))
         os.replace(tmp, path)

@@ -1,7 +1,9 @@
 """Jobs: the library calls behind ``xfaudit check`` (and, in monthly.py, the monthly run).
 
 A job writes into a temporary folder beside its target and moves the files into place only
-when everything was written, so a failed run never leaves half an output over a good one.
+when everything was written, so a failed run never leaves half an output over a good one. The
+output folder is checked before any work starts and locked for the whole run
+(:mod:`xfaudit.outdir`); staging folders of killed runs are removed under the lock.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from xfaudit import outdir, privacy, validate
 from xfaudit.audit import AuditResult, audit, date_window
+from xfaudit.errors import OutputError, XfauditError
 from xfaudit.load import load_extract
-from xfaudit import validate
 
 
 @dataclass
 class CheckOutput:
-    """What ``run_check`` produced."""
+    """What ``run_check`` produced (``result`` as audited, before masking)."""
 
     result: AuditResult
     paths: dict[str, Path]
@@ -51,35 +54,67 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, header_row=None, units=None,
+              mask_personal_data: bool = True,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
 
+    Personal data is masked in every file written (:func:`xfaudit.privacy.mask_result`)
+    unless ``mask_personal_data`` is False; then findings.csv and findings.xlsx carry it and
+    are marked :data:`xfaudit.privacy.UNMASKED_NOTICE` in their first line / sheet banner.
+
     Parameters
     ----------
-    extract_path : path of the extract, or a list (the item table, then secondary tables)
+    extract_path : path of the extract
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
-    sheet, mapping, header_row : see :func:`xfaudit.load.load_extract`
+    sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
+    mask_personal_data : bool
+        Mask petitioners' names, phones, id numbers and house numbers (default True).
     progress : callable, optional
         Receives short Chinese progress lines.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` cannot be written (checked before the audit starts) or writing failed
+        (a full disk).
+    FolderLockedError
+        Another run holds ``out_dir`` (see :mod:`xfaudit.outdir`).
     """
+    say = progress or (lambda _text: None)
+    out_dir = outdir.prepare(out_dir)
+    first = extract_path[0] if isinstance(extract_path, (list, tuple)) else extract_path
+    with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
+        outdir.sweep(out_dir)
+        validate.preload()
+        say("读取台账…")
+        extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
+                               date_window=date_window(profile, as_of), units=units)
+        say(f"核查 {extract.report.rows_kept} 件事项…")
+        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
+        say("写出问题清单…")
+        written = privacy.mask_result(result, enabled=mask_personal_data)
+        try:
+            paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
+        except XfauditError:
+            raise
+        except OSError as exc:
+            raise OutputError.from_os_error(out_dir, exc) from None
+    return CheckOutput(result=result, paths=paths)
+
+
+def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
+                   timings: dict) -> dict[str, Path]:
+    """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
     from xfaudit.writers import findings_csv, summary_json, workbook
 
-    say = progress or (lambda _text: None)
-    out_dir = Path(out_dir)
-    validate.preload()
-    say("读取台账…")
-    extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
-                           date_window=date_window(profile, as_of), units=units)
-    say(f"核查 {extract.report.rows_kept} 件事项…")
-    result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
-    say("写出问题清单…")
+    marking = None if masked else privacy.UNMASKED_NOTICE
     with staging_dir(out_dir / "findings") as tmp:
         staged = {
-            "csv": findings_csv.write(result, tmp / "findings.csv"),
-            "xlsx": workbook.write(result, tmp / "findings.xlsx"),
+            "csv": findings_csv.write(result, tmp / "findings.csv", marking=marking),
+            "xlsx": workbook.write(result, tmp / "findings.xlsx", marking=marking),
             "summary": summary_json.write(result, tmp / "summary.json",
-                                          extra={"timings": result.timings}),
+                                          extra={"timings": timings,
+                                                 "mask_personal_data": masked}),
         }
-        paths = publish(staged, out_dir)
-    return CheckOutput(result=result, paths=paths)
+        return publish(staged, out_dir)

@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xfaudit import privacy
 from xfaudit.audit import AuditResult
 from xfaudit.config import load_config
 from xfaudit.dates import month_text, parse_period
 from xfaudit.registers import Formats, atomic_write, new_workbook, write_cell
 
 #: The confidentiality marking used in the banner, headers/footers and properties.
-CLASSIFICATION = "机密★内部资料"
+CLASSIFICATION = privacy.CLASSIFICATION
 BANNER = f"{CLASSIFICATION}　注意保密　本名单含信访人个人信息，仅限回访工作使用，不得外传、不得用于其他用途"
 
 NO_UNIT = "（未填写单位）"

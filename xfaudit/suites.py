@@ -7,7 +7,8 @@ kept). Only built-in expectation types are used, so plain GX loads the JSON file
 its Chinese name, kind, severity and, per profile, the limit and its citation.
 
 The checked-in suites must equal what :func:`build_suite` produces (a test enforces it);
-regenerate them with ``python -m xfaudit.suites``.
+regenerate them with ``python -m xfaudit.suites``, which writes the package's copies and, in a
+source checkout, the repository's ``expectations/`` (see :mod:`xfaudit.resources`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 from xfaudit.clocks import DAYS_LATE, FLAG, TIMED_CHECKS
 from xfaudit.profile import ProfileSet, builtin_profiles, load_profile_set
+from xfaudit.resources import packaged, source_root
 from xfaudit.schema import CheckId, KIND_LABELS, checks
 
-#: Where the checked-in suites live (the repository's top-level expectations/ folder).
-EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
+#: Where the suites shipped with the package live (``xfaudit/data/expectations/``, identical
+#: to the repository's top-level ``expectations/``).
+EXPECTATIONS_DIR = packaged("expectations")
 
 #: The greatest value a judged column may take: 0 days late, flag 0.
 ALLOWED_MAX = 0
@@ -104,5 +107,7 @@ def write_builtin_suites(folder: Path = EXPECTATIONS_DIR) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
-    for p in write_builtin_suites():
+    root = source_root()
+    for p in write_builtin_suites() + (write_builtin_suites(root / "expectations") if root
+                                       else []):
         print(p)

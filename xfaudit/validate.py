@@ -17,13 +17,33 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from xfaudit.errors import ValidationEngineError
+from xfaudit.errors import DependencyError, ValidationEngineError
 from xfaudit.schema import CheckId
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
                  "partial_unexpected_count": 0}
 
 _lock = threading.Lock()
+
+#: The Great Expectations releases (major.minor, lowest included, highest excluded) whose
+#: internals this module was checked against: :func:`_forget` empties the execution engine's
+#: batch manager, :func:`_context` imports ``ProgressBarsConfig`` from an internal path.
+#: pyproject.toml bounds the dependency to the same range.
+GX_CHECKED = ((1, 24), (1, 25))
+
+
+def check_gx_version(version: str) -> None:
+    """Raise :class:`~xfaudit.errors.DependencyError` unless ``version`` is in
+    :data:`GX_CHECKED` (a newer GX may have moved what :func:`_forget` frees)."""
+    try:
+        major_minor = tuple(int(part) for part in version.split(".")[:2])
+    except ValueError:
+        major_minor = None
+    low, high = GX_CHECKED
+    if major_minor is None or not low <= major_minor < high:
+        raise DependencyError("great-expectations", version,
+                              f"{low[0]}.{low[1]}.x" if high == (low[0], low[1] + 1)
+                              else f">={low[0]}.{low[1]},<{high[0]}.{high[1]}")
 
 
 def preload() -> threading.Thread:
@@ -57,6 +77,7 @@ def _context():
             os.environ.pop(var)  # never switch to the cloud
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         gx = _import_gx()
+        check_gx_version(gx.__version__)
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -122,14 +143,25 @@ def _forget(batch) -> None:
 
     The execution engine keeps the last batch and its data (the slim frame, hundreds of MB
     for a million rows) in its batch manager until the next validation; nothing reads them
-    after ``validate`` returns.
+    after ``validate`` returns. This reaches into GX's internals as they are in the
+    :data:`GX_CHECKED` releases (checked when GX is imported); if they moved anyway, the
+    error says so instead of silently keeping the memory.
+
+    Raises
+    ------
+    DependencyError
+        The batch manager is not where GX 1.24 keeps it.
     """
-    engine = getattr(getattr(batch, "data", None), "execution_engine", None)
-    manager = getattr(engine, "batch_manager", None)
-    if manager is None:
-        return
-    manager.reset_batch_cache()
-    manager.batch_data_cache.pop(batch.id, None)
+    try:
+        manager = batch.data.execution_engine.batch_manager
+        manager.reset_batch_cache()
+        manager.batch_data_cache.pop(batch.id, None)
+    except (AttributeError, TypeError):
+        import great_expectations as gx
+
+        low, high = GX_CHECKED
+        raise DependencyError("great-expectations", gx.__version__,
+                              f"{low[0]}.{low[1]}.x（batch_manager 已变化）") from None
 
 
 def pandas_reference(clocks: pd.DataFrame, suite_dict: dict) -> dict[CheckId, np.ndarray]:

@@ -1,7 +1,8 @@
 """findings.csv: the findings table for other tools (UTF-8 with BOM so that Excel opens it).
 
 Columns are the stable field names of ``model.FINDING_COLUMNS`` (``case_id``, ``check_id``, …),
-dates as ISO ``YYYY-MM-DD``.
+dates as ISO ``YYYY-MM-DD``. Text that a spreadsheet would read as a formula (``=…``, ``+…``,
+``-…``, ``@…``) is written with a leading ``'`` (:func:`xfaudit.writers.safe.write_csv`).
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from xfaudit.model import FINDING_COLUMNS
+from xfaudit.writers.safe import write_csv
 
 
-def write(result, path: str | Path) -> Path:
-    """Write the findings of ``result`` as CSV."""
+def write(result, path: str | Path, *, marking: str | None = None) -> Path:
+    """Write the findings of ``result`` as CSV.
+
+    ``marking`` (the confidentiality notice of an unmasked run,
+    :data:`xfaudit.privacy.UNMASKED_NOTICE`) becomes the file's first line, above the header.
+    """
     path = Path(path)
     frame = result.findings[FINDING_COLUMNS].copy()
     for column in ("start_on", "last_day", "actual_on"):
         frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
-    return path
+    return write_csv(frame, path, first_line=marking)

@@ -33,6 +33,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from xfaudit.dates import chinese_date
+from xfaudit.writers.safe import xml_text
 
 RED = RGBColor(0xE6, 0x00, 0x12)
 ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -231,13 +232,13 @@ class GongwenDocument:
     def _properties(self, props: dict) -> None:
         core = self.doc.core_properties
         created = props["created"]
-        core.title = props.get("title", "")
-        core.subject = props.get("subject", "")
-        core.author = props.get("author", "")
-        core.last_modified_by = props.get("author", "")
-        core.keywords = props.get("keywords", "")
-        core.comments = props.get("comments", "")
-        core.category = props.get("category", "")
+        core.title = xml_text(props.get("title", ""))
+        core.subject = xml_text(props.get("subject", ""))
+        core.author = xml_text(props.get("author", ""))
+        core.last_modified_by = xml_text(props.get("author", ""))
+        core.keywords = xml_text(props.get("keywords", ""))
+        core.comments = xml_text(props.get("comments", ""))
+        core.category = xml_text(props.get("category", ""))
         core.created = created
         core.modified = created
         core.revision = 1
@@ -271,7 +272,7 @@ class GongwenDocument:
 
     def run(self, paragraph, text: str, *, font: str | None = None, size: float | None = None,
             bold: bool = False, color: RGBColor | None = None):
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(xml_text(text))
         set_run_font(run, font or self.layout["body_font"], size or self.layout["body_size"],
                      bold=bold, color=color)
         return run

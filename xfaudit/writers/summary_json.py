@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from xfaudit.writers.safe import strict_json
 
 
 def write(result, path: str | Path, extra: dict | None = None) -> Path:
-    """Write ``result.summary`` (plus ``extra`` keys) as pretty UTF-8 JSON."""
+    """Write ``result.summary`` (plus ``extra`` keys) as pretty, strict UTF-8 JSON (no NaN)."""
     path = Path(path)
     data = {**result.summary, "ingest": result.extract.report.to_dict(), **(extra or {})}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
-                    encoding="utf-8")
+    path.write_text(strict_json(data) + "\n", encoding="utf-8")
     return path

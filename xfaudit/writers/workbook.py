@@ -10,6 +10,7 @@ are written by :mod:`xfaudit.writers.fastxlsx` (tens of thousands of findings in
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from xfaudit.model import FINDING_COLUMNS, FINDING_HEADERS
 from xfaudit.schema import KIND_LABELS
 from xfaudit.writers import fastxlsx
+from xfaudit.writers.safe import one_line
 
 #: Columns shown on the findings sheets, in order (all stable fields but the raw kind code).
 SHEET_COLUMNS = [c for c in FINDING_COLUMNS if c != "profile"] + ["profile"]
@@ -41,12 +43,15 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _FONT = {"font_name": "等线", "font_size": 10}
 _TITLE = {"font_size": 14, "bold": True}
 _NOTE = {"italic": True, "font_color": "#555555"}
+_BANNER = {"font_size": 12, "bold": True, "font_color": "#C00000", "align": "center",
+           "valign": "vcenter"}
 _NO_UNIT = "（未填写单位）"
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
-    """An Excel-valid, unique sheet name (≤31 characters, no []:*?/\\)."""
-    base = _BAD_SHEET_CHARS.sub("_", str(name) or "未命名")[:31]
+    """An Excel-valid, unique sheet name (≤31 characters, no []:*?/\\ and no control
+    characters, which would make the workbook's XML invalid)."""
+    base = _BAD_SHEET_CHARS.sub("_", one_line(name).strip()).strip("'")[:31] or "未命名"
     candidate, n = base, 2
     while candidate in taken:
         suffix = f"({n})"
@@ -146,7 +151,21 @@ def _sheets(result, by_check: bool, by_unit: bool) -> list[fastxlsx.Sheet]:
     return sheets
 
 
-def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = True) -> Path:
+def _marked(sheet: fastxlsx.Sheet, marking: str) -> fastxlsx.Sheet:
+    """The sheet with ``marking`` as a red banner in its first row and in the printed page's
+    header and footer."""
+    from xfaudit.privacy import CLASSIFICATION
+
+    def setup(ws):
+        ws.set_header(f"&L&\"等线,Bold\"&12{CLASSIFICATION}&R注意保密")
+        ws.set_footer(f"&L{CLASSIFICATION}　不得外传&C第 &P 页，共 &N 页&R含个人信息")
+
+    return replace(sheet, above=[fastxlsx.Line(marking, _BANNER, merge=True, height=30),
+                                 *sheet.above], setup=setup)
+
+
+def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = True,
+          marking: str | None = None) -> Path:
     """Write the findings workbook of an audit result.
 
     Parameters
@@ -155,11 +174,23 @@ def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = Tr
     path : path of the .xlsx to write
     by_check, by_unit : bool
         Add one sheet per check / per handling unit.
+    marking : str, optional
+        Confidentiality notice of a workbook that carries personal data (an unmasked run,
+        :data:`xfaudit.privacy.UNMASKED_NOTICE`): the first row of every sheet, the printed
+        header and footer and the document properties say it.
 
     Returns
     -------
     pathlib.Path
     """
-    return fastxlsx.write(Path(path), _sheets(result, by_check, by_unit),
-                          title="信访事项办理情况审计问题清单", author="xfaudit",
-                          created=pd.Timestamp(result.as_of), base_style=_FONT)
+    sheets = _sheets(result, by_check, by_unit)
+    properties = None
+    if marking:
+        from xfaudit.privacy import CLASSIFICATION
+
+        sheets = [_marked(sheet, marking) for sheet in sheets]
+        properties = {"category": CLASSIFICATION, "keywords": "机密,内部资料,个人信息",
+                      "comments": marking}
+    return fastxlsx.write(Path(path), sheets, title="信访事项办理情况审计问题清单",
+                          author="xfaudit", created=pd.Timestamp(result.as_of),
+                          properties=properties, base_style=_FONT)
