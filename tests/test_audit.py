@@ -47,10 +47,10 @@ def test_compliant_item_has_no_finding():
 
 @pytest.mark.parametrize("fields, as_of, expected", [
     # REG_LATE: 15日 from received_on (2026-09-01 → last day 2026-09-16)
-    (dict(routed_on="2026-09-16", unit_received_on="2026-09-16", notice_on="2026-09-20"),
-     AS_OF, set()),
-    (dict(routed_on="2026-09-17", unit_received_on="2026-09-17", notice_on="2026-09-20"),
-     AS_OF, {"REG_LATE"}),
+    (dict(routed_on="2026-09-16", unit_received_on="2026-09-16", notice_on="2026-09-20",
+          accepted_on="2026-09-20"), AS_OF, set()),
+    (dict(routed_on="2026-09-17", unit_received_on="2026-09-17", notice_on="2026-09-20",
+          accepted_on="2026-09-20"), AS_OF, {"REG_LATE"}),
     (dict(routed_on=None, unit_received_on=None, notice_on=None, accepted_on=None,
           concluded_on=None, reply_on=None), "2026-09-16", set()),
     (dict(routed_on=None, unit_received_on=None, notice_on=None, accepted_on=None,
@@ -62,7 +62,11 @@ def test_compliant_item_has_no_finding():
     (dict(notice_on="2026-09-21"), AS_OF, set()),
     (dict(notice_on="2026-09-22"), AS_OF, {"NOTICE_LATE"}),
     (dict(notice_on=None), AS_OF, {"NOTICE_LATE"}),
-    (dict(notice_on=None, petitioner="匿名"), AS_OF, set()),
+    # the unknown name/address exemption is for items submitted directly only (2022 第二十三条
+    # 第二款); a routed item's notice (第三款) is owed all the same
+    (dict(notice_on=None, petitioner="匿名"), AS_OF, {"NOTICE_LATE"}),
+    (dict(routing="直接办理", routed_on=None, unit_received_on=None, notice_on=None,
+          petitioner="匿名"), AS_OF, set()),
     # NOTICE_LATE, direct: 15日 from received_on (2026-09-01 → 2026-09-16)
     (dict(routing="直接办理", routed_on=None, unit_received_on=None, notice_on="2026-09-16"),
      AS_OF, set()),
@@ -132,8 +136,17 @@ def test_compliant_item_has_no_finding():
     (dict(review_outcome="撤销", review_requested_on="2026-10-21",
           review_decided_on="2026-10-25", implementation_due="2026-11-10"), "2026-11-11",
      {"DECISION_UNIMPLEMENTED"}),
+    # 未落实 before the 落实期限 is not a failure: due 2026-12-10 is after the as-of date
     (dict(outcome="支持", implementation_due="2026-12-10", implementation_status="未落实"),
+     AS_OF, set()),
+    # past the 落实期限 (2026-10-10 < as-of 2026-10-31) with no 落实日期: 21 days late
+    (dict(outcome="支持", implementation_due="2026-10-10", implementation_status="未落实"),
      AS_OF, {"DECISION_UNIMPLEMENTED"}),
+    # 部分支持 requires the supported part to be carried out (第三十二条第二款)
+    (dict(outcome="部分支持", implementation_due="2026-10-10"), AS_OF,
+     {"DECISION_UNIMPLEMENTED"}),
+    # 未落实 with no 落实期限: no day is proven — not judged, no finding
+    (dict(outcome="支持", implementation_status="未落实"), AS_OF, set()),
     (dict(outcome="不予支持", implementation_status="未落实"), AS_OF, set()),
 ])
 def test_check_boundaries(fields, as_of, expected):
@@ -181,7 +194,7 @@ def test_finding_fields_for_an_open_overdue_item():
     assert row.start_on == pd.Timestamp("2026-09-01")
     assert row.last_day == pd.Timestamp("2026-09-16")
     assert pd.isna(row.actual_on)
-    assert row.citation == "《信访工作条例》第二十二条"
+    assert row.citation == "《信访工作条例》第二十二条第一款"
     assert row.profile == "national-2022"
 
 
@@ -190,10 +203,10 @@ def test_citation_follows_the_text_in_force_for_the_item():
                unit_received_on="2021-06-21", notice_on="2021-06-22", accepted_on="2021-06-22",
                concluded_on="2021-07-01", reply_on="2021-07-01")
     new = item(case_id="NEW", routed_on="2026-09-30", unit_received_on="2026-09-30",
-               notice_on="2026-10-01")
+               notice_on="2026-10-01", accepted_on="2026-10-01")
     f = run([old, new]).findings.set_index("case_id")
-    assert f.loc["OLD", "citation"] == "《信访条例》第二十一条"
-    assert f.loc["NEW", "citation"] == "《信访工作条例》第二十二条"
+    assert f.loc["OLD", "citation"] == "《信访条例》第二十一条第一款"
+    assert f.loc["NEW", "citation"] == "《信访工作条例》第二十二条第一款"
 
 
 def test_pinned_profile_overrides_the_date():
@@ -219,20 +232,46 @@ def test_working_days_across_national_day_count_the_makeup_saturday():
     assert reg["days_late"].iloc[0] == 2
 
 
-@pytest.mark.parametrize("roll, expected", [(False, {"REG_LATE"}), (True, set())])
-def test_holiday_last_day_roll_forward(tmp_path, roll, expected):
-    # 2026-09-16 + 15日 = 2026-10-01 (国庆); rolled forward → 2026-10-08
-    profile = tmp_path / "roll.toml"
-    profile.write_text(f'name = "roll"\nbase = "national-2022"\n'
-                       f'roll_forward_holidays = {str(roll).lower()}\n', encoding="utf-8")
+def _roll_profile(tmp_path, mode: str) -> str:
+    profile = tmp_path / f"roll-{mode}.toml"
+    profile.write_text(f'name = "roll"\nbase = "national-2022"\nroll_forward = "{mode}"\n',
+                       encoding="utf-8")
+    return str(profile)
+
+
+@pytest.mark.parametrize("mode, expected", [("none", {"REG_LATE"}), ("holidays", set()),
+                                            ("holidays_and_weekends", set())])
+def test_holiday_last_day_roll_forward(tmp_path, mode, expected):
+    # 2026-09-16 + 15日 = 2026-10-01 (国庆, 10-01..10-07 rest); rolled forward → 2026-10-08
     row = item(received_on="2026-09-16", routed_on="2026-10-08", unit_received_on="2026-10-08",
                notice_on="2026-10-09", accepted_on="2026-10-09", concluded_on="2026-10-20",
                reply_on="2026-10-20")
-    assert fired([row], profile=str(profile)) == expected
+    assert fired([row], profile=_roll_profile(tmp_path, mode)) == expected
+
+
+@pytest.mark.parametrize("mode, expected", [("none", {"REG_LATE"}), ("holidays", {"REG_LATE"}),
+                                            ("holidays_and_weekends", set())])
+def test_an_ordinary_weekend_rolls_only_when_the_profile_says_so(tmp_path, mode, expected):
+    # 2026-10-02 + 15日 = 2026-10-17, a Saturday that is no holiday; weekends too → Mon 10-19
+    row = item(received_on="2026-10-02", routed_on="2026-10-19", unit_received_on="2026-10-19",
+               notice_on="2026-10-20", accepted_on="2026-10-20", concluded_on="2026-10-26",
+               reply_on="2026-10-26")
+    assert fired([row], profile=_roll_profile(tmp_path, mode)) == expected
+
+
+def test_a_late_finding_on_a_rest_day_says_so_with_the_rolled_date():
+    # last day 2026-10-01 (国庆节); routed 10-08: 7 days late; rolled to 10-08: on time
+    row = item(received_on="2026-09-16", routed_on="2026-10-08", unit_received_on="2026-10-08",
+               notice_on="2026-10-09", accepted_on="2026-10-09", concluded_on="2026-10-20",
+               reply_on="2026-10-20")
+    detail = run([row]).filter(check="REG_LATE")["detail"].iloc[0]
+    assert detail == ("超期7日后办理；期限届满日2026年10月1日为国庆节；若顺延至2026年10月8日，"
+                      "则未超期")
 
 
 def test_data_quality_checks():
-    rows = [item(case_id="A"), item(case_id="A"), item(case_id="B", handling_unit=None),
+    rows = [item(case_id="A"), item(case_id="A", summary="另一件"),
+            item(case_id="B", handling_unit=None),
             item(case_id="C", reply_on="2026-09-01"), item(case_id="D")]
     extract = Extract.from_frame(pd.DataFrame(rows))
     extract.report.unreadable = pd.DataFrame(
@@ -243,8 +282,21 @@ def test_data_quality_checks():
                    ("C", "DATA_DATE_ORDER"), ("D", "DATA_DATE_UNREADABLE")}
     assert (f["check_id"] == "DATA_DUPLICATE_ID").sum() == 2
     assert "2026-13-45" in f.set_index("case_id").loc["D", "detail"]
-    assert f.set_index("check_id").loc["DATA_DATE_ORDER", "detail"] == "答复日期早于受理日期"
+    # reply 09-01 is before acceptance 09-10 and before conclusion 10-20: both pairs named
+    assert (f.set_index("check_id").loc["DATA_DATE_ORDER", "detail"]
+            == "答复日期早于办结日期；答复日期早于受理日期")
     assert set(f["kind"]) == {"data_quality"}
+
+
+def test_a_row_pasted_twice_is_one_item():
+    late = dict(routed_on=None, unit_received_on=None, notice_on=None, accepted_on=None,
+                concluded_on=None, reply_on=None)
+    f = run([item(case_id="A", **late), item(case_id="A", **late)]).findings
+    got = sorted(zip(f["case_id"], f["check_id"], f["source_row"]))
+    # the original (row 2) is judged once; the copy (row 3) is only the duplicate-row finding
+    assert got == [("A", "DATA_DUPLICATE_ROW", 3), ("A", "REG_LATE", 2)]
+    assert f.set_index("check_id").loc["DATA_DUPLICATE_ROW", "detail"] == (
+        "与台账第2行完全相同（重复录入），不重复计算")
 
 
 def test_missing_columns_make_a_check_not_evaluated_never_passed():

@@ -103,6 +103,20 @@ def test_synth_cli_writes_extract_and_truth(tmp_path):
     assert out.exists() and (tmp_path / "s.truth.csv").exists()
 
 
+@pytest.mark.parametrize("args, start, words", [
+    (["--cases", "50", "--period", "2026-10"], "错误：无法生成模拟台账", "事项数至少为200件"),
+    # the one period parser reads --period before the generator runs
+    (["--cases", "300", "--period", "2026-1"], "错误：参数 --period", "期间「2026-1」格式不对"),
+    (["--cases", "300", "--period", "2022-06"], "错误：无法生成模拟台账", "最早可用的期间为2022-10"),
+])
+def test_synth_input_errors_are_chinese_user_errors(tmp_path, args, start, words):
+    proc = run_cli("synth", *args, "--seed", "1", "--out", tmp_path / "s.xlsx")
+    assert proc.returncode == 2, proc.stderr
+    assert start in proc.stderr and words in proc.stderr
+    assert "Traceback" not in proc.stderr and "内部错误" not in proc.stderr
+    assert not (tmp_path / "s.xlsx").exists()
+
+
 def test_importing_the_cli_leaves_other_argparse_parsers_english():
     import argparse
 

@@ -119,7 +119,7 @@ def test_absent_inputs_are_reported_not_computed():
     t = indicators.compute(result, PERIOD).table
     status = t[t["unit"] == TOTAL].set_index("indicator")["status"]
     assert status["satisfaction"] == "未计算：缺少满意度"
-    assert status["participation"] == "未计算：缺少满意度"
+    assert status["participation"] == "未计算：缺少评价状态或满意度"
     assert status["timely_acceptance"] == "未计算：缺少转交日期"
     assert status["on_time_conclusion"] == "已计算"
     assert t.loc[t["indicator"] == "satisfaction", "rate"].isna().all()
@@ -130,3 +130,41 @@ def test_to_dict_is_json_ready(result):
     assert data["on_time_conclusion"] == {
         "name": "按期办结率", "numerator": 2, "denominator": 4, "rate": 0.5, "status": "已计算",
         "formula": "按期办结率 = 按期办结件数 ÷ 办理期限（含有效延期）届满日在本期内的件数 × 100%"}
+
+
+def test_participation_reads_the_systems_evaluation_status_where_there_is_one():
+    # Real systems keep 超期未评价 in 评价状态 while 满意度 holds the rating. Items concluded in
+    # October: A1 满意, A4 基本满意, A5 不满意, B5, B6 (B3 in September). With 评价状态
+    # A1 已评价, A4 已评价, A5 超期未评价, B5 超期未评价, B6 未评价:
+    # 参评率 = 已评价 2 ÷ (已评价 2 + 超期未评价 2) = 2/4 (青石镇 2/3, 城南街道 0/1).
+    df = frame()
+    states = {"XF-A1": "已评价", "XF-A4": "已评价", "XF-A5": "超期未评价", "XF-B5": "超期未评价",
+              "XF-B6": "未评价"}
+    df["evaluation_status"] = df["case_id"].map(states)
+    t = indicators.compute(audit(Extract.from_frame(df), as_of=AS_OF), PERIOD).table
+    got = t[t["indicator"] == "participation"].set_index("unit")
+    assert tuple(got.loc[TOTAL, ["numerator", "denominator"]]) == (2, 4)
+    assert tuple(got.loc[QS, ["numerator", "denominator"]]) == (2, 3)
+    assert tuple(got.loc[CN, ["numerator", "denominator"]]) == (0, 1)
+
+
+def test_units_without_a_name_are_never_ranked():
+    df = frame()
+    df.loc[df["case_id"] == "XF-A2", "handling_unit"] = None
+    result = indicators.compute(audit(Extract.from_frame(df), as_of=AS_OF), PERIOD)
+    assert "（未填写单位）" in set(result.table["unit"])
+    assert "（未填写单位）" not in set(result.ranking["责任单位"])
+    no_column = audit(Extract.from_frame(frame().drop(columns=["handling_unit"])), as_of=AS_OF)
+    computed = indicators.compute(no_column, PERIOD)
+    assert set(computed.table["unit"]) == {TOTAL, "责任单位未知（台账无此列）"}
+    assert computed.ranking.empty
+    assert computed.by_unit()["责任单位"].tolist() == [TOTAL, "责任单位未知（台账无此列）"]
+
+
+def test_no_figure_at_all_never_crashes():
+    # a header-only ledger: every indicator has an empty denominator or is not computed
+    empty = audit(Extract.from_frame(frame().iloc[0:0]), as_of=AS_OF)
+    computed = indicators.compute(empty, PERIOD)
+    assert computed.ranking.empty
+    assert set(computed.by_unit().iloc[0, 1:]) == {"本期无适用事项"}
+    assert set(computed.overall()["数值"]) == {"本期无适用事项"}

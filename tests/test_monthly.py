@@ -102,7 +102,7 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
     assert m["parameters"] == {
         "extract": str(run.extract), "period": PERIOD, "as_of": None, "profile": "auto",
         "holidays": [str(HOLIDAYS)], "waivers": str(run.waivers), "out_dir": str(run.reports),
-        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None}
+        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None, "units": None}
     assert m["as_of"] == "2026-10-31" and m["invocation"] == "xfaudit monthly"
     assert m["holidays"][0]["sha256"] == monthly.file_sha256(HOLIDAYS)
     assert m["waivers"]["sha256"] == monthly.file_sha256(run.waivers)

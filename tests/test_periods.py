@@ -134,9 +134,9 @@ def _exit_code(argv) -> int:
 
 
 @pytest.mark.parametrize("args, text", [
-    (["--cases", "50", "--period", "2026-10"], "无法生成模拟台账：事项数（--cases）至少为 200，而不是 50"),
+    (["--cases", "50", "--period", "2026-10"], "无法生成模拟台账：事项数至少为200件（每类问题都要植入若干件），现为50件"),
     (["--cases", "300", "--period", "2026-1"], "审计期间「2026-1」格式不对，应写成 2026-10"),
-    (["--cases", "300", "--period", "2022-06"], "无法生成模拟台账：审计期间 2022-06 太早"),
+    (["--cases", "300", "--period", "2022-06"], "无法生成模拟台账：期间2022-06太早"),
 ])
 def test_synth_input_errors_are_user_errors(tmp_path, capsys, args, text):
     code = _exit_code(["synth", *args, "--out", str(tmp_path / "s.xlsx")])

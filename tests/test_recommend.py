@@ -54,7 +54,9 @@ def test_improvement_groups_by_the_2022_ground_and_lists_cases():
     assert [g.label for g in rec.grounds] == ["违反信访工作规定受理、办理信访事项"]
     assert rec.grounds[0].citation == "《信访工作条例》第四十条第一款"
     assert rec.grounds[0].findings == 2 and rec.grounds[0].case_ids == ("N2", "N1")
-    assert set(rec.cases["citation"]) == {"《信访工作条例》第三十四条"}
+    # N2's handling limit, and N1's missing reply: the reply duty, not the 60-day limit
+    assert set(rec.cases["citation"]) == {"《信访工作条例》第三十四条",
+                                          "《信访工作条例》第三十一条第（六）项、第三十二条第一款"}
     assert rec.id == "2026-10-GJ-002"                              # units in name order
     assert rec.feedback_due == dt.date(2026, 12, 1)                # 2022: bureau default 30日
     assert "未规定天数" in rec.feedback_basis
@@ -180,7 +182,8 @@ def sanctions():
     ("拖延29日且越级", False), ("拖延30日且越级", True),           # overdue_days = 30
     ("未答复且4人访", False), ("未答复且5人访", True),             # collective_people = 5
     ("只有行为", False), ("只有后果", False), ("行为后果分属两件", False),
-    ("行为后果同在一件", True), ("虚报落实", True),
+    # 已落实 without a 落实日期 proves neither an act nor its absence: no finding, no draft
+    ("行为后果同在一件", True), ("虚报落实", False),
     ("期限当日再访", False), ("期限届满后再访", True),             # repeat after the last day
 ])
 def test_sanction_needs_behaviour_and_consequence_on_the_same_item(sanctions, unit, fires):
@@ -194,12 +197,6 @@ def test_sanction_draft_shows_both(sanctions):
     assert rec.consequences == ("BH：越级上访——台账记录信访人越级上访",)
     assert list(rec.evidence.columns) == ["case_id", "behaviour", "consequences"]
     assert rec.addressee.startswith("（有管理权限的机关")
-
-
-def test_false_implementation_record_with_unimplemented_decision(sanctions):
-    rec = sanctions["虚报落实"]
-    assert "弄虚作假——落实情况记为“已落实”，但无落实日期" in rec.behaviour[0]
-    assert "处理意见未落实——落实期限2026-10-25，截至审计日仍未落实" in rec.consequences[0]
 
 
 def test_repeat_petition_names_case_ids_never_people(sanctions):

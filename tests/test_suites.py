@@ -33,8 +33,8 @@ def test_plain_gx_loads_every_expectation(name):
 def test_every_expectation_carries_its_citation_per_profile():
     raw = json.loads(suite_json(load_profile_set("auto")))
     reg = next(e for e in raw["expectations"] if e["meta"]["check_id"] == "REG_LATE")
-    assert reg["meta"]["limits"]["national-2005"]["citation"] == "《信访条例》第二十一条"
-    assert reg["meta"]["limits"]["national-2022"]["citation"] == "《信访工作条例》第二十二条"
+    assert reg["meta"]["limits"]["national-2005"]["citation"] == "《信访条例》第二十一条第一款"
+    assert reg["meta"]["limits"]["national-2022"]["citation"] == "《信访工作条例》第二十二条第一款"
     assert reg["meta"]["check_name"] == "登记转送交办超期"
 
 
@@ -47,9 +47,9 @@ def test_changing_a_limit_in_a_profile_changes_the_suite(tmp_path):
     assert handling["meta"]["limits"]["p"]["days"] == 30
 
 
-def test_decision_check_is_judged_on_days_and_status():
-    assert judged_columns(CheckId.DECISION_UNIMPLEMENTED) == [
-        "DECISION_UNIMPLEMENTED__days_late", "DECISION_UNIMPLEMENTED__flag"]
+def test_decision_check_is_judged_on_days_only():
+    # 未落实 alone proves no day: the decision check is the 落实期限 clock
+    assert judged_columns(CheckId.DECISION_UNIMPLEMENTED) == ["DECISION_UNIMPLEMENTED__days_late"]
 
 
 def test_build_suite_gives_a_gx_suite():

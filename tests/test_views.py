@@ -9,6 +9,7 @@ import pytest
 from xfaudit import views
 from xfaudit.errors import CaseNotFoundError, ConfigError
 from xfaudit.findings import empty_findings
+from xfaudit.schema import CheckId
 from monthly_fixtures import PERIOD, audit_result
 
 
@@ -74,7 +75,7 @@ def test_aging_by_unit_has_every_bucket_and_a_total():
 
 def test_by_check_lists_every_check_with_status():
     table = views.by_check(audit_result()).set_index("检查项编号")
-    assert len(table) == 13
+    assert len(table) == len(CheckId)
     assert table.loc["REG_LATE", ["问题数", "超期仍未办", "涉及单位"]].tolist() == [2, 1, 1]
     assert table.loc["HANDLING_OVERDUE", "问题数"] == 2
     assert table.loc["REVIEW_OVERDUE", "评估状态"] == "未评估"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import Clocks, derive_clocks
-from xfaudit.dates import parse_as_of
+from xfaudit.dates import DateWindow, parse_as_of
 from xfaudit.findings import build_findings
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -80,10 +80,21 @@ class AuditResult:
                 f"<p>读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行；"
                 f"履职问题 {s['totals']['accountability']} 个，台账质量问题 "
                 f"{s['totals']['data_quality']} 个。</p>")
-        table = pd.DataFrame(s["checks"])[["check_id", "name", "findings", "open", "waived",
-                                           "status"]]
-        table.columns = ["编号", "检查项", "问题数", "仍未办", "已豁免", "状态"]
+        table = pd.DataFrame(s["checks"])[["check_id", "name", "applicable", "judged",
+                                           "unjudged", "findings", "open", "waived", "status"]]
+        table.columns = ["编号", "检查项", "适用", "已判断", "无法判断", "问题数", "仍未办",
+                         "已豁免", "状态"]
         return head + table.to_html(index=False)
+
+
+def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:
+    """未评估（缺少：…） / 部分评估（judged/applicable，其余无法判断） / 已评估."""
+    if skipped is not None:
+        return skipped.describe().split("：", 1)[1]
+    if coverage["unjudged"]:
+        return (f"部分评估（{coverage['judged']}/{coverage['applicable']}，"
+                f"{coverage['unjudged']}件无法判断）")
+    return "已评估"
 
 
 def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
@@ -96,12 +107,14 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
     for cid, check in checks().items():
         mine = findings[findings["check_id"] == cid.value]
         skipped = missing.get(cid.value)
+        coverage = clocks.coverage(cid)
         per_check.append({
             "check_id": cid.value, "name": check.name, "kind": check.kind,
             "kind_label": KIND_LABELS[check.kind], "severity": check.severity,
             "evaluated": skipped is None,
             "missing": skipped.missing if skipped else [],
-            "status": skipped.describe().split("：", 1)[1] if skipped else "已评估",
+            "status": _status(skipped, coverage),
+            **coverage,
             "findings": int(len(mine)), "open": int(mine["is_open"].sum()),
             "waived": int(mine["waived"].sum()),
         })
@@ -126,9 +139,17 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
     }
 
 
+def date_window(profile: str = "auto", as_of=None) -> DateWindow:
+    """The plausible days of a ledger audited under ``profile`` at ``as_of`` (default today):
+    pass it to :func:`xfaudit.load.load_extract` so implausible cells keep their raw text."""
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    return load_profile_set(str(profile)).date_window(as_of)
+
+
 def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
           holidays: list[str | Path] | str | Path | None = None,
-          calendar: LegalCalendar | None = None) -> AuditResult:
+          calendar: LegalCalendar | None = None, period=None,
+          history: pd.DataFrame | None = None, bureau: str | None = None) -> AuditResult:
     """Audit an extract: compute every legal clock, validate with GX, build findings.
 
     Parameters
@@ -144,6 +165,15 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
         Holiday files for years beyond the built-in table.
     calendar : LegalCalendar, optional
         A ready calendar (overrides ``holidays``).
+    period : str, optional
+        The audited month (default: the as-of date's month): each finding's period status
+        (本期新发现, 持续未办, 本期已纠正, 历史问题; :mod:`xfaudit.periods`).
+    history : DataFrame, optional
+        The findings of earlier months (:func:`xfaudit.periods.read_history`): what was
+        reported before.
+    bureau : str, optional
+        The petition bureau's name (the bureau configuration's issuer): the duty-holder of
+        registration where the ledger names no 登记部门.
 
     Returns
     -------
@@ -152,13 +182,13 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     timings = {}
     started = time.perf_counter()
     validate.preload()
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    profiles = load_profile_set(str(profile))
     if not isinstance(extract, Extract):
         from xfaudit.load import load_extract
 
-        extract = load_extract(extract)
+        extract = load_extract(extract, date_window=profiles.date_window(as_of))
         timings["load"] = time.perf_counter() - started
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
-    profiles = load_profile_set(str(profile))
     if calendar is None:
         files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
         calendar = LegalCalendar(holiday_files=files)
@@ -169,7 +199,8 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     failing = validate.run_suite(suite_dict(profiles), clocks.frame, clocks.evaluated)
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
-    findings = build_findings(extract.frame, clocks, failing, profiles)
+    findings = build_findings(extract.frame, clocks, failing, profiles, period=period,
+                              history=history, bureau=bureau)
     timings["findings"] = time.perf_counter() - step
     summary = summarize(extract, clocks, findings, profiles, as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,

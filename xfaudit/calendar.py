@@ -68,6 +68,14 @@ __all__ = ["DAY_KINDS", "LegalCalendar", "read_holiday_file"]
 #: The day kinds :meth:`LegalCalendar.add_days` understands (profile value → Chinese name).
 DAY_KINDS = {"calendar": "日", "working": "工作日"}
 
+#: Roll-forward modes of :meth:`LegalCalendar.add_days` (see profile.ROLL_FORWARD).
+ROLL_MODES = ("none", "holidays", "holidays_and_weekends")
+
+#: Chinese names of the holidays of the built-in tables (chinese_calendar names them in English).
+HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                 "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                 "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
+
 _REST_TYPES = frozenset({"休息", "休息日", "节假日", "休", "放假", "rest", "holiday", "off"})
 _WORK_TYPES = frozenset({"上班", "调休上班", "班", "工作日", "work", "workday"})
 _DATE_COLUMNS = ("日期", "date")
@@ -363,10 +371,16 @@ class LegalCalendar:
         for date, workday in builtin:
             if date.year in tables:
                 tables[date.year][_day_number(date)] = workday
+        # day number -> holiday name, for roll-forward over holidays and the findings' notes
+        names: dict[int, str] = {_day_number(d): HOLIDAY_NAMES.get(n, str(n))
+                                 for d, n in chinese_calendar.holidays.items()}
         for hf in self._files:
             for year in hf.years:
                 tables[year] = {_day_number(e.date): e.workday
                                 for e in hf.entries if e.date.year == year}
+                names = {d: n for d, n in names.items() if _years_of(np.array([d]))[0] != year}
+                names.update({_day_number(e.date): e.name or "节假日"
+                              for e in hf.entries if e.date.year == year and not e.workday})
         # Spill-over days change single days of a year, known or not, after all replacements.
         overlay = {_day_number(e.date): e.workday for hf in self._files for e in hf.spill_over}
 
@@ -385,6 +399,9 @@ class LegalCalendar:
                 workday[day - self._first_day] = is_work
         known_day = np.isin(span_years, self._known)
         self._workdays = span[workday & known_day]
+        self._holiday_period, self._holiday_name = _holiday_periods(
+            span, workday, known_day, {d - self._first_day: n for d, n in names.items()
+                                       if 0 <= d - self._first_day < len(span)})
         # Per-day lookup tables over the span, so that each row costs one gather instead of a
         # binary search: the index in _workdays of the first working day on/after and after
         # each day, and each day's year. The ends get one extra entry for "past the span".
@@ -488,10 +505,15 @@ class LegalCalendar:
         beyond = pos >= len(self._workdays)
         return self._workdays[np.minimum(pos, len(self._workdays) - 1)], beyond
 
+    def _in_holiday_period(self, days: np.ndarray) -> np.ndarray:
+        """Per day: a rest day inside a statutory holiday period (unknown years: False)."""
+        offset, inside = self._offsets(days)
+        return self._holiday_period[offset] & inside
+
     # -- public ----------------------------------------------------------------------------
 
     def add_days(self, start: pd.Series, days: int | pd.Series, kind: str,
-                 roll_forward: bool = False) -> pd.Series:
+                 roll_forward: str | bool = "none") -> pd.Series:
         """The last day of a period of ``days`` days that starts after ``start``.
 
         Parameters
@@ -505,9 +527,12 @@ class LegalCalendar:
         kind : {"calendar", "working"}
             ``"calendar"`` (日): ``start + days``. ``"working"`` (工作日): the ``days``-th
             working day strictly after ``start``; ``days == 0`` gives ``start`` itself.
-        roll_forward : bool, default False
-            When the last day is not a working day, move it to the next working day
-            (民法典第二百零三条), for both kinds.
+        roll_forward : {"none", "holidays", "holidays_and_weekends"}, default "none"
+            ``holidays``: a last day inside a statutory holiday period (a run of rest days
+            holding an official holiday, its weekend days included) moves to the next working
+            day (民法典第二百零三条); ``holidays_and_weekends``: any last day that is not a
+            working day moves. ``True``/``False`` are accepted as ``holidays_and_weekends`` /
+            ``none``.
 
         Returns
         -------
@@ -525,6 +550,10 @@ class LegalCalendar:
         """
         if kind not in DAY_KINDS:
             raise CalendarInputError(f"未知的天数类型「{kind}」，应为 calendar（日）或 working（工作日）。")
+        if isinstance(roll_forward, bool):
+            roll_forward = "holidays_and_weekends" if roll_forward else "none"
+        if roll_forward not in ROLL_MODES:
+            raise CalendarInputError(f"未知的顺延方式「{roll_forward}」，应为 {'、'.join(ROLL_MODES)}。")
         series = _as_datetime_series(start, "start")
         index = series.index
         begin, start_missing = _to_days(series.to_numpy())
@@ -543,16 +572,56 @@ class LegalCalendar:
             pos = self._position(begin, "right") + count - 1
             beyond = (count > 0) & (pos >= len(wd))
             end = np.where(count == 0, begin, wd[np.clip(pos, 0, len(wd) - 1)])
-        if roll_forward:
+        if roll_forward != "none":
+            # the table is needed to know whether the last day rests (and until when)
+            self._check_covered(np.minimum(begin, end), np.maximum(begin, end), rows, beyond)
             rolled, roll_beyond = self._roll(end)
-            beyond |= roll_beyond
-            end = rolled
-        if kind == "working" or roll_forward:
+            move = rows if roll_forward == "holidays_and_weekends" else (
+                rows & self._in_holiday_period(end))
+            beyond |= roll_beyond & move
+            end = np.where(move, rolled, end)
+        if kind == "working" or roll_forward != "none":
             self._check_covered(np.minimum(begin, end), np.maximum(begin, end), rows, beyond)
 
         out = end.astype("datetime64[D]").astype("datetime64[ns]")
         out[~rows] = np.datetime64("NaT", "ns")
         return pd.Series(out, index=index, name=series.name)
+
+    def rest_days(self, dates) -> tuple[np.ndarray, np.ndarray]:
+        """What kind of rest day each date is, and the first working day after it.
+
+        For the findings' notes on a last day that fell on a rest day; it never raises: a date
+        in a year no table covers is reported as a working day (no note).
+
+        Parameters
+        ----------
+        dates : Series or array-like of datetime64
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            Per date: ``""`` (a working day, NaT or unknown year), the holiday's name
+            (``国庆节`` …; a weekend day inside a holiday period takes the period's name) or
+            ``周末``; and the first working day on or after the date (``NaT`` where there is
+            no note).
+        """
+        series = _as_datetime_series(dates, "dates")
+        day, missing = _to_days(series.to_numpy())
+        offset, inside = self._offsets(day)
+        known = inside & ~missing & np.isin(self._span_years[offset], self._known)
+        pos = self._position(day, "left")
+        working = (self._workdays[np.minimum(pos, len(self._workdays) - 1)] == day) & (
+            pos < len(self._workdays))
+        rest = known & ~working
+        label = np.full(len(day), "", dtype=object)
+        period = rest & self._holiday_period[offset]
+        label[period] = self._holiday_name[offset[period]]
+        label[rest & ~period] = "周末"
+        rolled, beyond = self._roll(day)
+        nxt = rolled.astype("datetime64[D]").astype("datetime64[ns]")
+        nxt[~rest | beyond] = np.datetime64("NaT", "ns")
+        label[beyond] = ""
+        return label, nxt
 
     def is_workday(self, dates) -> np.ndarray:
         """Whether each date is a working day.
@@ -612,6 +681,30 @@ class LegalCalendar:
         self._check_covered(np.minimum(da, db), np.maximum(da, db), rows)
         count = self._position(db, "right") - self._position(da, "right")
         return pd.Series(pd.arrays.IntegerArray(count.astype(np.int64), ~rows), index=left.index)
+
+
+def _holiday_periods(span: np.ndarray, workday: np.ndarray, known: np.ndarray,
+                     names: dict[int, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per day of the span: inside a statutory holiday period, and the period's name.
+
+    A period is a maximal run of consecutive rest days (of known years) holding at least one
+    official holiday; the weekend days of 国庆 and 春节 weeks belong to it, an ordinary weekend
+    does not.
+    """
+    rest = ~workday & known
+    run = np.cumsum(np.r_[True, rest[1:] != rest[:-1]])   # id of each run of equal rest-ness
+    named = np.zeros(len(span), dtype=bool)
+    label = np.full(len(span), "", dtype=object)
+    for offset, name in names.items():
+        if rest[offset]:
+            named[offset] = True
+            label[offset] = name
+    period_runs = np.unique(run[named])
+    in_period = rest & np.isin(run, period_runs)
+    if period_runs.size:
+        first_name = pd.Series(label[named]).groupby(run[named]).first()
+        label[in_period] = first_name.reindex(run[in_period]).to_numpy()
+    return in_period, label
 
 
 @cache

@@ -111,6 +111,12 @@ def _add_table_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", help=_MAPPING_HELP)
     p.add_argument("--header-row", type=_positive, metavar="行号",
                    help="信访件表的表头所在行（默认在前100行中自动查找）")
+    _add_units_option(p)
+
+
+def _add_units_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--units", type=Path, metavar="单位名录",
+                   help="单位名录（.xlsx，见 xfaudit units --template）：统一责任单位等名称的写法")
 
 
 def _positive(text: str) -> int:
@@ -130,7 +136,8 @@ def _extract_arguments(args) -> dict:
     sheets = args.sheet or None
     return {"path": paths[0] if len(paths) == 1 else paths,
             "sheet": sheets[0] if sheets and len(sheets) == 1 else sheets,
-            "mapping": args.mapping, "header_row": getattr(args, "header_row", None)}
+            "mapping": args.mapping, "header_row": getattr(args, "header_row", None),
+            "units": getattr(args, "units", None)}
 
 
 def _add_rule_options(p: argparse.ArgumentParser) -> None:
@@ -169,9 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
                        description="生成一个虚构县的模拟信访事项台账，按已知比例植入各类违规，并输出答案文件 <名>.truth.csv。")
-    p.add_argument("--cases", type=int, default=1500, help="事项数（默认 1500）")
-    p.add_argument("--period", type=_period, required=True,
-                   help="审计期间（如 2026-10、2026年10月、202610），审计日为当月最后一天")
+    p.add_argument("--cases", type=int, default=1500, help="事项数（至少 200，默认 1500）")
+    p.add_argument("--period", type=_period, required=True, help="审计期间（如 2026-10、2026年10月、202610），审计日为当月最后一天")
     p.add_argument("--seed", type=int, default=1, help="随机种子（相同种子生成相同台账）")
     p.add_argument("--aliases", action="store_true", help="部分列使用别名表头（模拟不同系统的导出）")
     p.add_argument("--out", type=Path, required=True, help="输出文件（.xlsx 或 .csv）")
@@ -194,7 +200,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="抽样的随机种子（默认 0）")
     p.add_argument("--sheet", action="append", help=_SHEET_HELP)
     p.add_argument("--mapping", help=_MAPPING_HELP)
+    _add_units_option(p)
     p.set_defaults(func=cmd_monthly)
+
+    p = sub.add_parser("units", help="单位名录：统一责任单位名称、标明单位类型和本局",
+                       description="生成单位名录模板（xlsx）：单位全称、简称/别名、上级单位、单位类型、"
+                                   "是否行政机关、是否本局。审计时用 --units 传入。")
+    p.add_argument("--template", type=Path, required=True, metavar="文件",
+                   help="写出空白单位名录（.xlsx，含示例行和说明）")
+    p.set_defaults(func=cmd_units_template)
 
     p = sub.add_parser("waivers", help="正当理由（豁免）登记表",
                        description="管理正当理由登记表：经批准的超期等问题的正当理由。")
@@ -239,7 +253,7 @@ def cmd_load(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from xfaudit.loadreport import where_read
+    from xfaudit.loadreport import unit_lines, where_read
     from xfaudit.run import run_check
 
     table = _extract_arguments(args)
@@ -253,6 +267,8 @@ def cmd_check(args) -> int:
     for extra in report.tables:
         _say(f"关联表：{extra.name}：{extra.rows_matched} 行对应到 {extra.items_matched} 件，"
              f"编号找不到的 {len(extra.unmatched_ids)} 个")
+    for line in unit_lines(report):
+        _say(line)
     for warning in report.warnings:
         _say(f"注意：{warning}")
     _say(f"审计日 {s['as_of']}，规则：{s['profile']['title']}")
@@ -286,7 +302,8 @@ def cmd_monthly(args) -> int:
     out = run_monthly_audit(table["path"], args.period, out_dir=args.out, as_of=args.as_of,
                             profile=args.profile, holidays=args.holidays, waivers=args.waivers,
                             mask_personal_data=not args.no_mask, seed=args.seed,
-                            sheet=table["sheet"], mapping=table["mapping"], progress=_say)
+                            sheet=table["sheet"], mapping=table["mapping"],
+                            units=table["units"], progress=_say)
     totals = out.manifest["findings"]["totals"]
     _say(f"履职问题 {totals['accountability']} 个（超期仍未办 {out.manifest['findings']['open_overdue']} 个），"
          f"台账质量问题 {totals['data_quality']} 个")
@@ -295,6 +312,14 @@ def cmd_monthly(args) -> int:
         _say(f"台账工作表：「{sheet}」")
     _say(f"报告目录：{out.folder}")
     _say(f"打开报告：{out.html}")
+    return EXIT_OK
+
+
+def cmd_units_template(args) -> int:
+    from xfaudit.units import write_template
+
+    path = write_template(args.template)
+    _say(f"已生成单位名录模板：{path}（填写说明见「说明」工作表；以“【示例】”开头的行不会被使用）")
     return EXIT_OK
 
 

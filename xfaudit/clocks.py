@@ -1,16 +1,26 @@
 """Derive every legal clock of every item in one vectorised pass.
 
-For each check this module computes, per row of the canonical frame, the clock's start, last
-allowed day, actual date, days late and whether the act is still open — or, for checks without
-a day count, a 0/1 violation flag. Great Expectations then judges these derived columns
-(``validate.py``); nothing here decides what becomes a finding.
+For each check this module computes, per row of the canonical frame, whether the duty applies
+and could be judged, the clock's start, last allowed day, actual date, days late — or, for
+checks without a day count, a 0/1 violation flag. Great Expectations then judges these derived
+columns (``validate.py``); nothing here decides what becomes a finding.
 
-Column naming: ``<check_id>__start``, ``__last_day``, ``__actual``, ``__days_late`` (float,
-NaN where the clock does not run), ``__flag`` (float 0/1, NaN where not applicable),
-``__detail`` (Chinese text or NA). The exact semantics are in docs/checks.md.
+**Never accuse wrongly.** A clock is judged only where the ledger proves the duty, the act (or
+its absence) and the dates: a row whose start or act cell was unreadable or implausible, whose
+vocabulary value is unknown where it decides the duty, or whose start is missing is
+*unjudged* (无法判断) — counted, never a finding. Only readable facts make an accountability
+finding.
 
-Everything is computed per profile *member* (at most a handful), never per row: the rows a
-member governs are a mask, and day arithmetic is done by the vectorised calendar.
+Column naming: ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`, :data:`JUDGED`,
+:data:`UNJUDGED`), ``__start``, ``__last_day``, ``__actual``, ``__days_late`` (float, NaN where
+the clock is not judged), ``__flag`` (float 0/1, NaN where not judged), ``__detail`` (Chinese
+text or NA), ``__rule`` (the profile limit whose citation the row's finding carries, where it
+varies by row), ``__note`` (a last day that fell on a rest day). The exact semantics are in
+docs/checks.md.
+
+The derivation is row-local: the whole-table facts (duplicate ids and rows, each row's doubtful
+cells) are computed first (:func:`table_facts`) and passed in. Everything is computed per
+profile *member* (at most a handful), never per row.
 """
 
 from __future__ import annotations
@@ -21,9 +31,11 @@ import numpy as np
 import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
+from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
 from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
 from xfaudit.profile import Profile, ProfileSet
-from xfaudit.schema import CheckId, checks, date_order_pairs, header_of, fields
+from xfaudit.schema import (CheckId, checks, date_order_pairs, fields, header_of, required_fields,
+                            role_values, unknown_value_fields, vocabulary)
 
 _NS = np.dtype("datetime64[ns]")
 
@@ -31,21 +43,52 @@ _NS = np.dtype("datetime64[ns]")
 PROFILE_COLUMN = "profile"
 
 #: Suffixes of the derived columns (see module docstring).
-START, LAST_DAY, ACTUAL, DAYS_LATE, FLAG, DETAIL = (
-    "__start", "__last_day", "__actual", "__days_late", "__flag", "__detail")
+STATE, START, LAST_DAY, ACTUAL, DAYS_LATE, FLAG, DETAIL, RULE, NOTE = (
+    "__state", "__start", "__last_day", "__actual", "__days_late", "__flag", "__detail",
+    "__rule", "__note")
 
-#: Raw values with a fixed meaning in the extract contract (extract-format.md).
-DIRECT = "直接办理"
-ASSIGNED = "交办"
-NOTICE_ROUTINGS = ("告知", "不予受理", "不再受理")
-NOT_IMPLEMENTED = "未落实"
+#: Per check and row: the duty does not apply / it applies and was judged / it applies but the
+#: ledger cannot say (unreadable, implausible or unknown-valued cell, missing start).
+NOT_APPLICABLE, JUDGED, UNJUDGED = 0, 1, 2
 
 #: Fields by which `auto` picks the text in force, in order of preference.
 PROFILE_DATE_FIELDS = ("received_on", "accepted_on", "unit_received_on")
 
-#: Events of the 复查/复核 decision chain, latest first (DECISION_UNIMPLEMENTED's start).
-DECISION_DATES = ("rereview_decided_on", "review_decided_on", "concluded_on")
-DECISION_OUTCOMES = ("outcome", "review_outcome", "rereview_outcome")
+#: Decisions, latest first, and the dates they were made on (DECISION_UNIMPLEMENTED).
+DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "review_decided_on"),
+             ("outcome", "concluded_on"))
+#: A 复查/复核 outcome that leaves the earlier decision standing.
+UPHELD = "维持"
+
+#: Checks judged on days late (the rest are judged on a flag; DECISION_UNIMPLEMENTED on both).
+TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
+                CheckId.FEEDBACK_MISSING, CheckId.REVIEW_OVERDUE, CheckId.REREVIEW_OVERDUE,
+                CheckId.DECISION_UNIMPLEMENTED, CheckId.SYSTEM_DEADLINE_OVERDUE)
+
+
+@dataclass
+class TableFacts:
+    """The whole-table facts the row-local derivation needs, computed before it.
+
+    Attributes
+    ----------
+    doubtful : DataFrame
+        Boolean per field (columns: the fields with at least one doubtful cell): the cell was
+        written but could not be read, or reads as an implausible date.
+    doubtful_detail : Series
+        Per row, the Chinese list of its doubtful date cells (``收到日期：“2026”（不在合理日期
+        范围内）``), NA where none.
+    duplicate_ids : Series
+        Per row, how many distinct rows share its case id (0 where the id is empty; copies of a
+        row are not counted twice).
+    copy_of : Series
+        Per row, the source row it is an exact copy of (identical in every cell), or NA.
+    """
+
+    doubtful: pd.DataFrame
+    doubtful_detail: pd.Series
+    duplicate_ids: pd.Series
+    copy_of: pd.Series
 
 
 @dataclass
@@ -65,29 +108,117 @@ class Clocks:
         return [c for c in (f"{check_id}{DAYS_LATE}", f"{check_id}{FLAG}")
                 if c in self.frame.columns and _is_judged(check_id, c)]
 
+    def coverage(self, check_id: CheckId) -> dict[str, int]:
+        """Rows the check applies to, rows judged and rows that could not be judged."""
+        column = f"{check_id}{STATE}"
+        if column not in self.frame.columns:
+            return {"applicable": 0, "judged": 0, "unjudged": 0}
+        state = self.frame[column].to_numpy()
+        judged = int((state == JUDGED).sum())
+        unjudged = int((state == UNJUDGED).sum())
+        return {"applicable": judged + unjudged, "judged": judged, "unjudged": unjudged}
+
 
 def _is_judged(check_id: CheckId, column: str) -> bool:
     return column.endswith(FLAG) or check_id in TIMED_CHECKS
 
 
-#: Checks judged on days late (the rest are judged on a flag; DECISION_UNIMPLEMENTED on both).
-TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
-                CheckId.FEEDBACK_MISSING, CheckId.REVIEW_OVERDUE, CheckId.REREVIEW_OVERDUE,
-                CheckId.DECISION_UNIMPLEMENTED)
+# ---------------------------------------------------------------------------------------------
+# Whole-table facts
+# ---------------------------------------------------------------------------------------------
 
+def table_facts(extract: Extract, window: DateWindow) -> TableFacts:
+    """The facts that need the whole table: doubtful cells, duplicate ids, copied rows.
+
+    Doubtful cells are those the loader could not read (``report.unreadable``) and the dates
+    outside ``window`` (the audit's plausible window, which depends on the as-of date).
+    """
+    frame = extract.frame
+    n = len(frame)
+    position = pd.Series(np.arange(n), index=frame[SOURCE_ROW].to_numpy())
+    position = position[~position.index.duplicated()]
+    bad = extract.report.unreadable
+    bad = bad[bad["source_row"].isin(position.index)]
+    doubtful: dict[str, np.ndarray] = {}
+    for name, rows in bad.groupby("field")["source_row"]:
+        mask = np.zeros(n, dtype=bool)
+        mask[position[rows.to_numpy()].to_numpy()] = True
+        doubtful[str(name)] = mask
+    parts = [bad.assign(row=position[bad["source_row"].to_numpy()].to_numpy())]
+    for name in (f for f in frame.columns if fields().get(f) and fields()[f].is_date):
+        values = frame[name]
+        far = values.notna().to_numpy() & ~window.contains(values.to_numpy())
+        if far.any():
+            doubtful[name] = doubtful.get(name, np.zeros(n, dtype=bool)) | far
+            rows = np.flatnonzero(far)
+            parts.append(pd.DataFrame({
+                "row": rows, "field": name, "header": header_of(name),
+                "raw": values.iloc[rows].dt.strftime("%Y-%m-%d").to_numpy(object),
+                "reason": REASON_IMPLAUSIBLE}))
+    copy_of = _copies(frame)
+    return TableFacts(doubtful=pd.DataFrame(doubtful, index=frame.index),
+                      doubtful_detail=_doubtful_detail(pd.concat(parts, ignore_index=True), n),
+                      duplicate_ids=_duplicate_ids(frame, copy_of), copy_of=copy_of)
+
+
+def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
+    """Per row: '收到日期：“2026”（不在合理日期范围内）；…' over its doubtful cells."""
+    out = pd.Series(pd.NA, index=range(n), dtype=object)
+    if bad.empty:
+        return out
+    reason = bad["reason"].fillna("无法识别") if "reason" in bad else "无法识别"
+    text = (bad["header"].astype(str) + "：“" + bad["raw"].astype(str) + "”（"
+            + reason + "）")
+    # one column feeding two fields lists its cell once
+    text = pd.DataFrame({"row": bad["row"].to_numpy(), "text": text.to_numpy()}
+                        ).drop_duplicates()
+    per_row = text.groupby("row")["text"].agg("；".join)
+    out.iloc[per_row.index.to_numpy()] = per_row.to_numpy()
+    return out
+
+
+def _copies(frame: pd.DataFrame) -> pd.Series:
+    """Per row: the source row of the first identical row above it, or NA."""
+    content = frame.drop(columns=[SOURCE_ROW])
+    out = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    if content.empty or not len(content.columns):
+        return out
+    keys = pd.util.hash_pandas_object(content, index=False)
+    repeated = keys.duplicated(keep="first").to_numpy()
+    if repeated.any():
+        first = pd.Series(frame[SOURCE_ROW].to_numpy(), index=keys.to_numpy())
+        first = first[~first.index.duplicated()]
+        out[repeated] = first[keys[repeated].to_numpy()].to_numpy()
+    return out
+
+
+def _duplicate_ids(frame: pd.DataFrame, copy_of: pd.Series) -> pd.Series:
+    """Per row: the number of distinct rows (copies once) sharing its case id."""
+    if "case_id" not in frame.columns:
+        return pd.Series(0, index=frame.index, dtype="int64")
+    ids = frame["case_id"]
+    distinct = ~copy_of.notna().to_numpy()
+    counts = ids[distinct & ids.notna().to_numpy()].value_counts()
+    return ids.map(counts).fillna(0).astype("int64")
+
+
+# ---------------------------------------------------------------------------------------------
+# The row-local derivation
+# ---------------------------------------------------------------------------------------------
 
 class _Deriver:
     """Holds the inputs of one derivation so the per-check functions stay small."""
 
-    def __init__(self, extract: Extract, profiles: ProfileSet, as_of: pd.Timestamp,
-                 calendar: LegalCalendar):
-        self.df = extract.frame
-        self.unreadable = extract.report.unreadable
+    def __init__(self, frame: pd.DataFrame, facts: TableFacts, profiles: ProfileSet,
+                 as_of: pd.Timestamp, calendar: LegalCalendar):
+        self.df = frame
+        self.facts = facts
         self.profiles = profiles
         self.as_of = as_of
         self.calendar = calendar
         self.n = len(self.df)
         self.out: dict[str, pd.Series | np.ndarray] = {}
+        self.copy = facts.copy_of.notna().to_numpy()
         self.member_of = self._assign_members()
         self.masks = {p.name: (self.member_of == p.name).to_numpy() for p in profiles.members}
 
@@ -101,14 +232,67 @@ class _Deriver:
             return self.df[name]
         kind = fields()[name].kind if name in fields() else "text"
         dtype = {"date": "datetime64[ns]", "int": "Int64", "flag": "boolean",
-                 "repeat": "boolean"}.get(kind, "object")
+                 "repeat": "boolean", "concluded": "boolean"}.get(kind, "object")
         return pd.Series(pd.NA if dtype != "datetime64[ns]" else pd.NaT,
                          index=self.df.index, dtype=dtype)
+
+    def doubt(self, *names: str) -> np.ndarray:
+        """Rows where any of the fields holds a doubtful cell (unreadable or implausible)."""
+        out = np.zeros(self.n, dtype=bool)
+        for name in names:
+            if name in self.facts.doubtful.columns:
+                out |= self.facts.doubtful[name].to_numpy(dtype=bool)
+        return out
+
+    def present(self, name: str) -> np.ndarray:
+        """Rows where the field holds a value (a doubtful cell holds none the audit can use)."""
+        return self.col(name).notna().to_numpy(dtype=bool) & ~self.doubt(name)
 
     def text_is(self, name: str, values) -> np.ndarray:
         """Boolean mask: the text column equals one of ``values`` (False where absent/NA)."""
         values = [values] if isinstance(values, str) else list(values)
         return self.col(name).isin(values).fillna(False).to_numpy(dtype=bool)
+
+    def role(self, name: str, role: str) -> np.ndarray:
+        """Rows whose value of a vocabulary field plays ``role`` (checks.toml ``[roles]``)."""
+        return self.text_is(name, role_values(name, role))
+
+    def unknown(self, name: str) -> np.ndarray:
+        """Rows whose value is not in the field's vocabulary (written, but not understood)."""
+        if not self.has(name):
+            return np.zeros(self.n, dtype=bool)
+        known = vocabulary(fields()[name].kind)
+        values = self.df[name]
+        return (values.notna() & ~values.isin(known)).to_numpy(dtype=bool)
+
+    def blank(self, name: str) -> np.ndarray:
+        return self.col(name).isna().to_numpy(dtype=bool)
+
+    def on_tracks(self, member_key: str) -> np.ndarray:
+        """Rows whose 办理途径 is one of the member profile's list ``member_key``; an empty or
+        unknown track counts as 信访程序 (the residual track, 2022 第三十一条第六项); an empty list
+        means every row."""
+        ok = np.zeros(self.n, dtype=bool)
+        track = self.col("track")
+        residual = (track.isna().to_numpy(dtype=bool) | self.unknown("track"))
+        for member in self.profiles.members:
+            tracks = getattr(member, member_key)
+            rows = self.masks[member.name]
+            if not tracks:
+                ok |= rows
+            else:
+                listed = track.isin(tracks).fillna(False).to_numpy(dtype=bool)
+                ok |= rows & (listed | (residual & ("信访程序" in tracks)))
+        return ok
+
+    def off_tracks(self, member_key: str) -> np.ndarray:
+        """Rows whose 办理途径 is one of the member profile's exemption list ``member_key``."""
+        out = np.zeros(self.n, dtype=bool)
+        for member in self.profiles.members:
+            tracks = getattr(member, member_key)
+            if tracks:
+                out |= self.masks[member.name] & self.text_is("track", tracks)
+        return out
 
     def _assign_members(self) -> pd.Series:
         """Name of the profile member governing each row (auto: by the item's date)."""
@@ -118,7 +302,7 @@ class _Deriver:
         date = pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
         for name in PROFILE_DATE_FIELDS:
             if self.has(name):
-                date = date.fillna(self.df[name])
+                date = date.fillna(self.df[name].where(~self.doubt(name)))
         chosen = pd.Series(members[-1].name, index=self.df.index, dtype=object)
         for member in members:
             if member.effective_from is not None:
@@ -129,20 +313,37 @@ class _Deriver:
         return chosen
 
     # -- day arithmetic -----------------------------------------------------------------
-    def deadline(self, start: pd.Series, limit_key: str, *, row_mask=None,
-                 extra_days: pd.Series | None = None) -> pd.Series:
-        """Last allowed day of ``limit_key`` from ``start``, each row by its own profile."""
+    def start_of(self, limit_key: str) -> pd.Series:
+        """The event each row's clock of ``limit_key`` starts from (per its profile); a
+        doubtful start is no start (the calendar never sees an implausible year)."""
         result = pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
         for member in self.profiles.members:
-            rows = self.masks[member.name]
+            name = member.start_of(limit_key)
+            rows = self.masks[member.name] & ~self.doubt(name)
+            if rows.any():
+                result[rows] = self.col(name)[rows]
+        return result
+
+    def start_fields(self, limit_key: str) -> tuple[str, ...]:
+        return tuple({m.start_of(limit_key) for m in self.profiles.members})
+
+    def deadline(self, start: pd.Series, limit_key: str, *, row_mask=None) -> pd.Series:
+        """Last allowed day of ``limit_key`` from ``start``, each row by its own profile.
+
+        Rows whose start is after the as-of date are not computed (their clock cannot have run
+        out), so a date in a year without a holiday table never stops the audit for them.
+        """
+        result = pd.Series(pd.NaT, index=self.df.index, dtype="datetime64[ns]")
+        started = (start <= self.as_of).fillna(False).to_numpy(dtype=bool)
+        for member in self.profiles.members:
+            rows = self.masks[member.name] & started
             if row_mask is not None:
                 rows = rows & row_mask
             if not rows.any():
                 continue
             limit = member.limit(limit_key)
             result[rows] = self.calendar.add_days(
-                start[rows], limit.days, limit.day_kind,
-                roll_forward=member.roll_forward_holidays)
+                start[rows], limit.days, limit.day_kind, roll_forward=member.roll_forward)
         return result
 
     def per_member(self, values: dict[str, float], default: float = np.nan) -> np.ndarray:
@@ -154,99 +355,70 @@ class _Deriver:
 
     # -- output -------------------------------------------------------------------------
     def clock(self, cid: CheckId, applies: np.ndarray, start: pd.Series, last_day: pd.Series,
-              actual: pd.Series) -> np.ndarray:
-        """Store a timed clock; return its days-late array (NaN where it does not run)."""
-        applies = applies & start.notna().to_numpy() & last_day.notna().to_numpy()
+              actual: pd.Series, *, doubtful: np.ndarray, may_be_open: np.ndarray | None = None,
+              rule: pd.Series | None = None) -> np.ndarray:
+        """Store a timed clock; return its days-late array (NaN where it is not judged).
+
+        A row is judged when the duty ``applies``, its start and last day are known, none of
+        its inputs is ``doubtful``, and — where the act is missing — an open item is a fact
+        (``may_be_open``: False where a missing act date proves nothing, e.g. an unknown
+        routing or a 存 item without a date).
+        """
+        applies = applies & ~self.copy
+        open_ = actual.isna().to_numpy()
+        # a clock that starts after the as-of date has not run: judged, never late
+        pending = (start > self.as_of).fillna(False).to_numpy(dtype=bool)
+        known = (start.notna().to_numpy() & (last_day.notna().to_numpy() | pending)
+                 & ~doubtful)
+        if may_be_open is not None:
+            known &= ~open_ | may_be_open
+        judged = applies & known
         effective = actual.fillna(self.as_of)
         late = (effective - last_day).dt.days.to_numpy(dtype=float, na_value=np.nan)
-        late = np.where(applies, late, np.nan)
-        self.out[f"{cid}{START}"] = start.where(applies)
-        self.out[f"{cid}{LAST_DAY}"] = last_day.where(applies)
-        self.out[f"{cid}{ACTUAL}"] = actual.where(applies)
+        late = np.where(judged & ~pending, late, np.nan)
+        self._state(cid, applies, judged)
+        self.out[f"{cid}{START}"] = start.where(judged)
+        self.out[f"{cid}{LAST_DAY}"] = last_day.where(judged)
+        self.out[f"{cid}{ACTUAL}"] = actual.where(judged)
         self.out[f"{cid}{DAYS_LATE}"] = late
+        if rule is not None:
+            self.out[f"{cid}{RULE}"] = rule.where(judged)
+        self._rest_day_note(cid, last_day, late)
         return late
 
     def flag(self, cid: CheckId, applies: np.ndarray, violated: np.ndarray,
-             detail: pd.Series | None = None) -> None:
-        """Store a 0/1 flag (NaN where the rule does not apply) and its detail text."""
-        self.out[f"{cid}{FLAG}"] = np.where(applies, violated.astype(float), np.nan)
+             detail: pd.Series | None = None, *, doubtful: np.ndarray | None = None) -> None:
+        """Store a 0/1 flag (NaN where not judged) and its detail text."""
+        applies = applies & ~self.copy
+        judged = applies if doubtful is None else applies & ~doubtful
+        self._state(cid, applies, judged)
+        self.out[f"{cid}{FLAG}"] = np.where(judged, violated.astype(float), np.nan)
         if detail is not None:
-            self.out[f"{cid}{DETAIL}"] = detail.where(applies & violated)
+            self.out[f"{cid}{DETAIL}"] = detail.where(judged & violated)
 
+    def _state(self, cid: CheckId, applies: np.ndarray, judged: np.ndarray) -> None:
+        state = np.where(applies, np.where(judged, JUDGED, UNJUDGED), NOT_APPLICABLE)
+        self.out[f"{cid}{STATE}"] = state.astype("int8")
 
-def _track_applies(d: _Deriver) -> np.ndarray:
-    """Rows the handling limit applies to: under 2022, only items on track 信访程序."""
-    ok = np.ones(d.n, dtype=bool)
-    track = d.col("track")
-    for member in d.profiles.members:
-        if member.handling_tracks:
-            on_track = (track.isna() | track.isin(member.handling_tracks)).to_numpy(dtype=bool)
-            ok &= ~d.masks[member.name] | on_track
-    return ok
-
-
-def _reg_late(d: _Deriver) -> None:
-    received, routed = d.col("received_on"), d.col("routed_on")
-    applies = received.notna().to_numpy() & ~d.text_is("routing", DIRECT)
-    by_notice = d.text_is("routing", NOTICE_ROUTINGS)
-    actual = routed.where(~by_notice, routed.fillna(d.col("notice_on")))
-    d.clock(CheckId.REG_LATE, applies, received, d.deadline(received, "register"), actual)
-
-
-def _notice_late(d: _Deriver) -> None:
-    direct = d.text_is("routing", DIRECT)
-    start = d.col("received_on").where(direct, d.col("unit_received_on"))
-    routed_last = d.deadline(start, "notice_routed", row_mask=~direct)
-    direct_last = d.deadline(start, "notice_direct", row_mask=direct)
-    last_day = routed_last.where(~direct, direct_last)
-    known = np.ones(d.n, dtype=bool)
-    if d.has("petitioner"):
-        names = d.col("petitioner")
-        known = names.notna().to_numpy(dtype=bool)
-        for member in d.profiles.members:
-            known = known & ~(d.masks[member.name]
-                       & names.isin(member.anonymous_petitioners).fillna(False).to_numpy(bool))
-    d.clock(CheckId.NOTICE_LATE, known, start, last_day, d.col("notice_on"))
-
-
-def _handling_and_extension(d: _Deriver) -> None:
-    accepted = d.col("accepted_on")
-    applies = accepted.notna().to_numpy() & _track_applies(d)
-    original = d.deadline(accepted, "handling")
-    days = d.col("extension_days").astype("Float64").fillna(0).to_numpy(dtype=float)
-    has_extension = days > 0
-    max_days = d.per_member({p.name: p.limit("extension").days for p in d.profiles.members}, 0)
-    approved, told = d.col("extension_approved_on"), d.col("extension_notice_on")
-    over = has_extension & (days > max_days.astype(float))
-    unapproved = has_extension & approved.isna().to_numpy()
-    approved_late = has_extension & (approved > original).fillna(False).to_numpy(dtype=bool)
-    untold = has_extension & told.isna().to_numpy()
-    valid = has_extension & ~(over | unapproved | approved_late | untold)
-    extended = original.copy()
-    for member in d.profiles.members:
-        rows = d.masks[member.name] & valid
-        if rows.any():
-            kind = member.limit("extension").day_kind
-            extended[rows] = d.calendar.add_days(
-                original[rows], d.col("extension_days")[rows].astype("int64"), kind,
-                roll_forward=member.roll_forward_holidays)
-    d.clock(CheckId.HANDLING_OVERDUE, applies, accepted, extended, d.col("concluded_on"))
-    if all(d.has(f) for f in checks()[CheckId.EXTENSION_IRREGULAR].needs):
-        reasons = _reasons(d.n, [
-            (over, "延期天数超过" + _max_text(d, "extension")),
-            (unapproved, "无延期批准日期"),
-            (approved_late, "延期批准晚于原办理期限"),
-            (untold, "未告知信访人延期理由"),
-        ])
-        ext_applies = applies & has_extension
-        d.clock(CheckId.EXTENSION_IRREGULAR, ext_applies, accepted, original, approved)
-        d.out.pop(f"{CheckId.EXTENSION_IRREGULAR}{DAYS_LATE}")
-        d.flag(CheckId.EXTENSION_IRREGULAR, ext_applies, over | unapproved | approved_late | untold,
-               reasons)
-
-
-def _max_text(d: _Deriver, key: str) -> str:
-    return "/".join(sorted({p.limit(key).describe() for p in d.profiles.members}))
+    def _rest_day_note(self, cid: CheckId, last_day: pd.Series, late: np.ndarray) -> None:
+        """For late rows whose last day was a rest day: say so, and what roll-forward gives."""
+        rows = np.flatnonzero(np.nan_to_num(late, nan=0) > 0)
+        if not len(rows):
+            return
+        label, following = self.calendar.rest_days(last_day.iloc[rows])
+        rest = label != ""
+        if not rest.any():
+            return
+        rows, label, following = rows[rest], label[rest], following[rest]
+        notes = pd.Series(pd.NA, index=self.df.index, dtype=object)
+        days = late[rows] - (following - last_day.iloc[rows].to_numpy()).astype(
+            "timedelta64[D]").astype(float)
+        text = [f"期限届满日{chinese_date(day)}为{name}；若顺延至{chinese_date(nxt)}，"
+                + (f"则超期{int(d)}日" if d > 0 else "则未超期")
+                for day, name, nxt, d in zip(last_day.iloc[rows], label, following, days,
+                                             strict=True)]
+        notes.iloc[rows] = text
+        self.out[f"{cid}{NOTE}"] = notes
 
 
 def _reasons(n: int, parts: list[tuple[np.ndarray, str]]) -> pd.Series:
@@ -268,71 +440,274 @@ def _reasons(n: int, parts: list[tuple[np.ndarray, str]]) -> pd.Series:
     return out
 
 
+# -- accountability checks ----------------------------------------------------------------
+
+def _reg_late(d: _Deriver) -> None:
+    """登记转送交办: the 信访部门 disposes of every item within the limit (2022 第二十二条第一款).
+
+    The act depends on the disposal: routed → 转交日期; by notice (告知, 不予受理, 不再受理) →
+    转交日期, else 告知日期; kept (存) → 转交日期, else 登记日期 (never open: a kept item
+    without a date is unjudged). An unknown routing value judges a recorded date but never an
+    open item.
+    """
+    start = d.start_of("register")
+    applies = ~d.role("routing", "direct") & ~d.off_tracks("register_exempt_tracks")
+    routed = d.col("routed_on")
+    by_notice, kept = d.role("routing", "notice"), d.role("routing", "kept")
+    actual = routed.where(~by_notice, routed.fillna(d.col("notice_on")))
+    actual = actual.where(~kept, actual.fillna(d.col("registered_on")))
+    act_fields = np.where(by_notice, "notice", np.where(kept, "kept", "routed"))
+    doubtful = d.doubt(*d.start_fields("register"), "routed_on") | (
+        (act_fields == "notice") & d.blank("routed_on") & d.doubt("notice_on")) | (
+        (act_fields == "kept") & d.blank("routed_on") & d.doubt("registered_on"))
+    may_be_open = ~kept & ~d.unknown("routing")
+    d.clock(CheckId.REG_LATE, applies, start, d.deadline(start, "register"), actual,
+            doubtful=doubtful, may_be_open=may_be_open)
+
+
+def _notice_late(d: _Deriver) -> None:
+    """受理告知: the handling unit's written notice within 15 days.
+
+    Routed items (转送/交办/督办, or any item with a 单位收到日期 whose routing is blank): from
+    the unit's receipt (2022 第二十三条第三款); items submitted directly (直接办理): from
+    receipt, not owed when the petitioner's name or address is unclear (第二十三条第二款).
+    Tracks whose notices follow other rules (第二十三条第四款) are not judged. An unknown
+    routing value judges a recorded notice but never a missing one.
+    """
+    direct = d.role("routing", "direct")
+    unknown = d.unknown("routing")
+    received_by_unit = d.present("unit_received_on") | d.doubt("unit_received_on")
+    routed = d.role("routing", "routed") | ((d.blank("routing") | unknown) & received_by_unit)
+    anonymous = np.zeros(d.n, dtype=bool)
+    if d.has("petitioner"):
+        names = d.col("petitioner")
+        anonymous = names.isna().to_numpy(dtype=bool, copy=True)
+        for member in d.profiles.members:
+            anonymous |= d.masks[member.name] & names.isin(
+                member.anonymous_petitioners).fillna(False).to_numpy(dtype=bool)
+    applies = ((direct & ~anonymous) | routed) & ~d.off_tracks("notice_exempt_tracks")
+    start = d.start_of("notice_direct").where(direct, d.start_of("notice_routed"))
+    last_day = d.deadline(start, "notice_routed", row_mask=~direct).where(
+        ~direct, d.deadline(start, "notice_direct", row_mask=direct))
+    doubtful = d.doubt("notice_on") | np.where(
+        direct, d.doubt(*d.start_fields("notice_direct")),
+        d.doubt(*d.start_fields("notice_routed")))
+    may_be_open = ~unknown & ~(anonymous & ~direct & ~d.role("routing", "routed"))
+    rule = pd.Series(np.where(direct, "notice_direct", "notice_routed"), index=d.df.index,
+                     dtype=object)
+    d.clock(CheckId.NOTICE_LATE, applies, start, last_day, d.col("notice_on"),
+            doubtful=doubtful, may_be_open=may_be_open, rule=rule)
+
+
+def _handling_and_extension(d: _Deriver) -> None:
+    """办结 within 60 days of acceptance (+ a valid extension), and the extension's validity.
+
+    Applies where the item was accepted (a 受理日期, readable or not) on a handling track; an
+    unknown track value keeps the clock (信访程序 is the residual track).
+    """
+    accepted = d.start_of("handling")
+    accepted_fields = d.start_fields("handling")
+    applies = ((accepted.notna().to_numpy(dtype=bool) | d.doubt(*accepted_fields))
+               & d.on_tracks("handling_tracks"))
+    original = d.deadline(accepted, "handling")
+    days = d.col("extension_days").astype("Float64").fillna(0).to_numpy(dtype=float)
+    has_extension = days > 0
+    max_days = d.per_member({p.name: p.limit("extension").days for p in d.profiles.members}, 0)
+    approved, told = d.col("extension_approved_on"), d.col("extension_notice_on")
+    over = has_extension & (days > max_days.astype(float))
+    unapproved = has_extension & approved.isna().to_numpy()
+    approved_late = has_extension & (approved > original).fillna(False).to_numpy(dtype=bool)
+    untold = has_extension & told.isna().to_numpy()
+    valid = has_extension & ~(over | unapproved | approved_late | untold)
+    extended = original.copy()
+    for member in d.profiles.members:
+        rows = d.masks[member.name] & valid & original.notna().to_numpy()
+        if rows.any():
+            kind = member.limit("extension").day_kind
+            extended[rows] = d.calendar.add_days(
+                original[rows], d.col("extension_days")[rows].astype("int64"), kind,
+                roll_forward=member.roll_forward)
+    extension_doubt = d.doubt("extension_days", "extension_approved_on", "extension_notice_on")
+    d.clock(CheckId.HANDLING_OVERDUE, applies, accepted, extended, d.col("concluded_on"),
+            doubtful=d.doubt(*accepted_fields, "concluded_on") | extension_doubt)
+    if CheckId.EXTENSION_IRREGULAR in d.evaluated:
+        reasons = _reasons(d.n, [
+            (over, "延期天数超过" + _max_text(d, "extension")),
+            (unapproved, "无延期批准日期"),
+            (approved_late, "延期批准晚于原办理期限"),
+            (untold, "未告知信访人延期理由"),
+        ])
+        ext_applies = applies & (has_extension | d.doubt("extension_days"))
+        doubtful = d.doubt(*accepted_fields) | extension_doubt
+        d.flag(CheckId.EXTENSION_IRREGULAR, ext_applies & original.notna().to_numpy(),
+               over | unapproved | approved_late | untold, reasons, doubtful=doubtful)
+        judged = d.out[f"{CheckId.EXTENSION_IRREGULAR}{STATE}"] == JUDGED
+        d.out[f"{CheckId.EXTENSION_IRREGULAR}{START}"] = accepted.where(judged)
+        d.out[f"{CheckId.EXTENSION_IRREGULAR}{LAST_DAY}"] = original.where(judged)
+        d.out[f"{CheckId.EXTENSION_IRREGULAR}{ACTUAL}"] = approved.where(judged)
+
+
+def _max_text(d: _Deriver, key: str) -> str:
+    return "/".join(sorted({p.limit(key).describe() for p in d.profiles.members}))
+
+
 def _reply_missing(d: _Deriver) -> None:
+    """书面答复 / 信访处理意见书: owed for a concluded item on a reply track (2022 第三十一条
+    第六项、第三十二条第一款; 2005 第三十二条第一款); diverted items owe none."""
     concluded = d.col("concluded_on")
-    applies = concluded.notna().to_numpy()
-    d.out[f"{CheckId.REPLY_MISSING}{START}"] = concluded.where(applies)
-    d.out[f"{CheckId.REPLY_MISSING}{ACTUAL}"] = d.col("reply_on").where(applies)
-    d.flag(CheckId.REPLY_MISSING, applies, d.col("reply_on").isna().to_numpy())
+    applies = ((concluded.notna().to_numpy(dtype=bool) | d.doubt("concluded_on"))
+               & d.on_tracks("reply_tracks"))
+    doubtful = d.doubt("concluded_on", "reply_on")
+    d.flag(CheckId.REPLY_MISSING, applies, d.blank("reply_on"), doubtful=doubtful)
+    judged = d.out[f"{CheckId.REPLY_MISSING}{STATE}"] == JUDGED
+    d.out[f"{CheckId.REPLY_MISSING}{START}"] = concluded.where(judged)
+    d.out[f"{CheckId.REPLY_MISSING}{ACTUAL}"] = d.col("reply_on").where(judged)
 
 
 def _feedback_missing(d: _Deriver) -> None:
+    """交办 items report back by the assigning body's deadline (2022 第二十二条第一款第（三）项)."""
     due = d.col("assigned_deadline")
-    applies = d.text_is("routing", ASSIGNED) & due.notna().to_numpy()
+    applies = d.role("routing", "assigned") & (due.notna().to_numpy() | d.doubt("assigned_deadline"))
     start = d.col("routed_on")
-    d.clock(CheckId.FEEDBACK_MISSING, applies, start.fillna(due), due, d.col("feedback_on"))
-    d.out[f"{CheckId.FEEDBACK_MISSING}{START}"] = start.where(applies)
+    d.clock(CheckId.FEEDBACK_MISSING, applies, start.fillna(due), due, d.col("feedback_on"),
+            doubtful=d.doubt("assigned_deadline", "feedback_on"))
+    judged = d.out[f"{CheckId.FEEDBACK_MISSING}{STATE}"] == JUDGED
+    d.out[f"{CheckId.FEEDBACK_MISSING}{START}"] = start.where(judged & ~d.doubt("routed_on"))
 
 
 def _review_overdue(d: _Deriver) -> None:
-    requested = d.col("review_requested_on")
-    d.clock(CheckId.REVIEW_OVERDUE, requested.notna().to_numpy(), requested,
-            d.deadline(requested, "review"), d.col("review_decided_on"))
+    requested = d.start_of("review")
+    applies = requested.notna().to_numpy(dtype=bool) | d.doubt(*d.start_fields("review"))
+    d.clock(CheckId.REVIEW_OVERDUE, applies, requested, d.deadline(requested, "review"),
+            d.col("review_decided_on"),
+            doubtful=d.doubt(*d.start_fields("review"), "review_decided_on"))
 
 
 def _rereview_overdue(d: _Deriver) -> None:
-    requested = d.col("rereview_requested_on")
+    requested = d.start_of("rereview")
+    applies = requested.notna().to_numpy(dtype=bool) | d.doubt(*d.start_fields("rereview"))
     last_day = d.deadline(requested, "rereview")
     hearing = d.col("hearing_days").astype("Float64").fillna(0)
     last_day = last_day + pd.to_timedelta(hearing.to_numpy(dtype=float), unit="D")
-    d.clock(CheckId.REREVIEW_OVERDUE, requested.notna().to_numpy(), requested, last_day,
-            d.col("rereview_decided_on"))
+    d.clock(CheckId.REREVIEW_OVERDUE, applies, requested, last_day, d.col("rereview_decided_on"),
+            doubtful=d.doubt(*d.start_fields("rereview"), "rereview_decided_on", "hearing_days"))
+
+
+def _operative_decision(d: _Deriver) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """The decision in force per row: the latest outcome that is not 维持 (a 维持 leaves the
+    earlier decision standing), its date, and whether an unknown value made it unclear."""
+    outcome = pd.Series(None, index=d.df.index, dtype=object)
+    date = pd.Series(pd.NaT, index=d.df.index, dtype="datetime64[ns]")
+    unclear = np.zeros(d.n, dtype=bool)
+    settled = np.zeros(d.n, dtype=bool)
+    for name, date_field in DECISIONS:
+        values = d.col(name)
+        take = values.notna().to_numpy(dtype=bool) & ~d.text_is(name, UPHELD) & ~settled
+        unclear |= take & d.unknown(name)
+        outcome[take] = values[take]
+        date[take] = d.col(date_field)[take]
+        settled |= take
+    return outcome, date, unclear
 
 
 def _decision_unimplemented(d: _Deriver) -> None:
+    """A decision that requires action is carried out by its 落实期限 (第三十二条第二款).
+
+    Fires when the 落实期限 has passed and no 落实日期 is recorded (the status not 已落实), or
+    the 落实日期 is after it. Without a 落实期限 no day is proven: 未落实 alone is unjudged.
+    """
+    outcome, decided_on, unclear = _operative_decision(d)
     requires_action = np.zeros(d.n, dtype=bool)
     for member in d.profiles.members:
-        member_rows = d.masks[member.name]
-        for name in DECISION_OUTCOMES:
-            requires_action |= member_rows & d.text_is(name, member.action_outcomes)
-    start = pd.Series(pd.NaT, index=d.df.index, dtype="datetime64[ns]")
-    for name in DECISION_DATES:
-        start = start.fillna(d.col(name))
+        requires_action |= d.masks[member.name] & outcome.isin(
+            member.action_outcomes).fillna(False).to_numpy(dtype=bool)
+    applies = requires_action | unclear
     due = d.col("implementation_due")
-    d.clock(CheckId.DECISION_UNIMPLEMENTED, requires_action & due.notna().to_numpy(),
-            start.fillna(due), due, d.col("implemented_on"))
-    d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{START}"] = start.where(requires_action)
-    marked = d.text_is("implementation_status", NOT_IMPLEMENTED)
-    late = np.nan_to_num(d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{DAYS_LATE}"], nan=0) > 0
-    detail = _reasons(d.n, [(marked, "落实情况为“未落实”"),
-                            (late & d.col("implemented_on").isna().to_numpy(), "落实期限已过仍未落实"),
-                            (late & d.col("implemented_on").notna().to_numpy(), "逾期落实")])
-    d.flag(CheckId.DECISION_UNIMPLEMENTED, requires_action, marked, detail)
-    d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{DETAIL}"] = detail.where(requires_action)
+    done_status = d.role("implementation_status", "done")
+    marked_not_done = d.role("implementation_status", "not_done")
+    doubtful = (unclear | d.doubt("implementation_due", "implemented_on")
+                | d.unknown("implementation_status"))
+    # 已落实 without a date proves neither an act nor its absence: not judged here
+    may_be_open = ~done_status
+    start = decided_on.fillna(due)
+    late = d.clock(CheckId.DECISION_UNIMPLEMENTED, applies, start, due, d.col("implemented_on"),
+                   doubtful=doubtful, may_be_open=may_be_open)
+    judged = d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{STATE}"] == JUDGED
+    d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{START}"] = decided_on.where(judged)
+    overdue = np.nan_to_num(late, nan=0) > 0
+    implemented = d.present("implemented_on")
+    detail = _reasons(d.n, [(overdue & ~implemented & marked_not_done, "落实情况为“未落实”"),
+                            (overdue & ~implemented, "落实期限已过仍未落实"),
+                            (overdue & implemented, "逾期落实")])
+    d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{DETAIL}"] = detail.where(judged)
 
+
+def _system_deadline_overdue(d: _Deriver) -> None:
+    """按系统限办时间超期: where the statutory handling clock is not judged for a row, the
+    deadline the petition system set (限办时间) is: open past it, or concluded after it.
+
+    The act is 办结日期. Without one, the absence is proven only by 是否办结 = 否 or an open
+    信访件状态; a concluded item without a date is unjudged. Items not accepted (不予受理,
+    不再受理) or on a diverted track are not judged.
+    """
+    handling_state = d.out.get(f"{CheckId.HANDLING_OVERDUE}{STATE}")
+    statutory = (np.asarray(handling_state) == JUDGED
+                 if CheckId.HANDLING_OVERDUE in d.evaluated else np.zeros(d.n, dtype=bool))
+    due = d.col("system_deadline")
+    applies = ((due.notna().to_numpy(dtype=bool) | d.doubt("system_deadline")) & ~statutory
+               & ~d.role("status", "not_accepted") & d.on_tracks("handling_tracks"))
+    concluded_on = d.col("concluded_on")
+    flag = d.col("is_concluded")
+    said_open = (flag.eq(False).fillna(False).to_numpy(dtype=bool) & ~d.doubt("is_concluded")) | (
+        d.role("status", "open") & ~flag.eq(True).fillna(False).to_numpy(dtype=bool))
+    # the start is shown as the item's receipt; the clock runs on the system's own deadline
+    start = d.col("received_on").where(~d.doubt("received_on")).fillna(due)
+    d.clock(CheckId.SYSTEM_DEADLINE_OVERDUE, applies, start, due.where(~d.doubt("system_deadline")),
+            concluded_on, doubtful=d.doubt("system_deadline", "concluded_on"),
+            may_be_open=said_open & ~d.unknown("status"))
+
+
+def _system_flag_mismatch(d: _Deriver) -> None:
+    """The system's 超期 flag or status disagrees with the statutory computation, either way."""
+    parts = []
+    for cid, overdue_role, stage_role in (
+            (CheckId.HANDLING_OVERDUE, "overdue_handling", "in_handling"),
+            (CheckId.REVIEW_OVERDUE, "overdue_review", "in_review"),
+            (CheckId.REREVIEW_OVERDUE, "overdue_rereview", "in_rereview")):
+        state = d.out.get(f"{cid}{STATE}")
+        if state is None or cid not in d.evaluated:
+            continue
+        judged = np.asarray(state) == JUDGED
+        late_days = np.asarray(d.out[f"{cid}{DAYS_LATE}"], dtype=float)
+        late = np.nan_to_num(late_days, nan=0) > 0
+        still_open = judged & pd.Series(d.out[f"{cid}{ACTUAL}"]).isna().to_numpy()
+        name = checks()[cid].name
+        if cid == CheckId.HANDLING_OVERDUE and d.has("system_overdue"):
+            flag = d.col("system_overdue")
+            says_late = flag.eq(True).fillna(False).to_numpy(dtype=bool)
+            says_on_time = flag.eq(False).fillna(False).to_numpy(dtype=bool)
+            parts.append((judged & says_late & ~late,
+                          f"系统标记为超期，但按法定时限未超期（{name}）"))
+            parts.append((judged & says_on_time & late,
+                          f"按法定时限已超期，但系统标记为未超期（{name}）"))
+        in_stage = d.role("status", stage_role)
+        says_overdue = d.role("status", overdue_role)
+        parts.append((judged & says_overdue & ~(still_open & late),
+                      f"信访件状态为超期，但按法定时限未超期或已办理（{name}）"))
+        parts.append((judged & in_stage & ~says_overdue & still_open & late,
+                      f"按法定时限已超期仍未办理，但信访件状态未显示超期（{name}）"))
+    violated = np.zeros(d.n, dtype=bool)
+    for mask, _ in parts:
+        violated |= mask
+    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, np.ones(d.n, dtype=bool), violated, _reasons(d.n, parts))
+
+
+# -- data-quality checks -------------------------------------------------------------------
 
 def _date_unreadable(d: _Deriver) -> None:
-    bad = d.unreadable[d.unreadable["field"].isin([f for f in d.df.columns
-                                                    if fields().get(f) and fields()[f].is_date])]
-    position = pd.Series(np.arange(d.n), index=d.df[SOURCE_ROW].to_numpy())
-    bad = bad[bad["source_row"].isin(position.index)]
-    text = (bad["header"].astype(str) + "：“" + bad["raw"].astype(str) + "”")
-    per_row = text.groupby(bad["source_row"].to_numpy()).agg("；".join)
-    detail = pd.Series(pd.NA, index=d.df.index, dtype=object)
-    if len(per_row):
-        detail.iloc[position[per_row.index].to_numpy()] = per_row.to_numpy()
+    detail = d.facts.doubtful_detail
     d.flag(CheckId.DATA_DATE_UNREADABLE, np.ones(d.n, dtype=bool), detail.notna().to_numpy(),
-           "无法识别的日期：" + detail)
+           detail)
 
 
 def _date_order(d: _Deriver) -> None:
@@ -340,7 +715,8 @@ def _date_order(d: _Deriver) -> None:
     for earlier, later in date_order_pairs():
         if not (d.has(earlier) and d.has(later)):
             continue
-        a, b = d.df[earlier], d.df[later]
+        a = d.df[earlier].where(~d.doubt(earlier))
+        b = d.df[later].where(~d.doubt(later))
         wrong = (b < a).fillna(False).to_numpy(dtype=bool)
         parts.append((wrong, f"{header_of(later)}早于{header_of(earlier)}"))
     violated = np.zeros(d.n, dtype=bool)
@@ -350,28 +726,52 @@ def _date_order(d: _Deriver) -> None:
 
 
 def _duplicate_id(d: _Deriver) -> None:
-    ids = d.col("case_id")
-    dup = (ids.notna() & ids.duplicated(keep=False)).to_numpy(dtype=bool)
+    count = d.facts.duplicate_ids.to_numpy()
+    dup = count > 1
     detail = pd.Series(pd.NA, index=d.df.index, dtype=object)
     if dup.any():
-        counts = ids[dup].map(ids[dup].value_counts())
-        detail[dup] = "编号在台账中出现" + counts.astype(str) + "次"
+        detail[dup] = "编号在台账中出现于" + pd.Series(count[dup]).astype(str).to_numpy() + "条不同的记录"
     d.flag(CheckId.DATA_DUPLICATE_ID, np.ones(d.n, dtype=bool), dup, detail)
+
+
+def _duplicate_row(d: _Deriver) -> None:
+    """The copy of a row pasted twice (the copy itself is judged by no other check)."""
+    detail = ("与台账第" + d.facts.copy_of.astype("string")
+              + "行完全相同（重复录入），不重复计算").astype(object)
+    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{STATE}"] = np.full(d.n, JUDGED, dtype="int8")
+    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{FLAG}"] = d.copy.astype(float)
+    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{DETAIL}"] = detail.where(d.copy)
 
 
 def _required_missing(d: _Deriver) -> None:
     parts = []
-    for name in ("case_id", "handling_unit", "received_on"):
+    for name in required_fields():
         if not d.has(name):
             continue
-        rows_with_text = d.unreadable.loc[d.unreadable["field"] == name, "source_row"]
-        empty = d.df[name].isna().to_numpy() & ~d.df[SOURCE_ROW].isin(rows_with_text).to_numpy()
+        empty = d.df[name].isna().to_numpy() & ~d.doubt(name)
         parts.append((empty, f"{header_of(name)}为空"))
     violated = np.zeros(d.n, dtype=bool)
     for empty, _ in parts:
         violated |= empty
     d.flag(CheckId.DATA_REQUIRED_MISSING, np.ones(d.n, dtype=bool), violated,
            _reasons(d.n, parts))
+
+
+def _value_unknown(d: _Deriver) -> None:
+    """A vocabulary value that is not in values.toml: named with its field."""
+    violated = np.zeros(d.n, dtype=bool)
+    detail = pd.Series(pd.NA, index=d.df.index, dtype="string")
+    for name in unknown_value_fields():
+        unknown = d.unknown(name)
+        if not unknown.any():
+            continue
+        violated |= unknown
+        text = (header_of(name) + "：“" + d.df[name].astype("string") + "”不在词表中"
+                ).where(unknown)
+        joined = (detail + "；").fillna("") + text
+        detail = joined.where(text.notna(), detail)
+    d.flag(CheckId.DATA_VALUE_UNKNOWN, np.ones(d.n, dtype=bool), violated,
+           detail.astype(object).where(detail.notna(), pd.NA))
 
 
 #: Each check's derivation; HANDLING_OVERDUE also derives EXTENSION_IRREGULAR (shared clock).
@@ -384,15 +784,34 @@ DERIVATIONS = {
     CheckId.REVIEW_OVERDUE: _review_overdue,
     CheckId.REREVIEW_OVERDUE: _rereview_overdue,
     CheckId.DECISION_UNIMPLEMENTED: _decision_unimplemented,
+    CheckId.SYSTEM_DEADLINE_OVERDUE: _system_deadline_overdue,
     CheckId.DATA_DATE_UNREADABLE: _date_unreadable,
     CheckId.DATA_DATE_ORDER: _date_order,
     CheckId.DATA_DUPLICATE_ID: _duplicate_id,
+    CheckId.DATA_DUPLICATE_ROW: _duplicate_row,
     CheckId.DATA_REQUIRED_MISSING: _required_missing,
+    CheckId.SYSTEM_FLAG_MISMATCH: _system_flag_mismatch,
+    CheckId.DATA_VALUE_UNKNOWN: _value_unknown,
 }
 
 
-def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: LegalCalendar
-                  ) -> Clocks:
+def evaluable(present: set[str]) -> tuple[list[CheckId], list[NotEvaluated]]:
+    """Which checks the fields present allow, and why the others are not evaluated."""
+    evaluated, skipped = [], []
+    required = set(required_fields())
+    for cid, check in checks().items():
+        missing = check.missing_fields(present)
+        if cid == CheckId.DATA_REQUIRED_MISSING and not present & required:
+            missing = sorted(required)
+        if missing:
+            skipped.append(NotEvaluated(cid.value, check.name, missing))
+        else:
+            evaluated.append(cid)
+    return evaluated, skipped
+
+
+def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: LegalCalendar,
+                  facts: TableFacts | None = None) -> Clocks:
     """Compute every clock of every item.
 
     Parameters
@@ -405,6 +824,9 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
         The audit date: open items are judged against it.
     calendar : LegalCalendar
         Official holiday table for working-day limits.
+    facts : TableFacts, optional
+        The whole-table facts (default: :func:`table_facts` with the profiles' plausible
+        window at ``as_of``).
 
     Returns
     -------
@@ -412,18 +834,11 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
         Derived frame aligned with ``extract.frame`` and the list of checks not evaluated.
     """
     as_of = pd.Timestamp(as_of).normalize()
-    d = _Deriver(extract, profiles, as_of, calendar)
-    present = set(extract.fields_present)
-    evaluated, skipped = [], []
-    for cid, check in checks().items():
-        missing = check.missing_fields(present)
-        if cid == CheckId.DATA_REQUIRED_MISSING and not present & {"case_id", "handling_unit",
-                                                                  "received_on"}:
-            missing = ["case_id"]
-        if missing:
-            skipped.append(NotEvaluated(cid.value, check.name, missing))
-        else:
-            evaluated.append(cid)
+    if facts is None:
+        facts = table_facts(extract, profiles.date_window(as_of))
+    evaluated, skipped = evaluable(set(extract.fields_present))
+    d = _Deriver(extract.frame, facts, profiles, as_of, calendar)
+    d.evaluated = evaluated
     for cid, derive in DERIVATIONS.items():
         if cid in evaluated or (cid == CheckId.HANDLING_OVERDUE
                                 and CheckId.EXTENSION_IRREGULAR in evaluated):

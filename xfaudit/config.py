@@ -246,14 +246,15 @@ def load_config(config: "AccountabilityConfig | str | Path | dict | None" = None
 # The monthly report's settings (monthly.toml)
 # ---------------------------------------------------------------------------------------------
 
-_INDICATOR = {"name": None, "kind": None, "check": None, "column": None, "period_field": None,
-              "numerator_values": None, "denominator_values": None, "numerator": None,
-              "denominator": None}
+_INDICATOR = {"name": None, "kind": None, "check": None, "period_field": None, "numerator": None,
+              "denominator": None,
+              "sources": ({"column": None, "numerator_values": None,
+                           "denominator_values": None},)}
 
 #: The keys monthly.toml may hold (what indicators.py, views.py, charts.py and display.py read).
 MONTHLY_SCHEMA = {
-    "report": {"overall_label": None, "no_unit_label": None, "max_rows": None,
-               "trend_months": None},
+    "report": {"overall_label": None, "no_unit_label": None, "no_unit_column_label": None,
+               "max_rows": None, "trend_months": None},
     "aging": {"bounds": None},
     "charts": {"dpi": None, "fonts": None, "top_units": None},
     "indicators": {ANY: _INDICATOR},

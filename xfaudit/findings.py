@@ -8,10 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, PROFILE_COLUMN, START, Clocks
+from xfaudit.clocks import (ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, NOTE, PROFILE_COLUMN, RULE, START,
+                            Clocks)
 from xfaudit.model import FINDING_COLUMNS, SOURCE_ROW
 from xfaudit.profile import ProfileSet
-from xfaudit.schema import CheckId, checks
+from xfaudit.config import settings
+from xfaudit.periods import classify
+from xfaudit.schema import CheckId, checks, duty_holders
 
 #: Item fields carried beside each finding (context for the inspector; no personal data).
 CONTEXT_FIELDS = ("case_id", "handling_unit", "category", "summary")
@@ -32,7 +35,8 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     df["is_open"] = df["is_open"].astype(bool)
     df["waived"] = df["waived"].astype(bool)
     for column in ("case_id", "check_id", "check_name", "kind", "severity", "handling_unit",
-                   "category", "summary", "citation", "profile", "detail", "waiver_reason"):
+                   "responsible_unit", "responsible_role", "period_status", "category",
+                   "summary", "citation", "profile", "detail", "waiver_reason"):
         values = df[column]
         df[column] = (values.where(values.notna(), None) if values.dtype == object
                       else _shared_objects(values))
@@ -63,13 +67,39 @@ def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
     return _shared_objects(open_text.where(is_open, done_text).where(days_late.notna()))
 
 
+def _duty_holder(cid: CheckId, frame: pd.DataFrame, rows: np.ndarray, bureau: str | None
+                 ) -> tuple[pd.Series, str]:
+    """Who owes the act of each finding (checks.toml ``duty_holder``), and their role.
+
+    The registering body is read by its first part (``青禾县信访局/办信科`` → the bureau); a
+    blank one is the bureau itself. An unknown review organ is 待核实 — never the handling unit.
+    """
+    holder = duty_holders()[checks()[cid].duty_holder]
+    report = settings()["report"]
+    if holder.field in frame.columns:
+        values = frame[holder.field].iloc[rows].reset_index(drop=True)
+        if holder.field == "registering_body":
+            values = values.str.split("/", n=1).str[0].str.strip().replace("", None)
+    else:
+        values = pd.Series(None, index=range(len(rows)), dtype=object)
+    blank = {"unit": report["no_unit_label"],
+             "bureau": bureau or "信访部门（本局）"}.get(holder.when_blank, holder.when_blank)
+    if holder.when_blank == "unit" and holder.field not in frame.columns:
+        blank = report["no_unit_column_label"]
+    return values.where(values.notna(), blank).astype(object), holder.role
+
+
 def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd.DataFrame,
-                 profiles: ProfileSet) -> pd.DataFrame:
+                 profiles: ProfileSet, bureau: str | None = None) -> pd.DataFrame:
     check = checks()[cid]
     out = pd.DataFrame(index=range(len(rows)))
     for name in CONTEXT_FIELDS:
         out[name] = (frame[name].iloc[rows].reset_index(drop=True)
                      if name in frame.columns else None)
+    if "handling_unit" not in frame.columns:
+        out["handling_unit"] = settings()["report"]["no_unit_column_label"]
+    out["responsible_unit"], out["responsible_role"] = _duty_holder(cid, frame, rows, bureau)
+    out["period_status"] = None
     out["check_id"] = cid.value
     out["check_name"] = check.name
     out["kind"] = check.kind
@@ -86,25 +116,47 @@ def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd
         out["is_open"] = cid == CheckId.REPLY_MISSING
     member = clocks[PROFILE_COLUMN].iloc[rows].reset_index(drop=True)
     out["profile"] = member
-    citations = {m.name: m.citation(check.limit) for m in profiles.members}
-    out["citation"] = member.map(citations)
+    out["citation"] = _citations(cid, clocks, rows, member, profiles)
     own_detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
     timing = _timing_detail(out["days_late"], out["is_open"])
-    out["detail"] = own_detail.where(own_detail.notna(), timing)
+    detail = own_detail.where(own_detail.notna(), timing)
+    note = _clock_column(clocks, f"{cid}{NOTE}", rows)
+    if note.notna().any():
+        detail = (detail.astype("string") + "；" + note.astype("string")).where(
+            note.notna(), detail).astype(object)
+    out["detail"] = detail
     out["source_row"] = frame[SOURCE_ROW].iloc[rows].to_numpy()
     out["waived"] = False
     out["waiver_reason"] = None
     return out
 
 
+def _citations(cid: CheckId, clocks: pd.DataFrame, rows: np.ndarray, member: pd.Series,
+               profiles: ProfileSet) -> pd.Series:
+    """The provision each finding cites: the limit of the check, or the row's own rule where
+    it varies (e.g. notice of a direct vs a routed item), in the row's profile."""
+    limit = checks()[cid].limit
+    rule = _clock_column(clocks, f"{cid}{RULE}", rows)
+    keys = rule.where(rule.notna(), limit) if limit else rule
+    out = pd.Series(None, index=member.index, dtype=object)
+    for m in profiles.members:
+        for key in keys.dropna().unique():
+            out[(member == m.name) & (keys == key)] = m.citation(key)
+    return out
+
+
 def build_findings(frame: pd.DataFrame, clocks: Clocks, failing: dict[CheckId, np.ndarray],
-                   profiles: ProfileSet) -> pd.DataFrame:
+                   profiles: ProfileSet, *, period=None, history: pd.DataFrame | None = None,
+                   bureau: str | None = None) -> pd.DataFrame:
     """Assemble the findings table from the failing row positions of every check.
 
     Rows are ordered by check (report order), handling unit and source row, so the same
-    inputs always give the same table.
+    inputs always give the same table. ``period`` (default: the as-of date's month) and the
+    findings ``history`` give each finding its period status (:mod:`xfaudit.periods`);
+    ``bureau`` names the petition bureau where the registering body is blank.
     """
-    parts = [_findings_of(cid, np.asarray(rows, dtype=np.int64), frame, clocks.frame, profiles)
+    parts = [_findings_of(cid, np.asarray(rows, dtype=np.int64), frame, clocks.frame, profiles,
+                          bureau)
              for cid, rows in failing.items() if len(rows)]
     if not parts:
         return empty_findings()
@@ -113,4 +165,7 @@ def build_findings(frame: pd.DataFrame, clocks: Clocks, failing: dict[CheckId, n
     findings["_order"] = findings["check_id"].map(order)
     findings = findings.sort_values(["_order", "handling_unit", "source_row"],
                                     kind="stable", na_position="last")
-    return _typed(findings.drop(columns="_order").reset_index(drop=True))
+    findings = _typed(findings.drop(columns="_order").reset_index(drop=True))
+    month = period if period is not None else f"{clocks.as_of:%Y-%m}"
+    findings["period_status"] = _shared_objects(classify(findings, month, history))
+    return findings

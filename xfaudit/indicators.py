@@ -61,20 +61,26 @@ class IndicatorSpec:
     numerator: str                             # Chinese name of the numerator
     denominator: str                           # Chinese name of the denominator
     check: str | None = None                   # kind "clock": the check whose clock is read
-    column: str | None = None                  # kind "values": the field judged
     period_field: str | None = None            # kind "values": the date placing an item in a period
-    numerator_values: tuple = ()
-    denominator_values: tuple | None = None
+    sources: tuple[ValueSource, ...] = ()      # kind "values": the first whose column exists
 
     @property
     def formula(self) -> str:
         """The formula as printed in the report."""
         return f"{self.name} = {_term(self.numerator)} ÷ {_term(self.denominator)} × 100%"
 
-    @property
-    def needs(self) -> tuple[str, ...]:
-        """Extract fields a "values" indicator reads."""
-        return tuple(f for f in (self.column, self.period_field) if f)
+    def source_for(self, columns) -> ValueSource | None:
+        """The first source whose column the extract has."""
+        return next((s for s in self.sources if s.column in columns), None)
+
+
+@dataclass(frozen=True)
+class ValueSource:
+    """Where a "values" indicator reads its items: a column and the values that count."""
+
+    column: str
+    numerator_values: tuple = ()
+    denominator_values: tuple | None = None
 
 
 def _term(text: str) -> str:
@@ -87,13 +93,15 @@ def indicator_specs() -> dict[str, IndicatorSpec]:
     """The indicators in report order, keyed by their key (``on_time_conclusion`` …)."""
     specs = {}
     for key, spec in settings()["indicators"].items():
-        denominator_values = spec.get("denominator_values")
+        sources = tuple(
+            ValueSource(column=s["column"], numerator_values=tuple(s.get("numerator_values", ())),
+                        denominator_values=(tuple(s["denominator_values"])
+                                            if s.get("denominator_values") else None))
+            for s in spec.get("sources", ()))
         specs[key] = IndicatorSpec(
             key=key, name=spec["name"], kind=spec["kind"], numerator=spec["numerator"],
             denominator=spec["denominator"], check=spec.get("check"),
-            column=spec.get("column"), period_field=spec.get("period_field"),
-            numerator_values=tuple(spec.get("numerator_values", ())),
-            denominator_values=tuple(denominator_values) if denominator_values else None)
+            period_field=spec.get("period_field"), sources=sources)
     return specs
 
 
@@ -136,7 +144,8 @@ class Indicators:
         t = self.table.assign(text=format_rates(self.table, with_counts=True))
         wide = t.pivot(index="unit", columns="name", values="text")
         wide = wide[[s.name for s in indicator_specs().values()]]
-        order = [self.overall_label] + [u for u in self.ranking["责任单位"]]
+        order = ([self.overall_label] + list(self.ranking["责任单位"])
+                 + sorted(pseudo_units() & set(wide.index)))   # shown, never ranked
         wide = wide.reindex([u for u in order if u in wide.index])
         wide.columns.name = None
         return wide.rename_axis("责任单位").reset_index()
@@ -160,16 +169,19 @@ def _scope_text(spec: IndicatorSpec) -> str:
     if spec.kind == "clock":
         name = checks()[CheckId(spec.check)].name
         return f"期限届满日在本期内（且不晚于审计日）的事项；期限与实际日期取自“{name}”检查"
-    return f"{header_of(spec.period_field)}在本期内（且不晚于审计日）的事项"
+    columns = "或".join(header_of(s.column) for s in spec.sources)
+    return f"{header_of(spec.period_field)}在本期内（且不晚于审计日）的事项；取自{columns}"
 
 
 def format_rates(table: pd.DataFrame, with_counts: bool = False) -> pd.Series:
     """``93.3%`` (or ``93.3%（14/15）``); the status text where there is no figure."""
-    pct = (table["rate"] * 100).round(1).map("{:.1f}%".format, na_action="ignore")
+    rate = pd.to_numeric(table["rate"], errors="coerce").astype(float)
+    pct = (rate * 100).round(1).map("{:.1f}%".format, na_action="ignore").astype(object)
     if with_counts:
-        pct = (pct + "（" + table["numerator"].astype(str) + "/"
-               + table["denominator"].astype(str) + "）")
-    return pct.where(table["rate"].notna(), table["status"]).astype(object)
+        counts = ("（" + table["numerator"].astype(str) + "/" + table["denominator"].astype(str)
+                  + "）")
+        pct = pct.where(rate.isna(), pct.astype(str) + counts)
+    return pct.where(rate.notna(), table["status"]).astype(object)
 
 
 def _missing_text(names) -> str:
@@ -193,15 +205,17 @@ def _clock_masks(result, spec: IndicatorSpec, window) -> tuple[np.ndarray, np.nd
 def _value_masks(frame: pd.DataFrame, spec: IndicatorSpec, window
                  ) -> tuple[np.ndarray, np.ndarray] | str:
     """(in population, counted in the numerator) per item from a column's values."""
-    missing = [f for f in spec.needs if f not in frame.columns]
+    source = spec.source_for(frame.columns)
+    missing = ([] if source else ["或".join(header_of(s.column) for s in spec.sources)]) + (
+        [header_of(spec.period_field)] if spec.period_field not in frame.columns else [])
     if missing:
-        return _missing_text(missing)
-    values = frame[spec.column]
+        return "未计算：缺少" + "、".join(missing)
+    values = frame[source.column]
     in_period = frame[spec.period_field].between(*window).fillna(False).to_numpy(dtype=bool)
-    if spec.denominator_values is not None:
-        in_period = in_period & values.isin(spec.denominator_values).fillna(False).to_numpy(
+    if source.denominator_values is not None:
+        in_period = in_period & values.isin(source.denominator_values).fillna(False).to_numpy(
             dtype=bool)
-    hit = values.isin(spec.numerator_values).fillna(False).to_numpy(dtype=bool)
+    hit = values.isin(source.numerator_values).fillna(False).to_numpy(dtype=bool)
     return in_period, in_period & hit
 
 
@@ -245,9 +259,7 @@ def compute(result, period: str, *, as_of=None) -> Indicators:
     window = (start, min(end, as_of))
     frame = result.extract.frame
     overall_label = settings()["report"]["overall_label"]
-    no_unit = settings()["report"]["no_unit_label"]
-    units = (frame["handling_unit"] if "handling_unit" in frame.columns
-             else pd.Series(None, index=frame.index, dtype=object)).fillna(no_unit).astype(str)
+    units = unit_labels(frame)
     parts = []
     for key, spec in indicator_specs().items():
         masks = (_clock_masks(result, spec, window) if spec.kind == "clock"
@@ -257,6 +269,21 @@ def compute(result, period: str, *, as_of=None) -> Indicators:
     table = pd.concat(parts, ignore_index=True)[TABLE_COLUMNS]
     ranking = rank_units(table, result.findings, overall_label)
     return Indicators(table=table, period=period, window=window, ranking=ranking)
+
+
+def unit_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each item's 责任单位 for the unit tables: an empty cell is ``no_unit_label``, an extract
+    without the column ``no_unit_column_label``."""
+    report = settings()["report"]
+    if "handling_unit" not in frame.columns:
+        return pd.Series(report["no_unit_column_label"], index=frame.index, dtype=object)
+    return frame["handling_unit"].fillna(report["no_unit_label"]).astype(str)
+
+
+def pseudo_units() -> frozenset[str]:
+    """Labels that stand for no unit: never ranked, never addressed."""
+    report = settings()["report"]
+    return frozenset({report["no_unit_label"], report["no_unit_column_label"]})
 
 
 def _unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
@@ -297,8 +324,9 @@ def rank_units(table: pd.DataFrame, findings: pd.DataFrame,
         履职问题, 超期仍未办, 说明.
     """
     overall_label = overall_label or settings()["report"]["overall_label"]
-    per_unit = table[table["unit"] != overall_label]
-    rates = per_unit.pivot(index="unit", columns="indicator", values="rate")
+    per_unit = table[(table["unit"] != overall_label) & ~table["unit"].isin(pseudo_units())]
+    rates = (per_unit.pivot(index="unit", columns="indicator", values="rate")
+             .reindex(columns=list(indicator_specs())).astype(float))
     counts = _unit_counts(findings).reindex(rates.index, fill_value=0)
     frame = rates.join(counts).fillna({k: 0 for k in COUNT_KEYS})
     keys = [k["by"] for k in settings()["ranking"]["keys"]]

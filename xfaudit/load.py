@@ -53,6 +53,7 @@ from xfaudit.loadreport import (COLUMN_TABLE, USE_DUPLICATE, USE_MAPPED, USE_NO_
 from xfaudit.mapping import MappingSpec, read_mapping_spec
 from xfaudit.model import Extract, IngestReport
 from xfaudit.schema import fields, header_of
+from xfaudit.units import UnitRegister, apply_units
 
 __all__ = ["load_extract", "read_mapping", "header_lookup", "SUPPORTED_EXTENSIONS",
            "REASON_REPEATED_HEADER", "REASON_NOT_A_RECORD", "HEADER_SCAN_ROWS"]
@@ -68,7 +69,8 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
                  sheet: str | int | Sequence[str | int] | None = None,
                  mapping: PathLike | Mapping | MappingSpec | None = None,
                  date_window: _dates.DateWindow | None = None,
-                 header_row: int | None = None) -> Extract:
+                 header_row: int | None = None,
+                 units: PathLike | UnitRegister | None = None) -> Extract:
     """Read a case extract into the canonical frame.
 
     Parameters
@@ -96,6 +98,10 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
     header_row : int, optional
         The header's row number (1-based, as Excel shows it) in the item table, when it lies
         below the rows searched (:data:`HEADER_SCAN_ROWS`) or the search picks another row.
+    units : str, pathlib.Path or xfaudit.units.UnitRegister, optional
+        The unit register (单位名录): unit names (责任单位, 登记部门, 复查机关, 复核机关) are made
+        official through it; names it does not know are listed in ``report.unknown_units``
+        (:func:`xfaudit.units.apply_units`).
 
     Returns
     -------
@@ -127,7 +133,7 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
     window = date_window or _dates.DateWindow.around()
     item = _read_table(tables[0][0], tables[0][1], lookup, spec, window, header_row)
     others = [_read_table(p, s, lookup, spec, window, None) for p, s in tables[1:]]
-    return _assemble(item, others, spec)
+    return apply_units(_assemble(item, others, spec), units)
 
 
 def read_mapping(mapping: PathLike | Mapping | None) -> dict[str, tuple[str, ...]]:

@@ -163,6 +163,22 @@ def where_read(report) -> str:
     return f"{name}（{place}，表头在第{report.header_row}行{encoding}）"
 
 
+def unit_lines(report) -> list[str]:
+    """What the unit register did: names made official, names it does not know."""
+    if not report.unit_register:
+        return []
+    names = report.unit_names if report.unit_names is not None else None
+    out = [f"单位名录：{Path(report.unit_register['path']).name}（{report.unit_register['units']} 个单位）；"
+           f"按名录统一名称 {0 if names is None else len(names)} 个"]
+    if names is not None:
+        for row in names.head(20).itertuples(index=False):
+            out.append(f"  {row.written} → {row.name}（{row.how}）")
+    if report.unknown_units:
+        shown = "、".join(f"{name}（{n}行）" for name, n in list(report.unknown_units.items())[:20])
+        out.append(f"名录中没有的单位（请补入单位名录）：{shown}")
+    return out
+
+
 def report_lines(report) -> list[str]:
     """What ``xfaudit load`` prints: every column's use, what is missing and what that
     costs, the likely unit column, warnings, rows and unreadable cells."""
@@ -193,6 +209,7 @@ def report_lines(report) -> list[str]:
         out.append(f"  如确是责任单位，请在映射文件 [aliases] 下写一行：\"{first}\" = \"handling_unit\"")
     for table in report.tables:
         out.extend(table.lines())
+    out.extend(unit_lines(report))
     for warning in report.warnings:
         out.append(f"注意：{warning}")
     cells = _unique_cells(report.unreadable)

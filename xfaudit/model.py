@@ -57,6 +57,10 @@ class IngestReport:
     unit_candidates: list[dict] = field(default_factory=list)  # unused columns like 责任单位
     tables: list = field(default_factory=list)  # loadreport.TableReport per secondary table
     mapping_source: str | None = None     # mapping file name or built-in mapping name
+    # -- added by the unit register (xfaudit.units.apply_units)
+    unit_names: pd.DataFrame | None = None  # field, written, name, how: names made official
+    unknown_units: dict[str, int] = field(default_factory=dict)  # names the register lacks
+    unit_register: dict | None = None      # the register used (path, count)
 
     @property
     def rows_rejected(self) -> int:
@@ -76,6 +80,10 @@ class IngestReport:
             "mapping": self.mapping, "unknown_columns": self.unknown_columns,
             "absent_fields": self.absent_fields,
             **report_extras(self),
+            "unit_register": self.unit_register,
+            "unit_names": ([] if self.unit_names is None
+                           else self.unit_names.to_dict(orient="records")),
+            "unknown_units": self.unknown_units,
         }
 
     def _repr_html_(self) -> str:
@@ -228,7 +236,9 @@ FINDING_COLUMNS = [
     "check_name",     # Chinese name of the check
     "kind",           # "accountability" (履职问题) or "data_quality" (台账质量问题)
     "severity",       # 严重 / 较重 / 一般 / 提示
-    "handling_unit",  # 责任单位
+    "handling_unit",  # 责任单位 (the unit the ledger names as handling the item)
+    "responsible_unit",  # 责任主体: who owes the act this check judges
+    "responsible_role",  # 责任主体类型: 信访部门 / 办理单位 / 复查机关 / 复核机关
     "category",       # 内容分类
     "summary",        # 主要诉求 (free text from the extract, always written as text)
     "start_on",       # the clock's start date
@@ -236,6 +246,7 @@ FINDING_COLUMNS = [
     "actual_on",      # the date the act happened (NaT: not yet)
     "days_late",      # calendar days past the last day (Int64; <NA> where no day count)
     "is_open",        # the act has not happened yet
+    "period_status",  # 本期新发现 / 持续未办 / 本期已纠正 / 历史问题 (xfaudit.periods)
     "citation",       # statute citation of the profile in force for the item
     "profile",        # rule profile applied to the item
     "source_row",     # row number in the source sheet
@@ -248,6 +259,8 @@ FINDING_COLUMNS = [
 FINDING_HEADERS = {
     "case_id": "信访件编号", "check_id": "检查项编号", "check_name": "问题类型",
     "kind": "问题性质", "severity": "严重程度", "handling_unit": "责任单位",
+    "responsible_unit": "责任主体", "responsible_role": "责任主体类型",
+    "period_status": "本期状态",
     "category": "内容分类", "summary": "主要诉求", "start_on": "起算日期",
     "last_day": "期限届满日", "actual_on": "实际办理日期", "days_late": "超期天数",
     "is_open": "是否仍未办", "citation": "依据条款", "profile": "适用规则",

@@ -87,11 +87,12 @@ class MonthlyParameters:
     seed: int = 0
     sheet: str | int | None = None
     mapping: str | None = None
+    units: str | None = None
 
     @classmethod
     def from_values(cls, extract, period, *, as_of=None, profile="auto", holidays=None,
                     waivers=None, out_dir="reports", mask_personal_data=True, seed=0,
-                    sheet=None, mapping=None) -> "MonthlyParameters":
+                    sheet=None, mapping=None, units=None) -> "MonthlyParameters":
         """Normalise user values (paths to text, one holiday file to a list, dates to ISO).
 
         Raises
@@ -115,7 +116,8 @@ class MonthlyParameters:
                    profile=str(profile or "auto"), holidays=[str(h) for h in holidays or []],
                    waivers=str(waivers) if waivers else None, out_dir=str(out_dir or "reports"),
                    mask_personal_data=bool(mask_personal_data), seed=int(seed or 0),
-                   sheet=sheet, mapping=str(mapping) if mapping else None)
+                   sheet=sheet, mapping=str(mapping) if mapping else None,
+                   units=str(units) if units else None)
 
     @property
     def resolved_as_of(self) -> str:
@@ -130,7 +132,8 @@ class MonthlyParameters:
     def for_notebook(self, stage_dir: Path) -> dict:
         """Papermill parameters: absolute paths, plus the staging folder to write into."""
         absolute = {k: (str(Path(v).resolve()) if v else v)
-                    for k, v in (("waivers", self.waivers), ("out_dir", self.out_dir))}
+                    for k, v in (("waivers", self.waivers), ("out_dir", self.out_dir),
+                                 ("units", self.units))}
         absolute["extract"] = ([str(Path(p).resolve()) for p in self.extract]
                                if isinstance(self.extract, list) else str(Path(self.extract).resolve()))
         if self.mapping and Path(self.mapping).is_file():   # else a built-in mapping's name
@@ -495,7 +498,7 @@ def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
     extracts = params.extract if isinstance(params.extract, list) else [params.extract]
     for label, path in [*[("台账文件", e) for e in extracts],
                         *[("节假日文件", h) for h in params.holidays],
-                        ("豁免登记册", params.waivers)]:
+                        ("豁免登记册", params.waivers), ("单位名录", params.units)]:
         if path and not Path(path).is_file():
             raise ConfigError(path, f"{label}不存在：{path}")
     if params.mapping:
@@ -544,7 +547,7 @@ def _first_line(text: str) -> str:
 
 def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile="auto",
                       holidays=None, waivers=None, mask_personal_data=True, seed=0,
-                      sheet=None, mapping=None, notebook=None,
+                      sheet=None, mapping=None, units=None, notebook=None,
                       progress: Callable[[str], None] | None = None) -> MonthlyOutput:
     """Run the monthly audit of one extract and write ``<out_dir>/<period>/``.
 
@@ -573,8 +576,8 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         Mask petitioners' names, phones and id numbers in every output (default True).
     seed : int
         Random seed of any sample the report draws (recorded in the manifest).
-    sheet, mapping : optional
-        As for :func:`xfaudit.load.load_extract`.
+    sheet, mapping, units : optional
+        As for :func:`xfaudit.load.load_extract` (``units``: the unit register, 单位名录).
     notebook : path, optional
         Another report notebook with the same parameters (default
         ``notebooks/monthly_audit.ipynb``).
@@ -606,7 +609,7 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping)
+            mapping=mapping, units=units)
         _check_inputs(params, notebook)
         outdir.prepare(params.out_dir)
         ensure_kernel(say=say)

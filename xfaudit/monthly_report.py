@@ -56,12 +56,14 @@ def waiver_hook():
 def _audit(params: MonthlyParameters, timings: dict):
     """Load, audit and apply the waiver register; record the steps' timings."""
     from xfaudit import validate
-    from xfaudit.audit import audit
+    from xfaudit.audit import audit, date_window
     from xfaudit.load import load_extract
 
     step = time.perf_counter()
     validate.preload()  # GX imports in the background while the extract loads
-    loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping)
+    loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping,
+                          units=params.units,
+                          date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
                    holidays=params.holidays or None)
@@ -128,7 +130,7 @@ class MonthlyReport:
     @classmethod
     def open(cls, extract=None, period=None, *, as_of=None, profile="auto", holidays=None,
              waivers=None, out_dir="reports", mask_personal_data=True, seed=0, sheet=None,
-             mapping=None, stage_dir=None) -> "MonthlyReport":
+             mapping=None, units=None, stage_dir=None) -> "MonthlyReport":
         """Load and audit the extract, compute the indicators (the notebook's first step).
 
         Parameters are those of :func:`xfaudit.monthly.run_monthly_audit`; ``stage_dir`` is
@@ -137,7 +139,7 @@ class MonthlyReport:
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping)
+            mapping=mapping, units=units)
         lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)

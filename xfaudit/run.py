@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from xfaudit import outdir, privacy, validate
-from xfaudit.audit import AuditResult, audit
+from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.errors import OutputError, XfauditError
 from xfaudit.load import load_extract
 
@@ -53,7 +53,8 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
-              sheet=None, mapping=None, header_row=None, mask_personal_data: bool = True,
+              sheet=None, mapping=None, header_row=None, units=None,
+              mask_personal_data: bool = True,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
 
@@ -66,7 +67,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     extract_path : path of the extract
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
-    sheet, mapping, header_row : see :func:`xfaudit.load.load_extract`
+    sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
     mask_personal_data : bool
         Mask petitioners' names, phones, id numbers and house numbers (default True).
     progress : callable, optional
@@ -87,7 +88,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         outdir.sweep(out_dir)
         validate.preload()
         say("读取台账…")
-        extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row)
+        extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
+                               date_window=date_window(profile, as_of), units=units)
         say(f"核查 {extract.report.rows_kept} 件事项…")
         result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
         say("写出问题清单…")

@@ -253,10 +253,14 @@ class CheckId(StrEnum):
     REVIEW_OVERDUE = "REVIEW_OVERDUE"
     REREVIEW_OVERDUE = "REREVIEW_OVERDUE"
     DECISION_UNIMPLEMENTED = "DECISION_UNIMPLEMENTED"
+    SYSTEM_DEADLINE_OVERDUE = "SYSTEM_DEADLINE_OVERDUE"
     DATA_DATE_UNREADABLE = "DATA_DATE_UNREADABLE"
     DATA_DATE_ORDER = "DATA_DATE_ORDER"
     DATA_DUPLICATE_ID = "DATA_DUPLICATE_ID"
+    DATA_DUPLICATE_ROW = "DATA_DUPLICATE_ROW"
     DATA_REQUIRED_MISSING = "DATA_REQUIRED_MISSING"
+    SYSTEM_FLAG_MISMATCH = "SYSTEM_FLAG_MISMATCH"
+    DATA_VALUE_UNKNOWN = "DATA_VALUE_UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,7 @@ class Check:
     limit: str | None
     needs: tuple[str, ...]
     needs_any: tuple[str, ...]
+    duty_holder: str = "handling_unit"
 
     @property
     def is_data_quality(self) -> bool:
@@ -295,7 +300,8 @@ def checks() -> dict[CheckId, Check]:
         CheckId(cid): Check(id=CheckId(cid), name=spec["name"], kind=spec["kind"],
                             severity=spec["severity"], limit=spec.get("limit"),
                             needs=tuple(spec.get("needs", ())),
-                            needs_any=tuple(spec.get("needs_any", ())))
+                            needs_any=tuple(spec.get("needs_any", ())),
+                            duty_holder=spec.get("duty_holder", "handling_unit"))
         for cid, spec in data.items() if cid in CheckId.__members__
     }
 
@@ -304,3 +310,44 @@ def checks() -> dict[CheckId, Check]:
 def date_order_pairs() -> list[tuple[str, str]]:
     """(earlier, later) event pairs checked by DATA_DATE_ORDER."""
     return [tuple(p) for p in _read_toml("checks.toml")["order"]["pairs"]]
+
+
+@dataclass(frozen=True)
+class DutyHolder:
+    """Who owes the act a check judges (checks.toml ``[duty_holders]``)."""
+
+    key: str
+    field: str
+    role: str
+    when_blank: str
+
+
+@cache
+def duty_holders() -> dict[str, DutyHolder]:
+    return {key: DutyHolder(key=key, field=spec["field"], role=spec["role"],
+                            when_blank=spec["when_blank"])
+            for key, spec in _read_toml("checks.toml")["duty_holders"].items()}
+
+
+@cache
+def roles() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per vocabulary field, role → canonical values (checks.toml ``[roles]``)."""
+    return {name: {role: tuple(values) for role, values in table.items()}
+            for name, table in _read_toml("checks.toml")["roles"].items()}
+
+
+def role_values(field: str, role: str) -> tuple[str, ...]:
+    """The canonical values of ``field`` that play ``role`` (e.g. routing → direct)."""
+    return roles().get(field, {}).get(role, ())
+
+
+@cache
+def vocabulary(kind: str) -> frozenset:
+    """The canonical values of a vocabulary (the values of its values.toml table)."""
+    return frozenset(v for v in value_maps().get(kind, {}).values() if isinstance(v, str))
+
+
+@cache
+def unknown_value_fields() -> tuple[str, ...]:
+    """Fields whose values outside their vocabulary are DATA_VALUE_UNKNOWN findings."""
+    return tuple(_read_toml("checks.toml")["DATA_VALUE_UNKNOWN"]["fields"])

@@ -28,11 +28,11 @@ EXPECTATIONS_DIR = packaged("expectations")
 #: The greatest value a judged column may take: 0 days late, flag 0.
 ALLOWED_MAX = 0
 
-#: Checks judged on a 0/1 flag (DECISION_UNIMPLEMENTED is judged on both its columns).
+#: Checks judged on a 0/1 flag.
 FLAG_CHECKS = (CheckId.EXTENSION_IRREGULAR, CheckId.REPLY_MISSING,
-               CheckId.DECISION_UNIMPLEMENTED, CheckId.DATA_DATE_UNREADABLE,
-               CheckId.DATA_DATE_ORDER, CheckId.DATA_DUPLICATE_ID,
-               CheckId.DATA_REQUIRED_MISSING)
+               CheckId.DATA_DATE_UNREADABLE, CheckId.DATA_DATE_ORDER, CheckId.DATA_DUPLICATE_ID,
+               CheckId.DATA_DUPLICATE_ROW, CheckId.DATA_REQUIRED_MISSING,
+               CheckId.SYSTEM_FLAG_MISMATCH, CheckId.DATA_VALUE_UNKNOWN)
 
 
 def judged_columns(check_id: CheckId) -> list[str]:

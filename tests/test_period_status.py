@@ -1,0 +1,111 @@
+"""A month is a period: each finding's status (本期新发现 / 持续未办 / 本期已纠正 / 历史问题) and
+who owes the act (责任主体). Hand-computed against the October 2026 audit (as-of 10-31)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from xfaudit.audit import audit
+from xfaudit.model import Extract
+from xfaudit.periods import classify, read_history, record, write_history
+
+AS_OF = "2026-10-31"
+
+
+def item(case_id, **kw) -> dict:
+    base = dict(case_id=case_id, handling_unit="青石镇", routing="转送", track="信访程序",
+                received_on=None, routed_on=None, accepted_on=None, concluded_on=None,
+                reply_on=None, registered_on=None, registering_body=None, review_organ=None,
+                review_requested_on=None, review_decided_on=None)
+    base.update(kw)
+    return base
+
+
+ROWS = [
+    # REG_LATE last day = received + 15
+    item("NEW_OPEN", received_on="2026-10-01"),                         # 10-16 passed in Oct, open
+    item("NEW_LATE", received_on="2026-09-01", routed_on="2026-10-03"),  # 09-16, routed in Oct
+    item("OLD_OPEN", received_on="2026-08-01"),                         # 08-16, open since Aug
+    item("OLD_DONE", received_on="2026-07-01", routed_on="2026-08-20"),  # 07-16, routed in Aug
+    item("FIXED", received_on="2026-08-01", routed_on="2026-10-10"),    # open in Sept, done Oct
+]
+HISTORY = pd.DataFrame({
+    "period": ["2026-09", "2026-09"], "case_id": ["OLD_OPEN", "FIXED"],
+    "check_id": ["REG_LATE", "REG_LATE"], "responsible_unit": ["信访部门（本局）"] * 2,
+    "is_open": [True, True], "period_status": ["持续未办", "本期新发现"], "waived": [False, False]})
+
+
+def statuses(history=None, period="2026-10"):
+    result = audit(Extract.from_frame(pd.DataFrame(ROWS)), as_of=AS_OF, period=period,
+                   history=history)
+    reg = result.filter(check="REG_LATE")
+    return dict(zip(reg["case_id"], reg["period_status"]))
+
+
+def test_statuses_with_the_history_of_september():
+    assert statuses(HISTORY) == {"NEW_OPEN": "本期新发现", "NEW_LATE": "本期新发现",
+                                 "OLD_OPEN": "持续未办", "OLD_DONE": "历史问题",
+                                 "FIXED": "本期已纠正"}
+
+
+def test_without_history_an_old_open_item_is_still_open_and_a_late_act_in_october_is_new():
+    assert statuses() == {"NEW_OPEN": "本期新发现", "NEW_LATE": "本期新发现",
+                          "OLD_OPEN": "持续未办", "OLD_DONE": "历史问题", "FIXED": "本期新发现"}
+
+
+def test_a_rerun_of_the_month_ignores_the_months_own_history(tmp_path):
+    october = audit(Extract.from_frame(pd.DataFrame(ROWS)), as_of=AS_OF, period="2026-10",
+                    history=HISTORY).findings
+    history = record(HISTORY, october, "2026-10")
+    path = write_history(history, tmp_path / "问题记录.csv")
+    again = read_history(path)
+    assert len(again) == 2 + len(october)
+    assert statuses(again) == statuses(HISTORY)          # October's own rows are ignored
+    # recording October again replaces its rows
+    assert len(record(again, october, "2026-10")) == len(again)
+
+
+def test_reply_missing_is_new_when_concluded_in_the_period():
+    rows = [item("R_OCT", received_on="2026-09-01", routed_on="2026-09-02", accepted_on="2026-09-03",
+                 concluded_on="2026-10-05"),
+            item("R_SEP", received_on="2026-08-01", routed_on="2026-08-02", accepted_on="2026-08-03",
+                 concluded_on="2026-09-05")]
+    f = audit(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF).filter(check="REPLY_MISSING")
+    assert dict(zip(f["case_id"], f["period_status"])) == {"R_OCT": "本期新发现",
+                                                           "R_SEP": "持续未办"}
+
+
+@pytest.mark.parametrize("fields, check, unit, role", [
+    # registration is the petition bureau's duty: its 登记部门 (first part of the path) …
+    (dict(received_on="2026-10-01", registering_body="青禾县信访局/办信科"), "REG_LATE",
+     "青禾县信访局", "信访部门"),
+    # … or the bureau itself when blank
+    (dict(received_on="2026-10-01"), "REG_LATE", "青禾县信访局（配置）", "信访部门"),
+    # 复查 is the higher organ's duty; unknown → 待核实, never the handling unit
+    (dict(received_on="2026-08-01", routed_on="2026-08-02", review_requested_on="2026-09-01"),
+     "REVIEW_OVERDUE", "待核实（复查机关）", "复查机关"),
+    (dict(received_on="2026-08-01", routed_on="2026-08-02", review_requested_on="2026-09-01",
+          review_organ="青禾县人民政府"), "REVIEW_OVERDUE", "青禾县人民政府", "复查机关"),
+    (dict(received_on="2026-08-01", routed_on="2026-08-02", accepted_on="2026-08-03"),
+     "HANDLING_OVERDUE", "青石镇", "办理单位"),
+])
+def test_the_duty_holder_owes_the_finding(fields, check, unit, role):
+    result = audit(Extract.from_frame(pd.DataFrame([item("X", **fields)])), as_of=AS_OF,
+                   bureau="青禾县信访局（配置）")
+    row = result.filter(check=check).iloc[0]
+    assert (row.responsible_unit, row.responsible_role) == (unit, role)
+    assert row.handling_unit == "青石镇"
+
+
+def test_an_extract_without_a_unit_column_says_so_on_every_finding():
+    rows = [{k: v for k, v in item("X", received_on="2026-08-01", routed_on="2026-08-02",
+                                   accepted_on="2026-08-03").items() if k != "handling_unit"}]
+    f = audit(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF).filter(check="HANDLING_OVERDUE")
+    assert f["responsible_unit"].tolist() == ["责任单位未知（台账无此列）"]
+    assert f["handling_unit"].tolist() == ["责任单位未知（台账无此列）"]
+
+
+def test_classify_on_no_findings():
+    empty = audit(Extract.from_frame(pd.DataFrame([item("A")])), as_of=AS_OF).findings.iloc[0:0]
+    assert classify(empty, "2026-10").empty
