@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACTUAL, DAYS_LATE, LAST_DAY, PROFILE_COLUMN, START
+from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN, PROFILE_COLUMN, START, TIMED_CHECKS
 from xfaudit.errors import CaseNotFoundError, ConfigError
 from xfaudit.model import SOURCE_ROW
 from xfaudit.schema import KIND_LABELS, checks, date_fields, header_of
@@ -369,10 +369,11 @@ def _deadlines(result, rows: np.ndarray) -> pd.DataFrame:
         part = part[part[column].notna()]
         if part.empty:
             continue
-        late = part.get(f"{cid}{DAYS_LATE}", pd.Series(np.nan, index=part.index))
-        actual = part.get(f"{cid}{ACTUAL}", pd.Series(pd.NaT, index=part.index))
-        if cid.value == "EXTENSION_IRREGULAR":
-            late = pd.Series(np.nan, index=part.index)  # judged on a flag, not on this day
+        actual = part.get(f"{cid}{ACT_ON}", pd.Series(pd.NaT, index=part.index))
+        late = pd.Series(np.nan, index=part.index)  # EXTENSION_IRREGULAR: its own rules
+        if cid in TIMED_CHECKS:
+            late = (actual - part[column]).dt.days.astype(float)
+            actual = actual.where(~part[f"{cid}{OPEN}"].fillna(False).astype(bool))
         parts.append(pd.DataFrame({
             "日期": part[column], "类别": DEADLINE, "名称": labels.get(cid.value, check.name),
             "检查项编号": cid.value,
