@@ -167,3 +167,27 @@ def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch, frames):
     _ctx, batch_definition = validate._context()
     engine = batch_definition.data_asset.datasource.get_execution_engine()
     assert not engine.batch_manager.batch_data_cache
+
+
+def test_text_ids_go_to_gx_as_codes_and_come_back_as_text():
+    # unique and not-null judge a one-to-one relabelling of the ids row for row; the failing
+    # values GX samples are shown as the ids
+    ledger = pd.DataFrame({"case_id": ["XF1", "XF2", "XF1", None, "XF3"]})
+    suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger},
+                              [CheckId.DATA_DUPLICATE_ID, CheckId.DATA_REQUIRED_MISSING])
+    by_check = {o.check_id: o for o in got.outcomes}
+    assert by_check[CheckId.DATA_DUPLICATE_ID].failing.tolist() == [0, 2]   # XF1 twice
+    assert by_check[CheckId.DATA_REQUIRED_MISSING].failing.tolist() == [3]  # the empty id
+    [unique] = [r for r in got.results["xfaudit.ledger"].results
+                if r.expectation_config.type == "expect_column_values_to_be_unique"]
+    assert unique.result["partial_unexpected_list"] == ["XF1", "XF1"]
+
+
+def test_pairs_show_failing_dates_readably(validation):
+    [reg] = [r for r in validation.results["xfaudit.national-2022"].results
+             if r.expectation_config.kwargs.get("column_A") == "REG_LATE__last_day"]
+    sample = reg.result["partial_unexpected_list"][0]
+    # last day < act, both as dates: e.g. "2026-06-08 < 2026-06-10"
+    last, act = sample.split(" < ")
+    assert pd.Timestamp(last) < pd.Timestamp(act)

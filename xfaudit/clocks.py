@@ -235,7 +235,9 @@ def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataF
       ``<field>__doubtful`` (bool) marks the rows whose cell held something unreadable: such a
       cell is not empty, and the suite's not-null rule skips those rows.
 
-    Columns: ``source_row``, the canonical fields present (their loader dtypes), the markers.
+    Columns: ``source_row``, the canonical fields present — their loader dtypes, except the
+    vocabulary fields (办理方式, 办理途径, …), which are ``category`` (the same values; GX
+    checks a set membership on a category column in half the time) — and the markers.
     Index: a fresh RangeIndex (row ``i`` is the ``i``-th row of ``extract.frame`` that is not
     a copy).
 
@@ -257,7 +259,10 @@ def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataF
         values = frame[name]
         if name in facts.doubtful.columns:
             values = values.mask(facts.doubtful[name].to_numpy(dtype=bool))
-        out[name] = values[keep].reset_index(drop=True)
+        values = values[keep].reset_index(drop=True)
+        if name in fields() and vocabulary(fields()[name].kind) and values.dtype == object:
+            values = values.astype("category")
+        out[name] = values
     for name in doubt_marked_fields():
         if name in frame.columns and (wanted is None or name in wanted):
             doubt = (facts.doubtful[name].to_numpy(dtype=bool) if name in facts.doubtful.columns

@@ -1,10 +1,9 @@
 """Run the suites with Great Expectations: keep GX's own results and every check's failing rows.
 
-The fast path (measured in benchmarks/): each frame goes to GX as small slim frames on a fresh
-RangeIndex — every single-column expectation without a row condition shares one batch of just
-those columns; a column-pair expectation or one with a row condition gets a batch of only its
-columns (GX copies the whole batch for ``ignore_row_if`` and row conditions, so a wide batch
-would be copied once per such expectation). ``result_format`` is COMPLETE with
+The fast path (measured in benchmarks/): each frame goes to GX as slim frames on a fresh
+RangeIndex, one per set of columns the expectations read (GX copies the whole batch for a
+pair's ``ignore_row_if``, for a row condition and to list a column rule's failing rows, so a
+wide batch would be copied once per expectation). ``result_format`` is COMPLETE with
 ``return_unexpected_index_query=False``; the positions GX returns index the frame, and through
 the frame's row map the extract. An expectation that errors raises
 :class:`ValidationEngineError`, never reads as "no findings".
@@ -42,7 +41,7 @@ RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": F
 GX_INTERNALS_CHECKED = ("1.24",)
 
 #: How many failing values of each expectation the kept results show (Data Docs' samples).
-SAMPLE_VALUES = 20
+SAMPLE_VALUES = 10
 
 _lock = threading.Lock()
 
@@ -249,12 +248,13 @@ class Validation:
 # ---------------------------------------------------------------------------------------------
 
 def _batches(specs: list[dict]) -> list[list[int]]:
-    """Which expectations share a slim batch: all single-column ones without a row condition
-    together; every other one alone (GX copies the batch for it)."""
-    shared = [i for i, s in enumerate(specs)
-              if "column" in s["kwargs"] and "row_condition" not in s["kwargs"]]
-    alone = [[i] for i in range(len(specs)) if i not in set(shared)]
-    return ([shared] if shared else []) + alone
+    """Which expectations share a slim batch: those reading the same columns. GX copies the
+    whole batch for a pair's ``ignore_row_if``, for a row condition and, for a column rule,
+    to list the failing rows — so a wider batch costs more than a batch per column set."""
+    groups: dict[tuple, list[int]] = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault(tuple(expectation_columns(spec)), []).append(i)
+    return list(groups.values())
 
 
 def _selected(suite: dict, frame_name: str, frame: pd.DataFrame, evaluated: set[str]
@@ -320,9 +320,9 @@ def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame) -> list:
     _ctx, batch_definition = _context()
     out: list = [None] * len(specs)
     for group in _batches(specs):
-        columns = list(dict.fromkeys(c for i in group for c in expectation_columns(specs[i])))
-        slim = frame[columns].reset_index(drop=True)
-        part = gx.ExpectationSuite(**{**suite, "expectations": [specs[i] for i in group]})
+        members = [specs[i] for i in group]
+        slim, decode = _slim(frame, members)
+        part = gx.ExpectationSuite(**{**suite, "expectations": members})
         batch = batch_definition.get_batch(batch_parameters={"dataframe": slim})
         del slim
         try:
@@ -333,8 +333,45 @@ def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame) -> list:
             error = _exception_text(r.exception_info)
             if error:
                 raise ValidationEngineError(specs[i]["meta"]["check_id"], error)
+            _decode_values(r, decode)
             out[i] = r
     return out
+
+
+#: Expectation types whose verdict on a row does not change when the column's values are
+#: relabelled one to one (NULL kept NULL).
+_RELABEL_SAFE = {"expect_column_values_to_not_be_null", "expect_column_values_to_be_unique"}
+
+
+def _slim(frame: pd.DataFrame, specs: list[dict]) -> tuple[pd.DataFrame, dict]:
+    """The batch GX gets: only the columns ``specs`` read, on a fresh RangeIndex.
+
+    A text column that only not-null and unique rules read goes as its factorized codes
+    (Int64, NULL kept NULL), which those rules judge row for row as the text itself: GX
+    fingerprints every batch by hashing it, twice per validation, and hashing a million
+    distinct ids held as Python strings takes seconds, integers milliseconds. Returns the
+    batch and, per encoded column, the text of each code (to show failing values as text).
+    """
+    columns = list(dict.fromkeys(c for s in specs for c in expectation_columns(s)))
+    slim = frame[columns].reset_index(drop=True)
+    decode = {}
+    for column in columns:
+        readers = {s["type"] for s in specs if column in expectation_columns(s)}
+        if slim[column].dtype == object and readers <= _RELABEL_SAFE:
+            codes, uniques = pd.factorize(slim[column], use_na_sentinel=True)
+            slim[column] = pd.arrays.IntegerArray(codes.astype(np.int64), codes < 0)
+            decode[column] = np.asarray(uniques, dtype=object)
+    return slim, decode
+
+
+def _decode_values(r, decode: dict) -> None:
+    """Failing values of an encoded column back to their text."""
+    column = r.expectation_config.kwargs.get("column")
+    if column not in decode or not r.result.get("unexpected_list"):
+        return
+    table = decode[column]
+    r.result["unexpected_list"] = [v if v is None or pd.isna(v) else table[int(v)]
+                                   for v in r.result["unexpected_list"]]
 
 
 def _outcome(suite: str, frame: str, spec: dict, r, row_map: np.ndarray | None) -> Outcome:
@@ -354,15 +391,26 @@ def _outcome(suite: str, frame: str, spec: dict, r, row_map: np.ndarray | None) 
 
 
 def _slimmed(r):
-    """An expectation result without its index list, with a small sample of failing values."""
+    """An expectation result without its index list, with a small readable sample of failing
+    values (dates as 2026-10-31; a failing pair A ≥ B as ``A < B``)."""
     result = dict(r.result)
     result.pop("unexpected_index_list", None)
     result.pop("unexpected_index_query", None)
     values = list(result.pop("unexpected_list", None) or [])[:SAMPLE_VALUES]
     if values:
-        result["partial_unexpected_list"] = values
+        result["partial_unexpected_list"] = [_readable(v) for v in values]
     r.result = result
     return r
+
+
+def _readable(value):
+    if isinstance(value, (tuple, list)):
+        return " < ".join(str(_readable(v)) for v in value)
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _suite_result(suite: dict, specs: list[dict], gx_results: list, rows: int):
@@ -378,6 +426,7 @@ def _suite_result(suite: dict, specs: list[dict], gx_results: list, rows: int):
             "active_batch_definition": {"datasource_name": "xfaudit",
                                         "data_asset_name": suite["meta"]["frame"],
                                         "batch_identifiers": {"rows": rows}},
+            "batch_spec": {"data_asset_name": suite["meta"]["frame"], "rows": rows},
             "xfaudit": {"frame": suite["meta"]["frame"], "rows": rows,
                         "expectations_not_run": len(suite["expectations"]) - len(specs)}}
     return ExpectationSuiteValidationResult(success=good == len(kept), results=kept,
