@@ -52,7 +52,8 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, progress: Callable[[str], None] | None = None
               ) -> CheckOutput:
-    """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
+    """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
+    validation.json (what Great Expectations said, per expectation).
 
     Parameters
     ----------
@@ -63,7 +64,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     progress : callable, optional
         Receives short Chinese progress lines.
     """
-    from xfaudit.writers import findings_csv, summary_json, workbook
+    from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
     say = progress or (lambda _text: None)
     out_dir = Path(out_dir)
@@ -79,6 +80,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
             "xlsx": workbook.write(result, tmp / "findings.xlsx"),
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": result.timings}),
+            "validation": validation_json.write(result, tmp / "validation.json"),
         }
         paths = publish(staged, out_dir)
     return CheckOutput(result=result, paths=paths)

@@ -242,6 +242,41 @@ def rejected_rows(result) -> pd.DataFrame:
                          "剔除原因": rejected["reason"].to_numpy()})
 
 
+def gx_results(result) -> pd.DataFrame:
+    """What Great Expectations found, one row per expectation of the two suites (Chinese).
+
+    The rules each check states in GX, the rows GX evaluated (element count minus missing),
+    how many did not meet the rule and the share; the expectations not run (a check not
+    evaluated, a column the extract lacks) say why.
+    """
+    validation = result.validation
+    columns = ["检查项编号", "检查项", "规则", "校验行数", "不符合行数", "不符合比例", "结果"]
+    if validation is None:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for o in validation.outcomes:
+        meta = o.spec["meta"]
+        percent = "" if o.unexpected_percent is None else f"{o.unexpected_percent:.2f}%"
+        rows.append([meta["check_id"], meta["check_name"], _rule_text(o.spec), o.rows_evaluated,
+                     o.unexpected_count, percent, "通过" if o.success else "未通过"])
+    for n in validation.not_run:
+        meta = n.spec["meta"]
+        rows.append([meta["check_id"], meta["check_name"], _rule_text(n.spec), None, None, "",
+                     "未运行：" + n.reason])
+    table = pd.DataFrame(rows, columns=columns)
+    order = {cid.value: i for i, cid in enumerate(checks())}
+    table = table.assign(_o=table["检查项编号"].map(order)).sort_values("_o", kind="stable")
+    for column in ("校验行数", "不符合行数"):
+        table[column] = table[column].astype("Int64")
+    return table.drop(columns="_o").reset_index(drop=True)
+
+
+def _rule_text(spec: dict) -> str:
+    """The rule as the suite states it, without the check name in front."""
+    text = spec.get("description") or spec["type"]
+    return text.split("：", 1)[1] if "：" in text else text
+
+
 # ---------------------------------------------------------------------------------------------
 # Trend over earlier monthly runs
 # ---------------------------------------------------------------------------------------------
