@@ -33,6 +33,7 @@ frame the suites judge: the canonical extract as the checks read it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -41,8 +42,8 @@ from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
 from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
 from xfaudit.profile import Profile, ProfileSet
-from xfaudit.schema import (CheckId, checks, date_order_pairs, fields, header_of, required_fields,
-                            role_values, unknown_value_fields, vocabulary)
+from xfaudit.schema import (CheckId, checks, fields, header_of, required_fields, role_values,
+                            vocabulary)
 
 _NS = np.dtype("datetime64[ns]")
 
@@ -57,20 +58,23 @@ STATE, START, LAST_DAY, ACT_ON, OPEN, DETAIL, RULE, NOTE = (
 #: cell (:func:`judged_ledger`).
 DOUBTFUL = "__doubtful"
 
-#: The flag columns of the rules that span several fields, per check: suffix → meaning. A
-#: flag is True where the rule is broken, False where it is kept, NA where not judged.
+#: The columns of the rules that span several fields, per check: suffix → dtype. A flag is
+#: True where the rule is broken, False where it is kept, NA where not judged.
 FLAGS = {
-    CheckId.EXTENSION_IRREGULAR: {"__extension_days": "延期天数（Int64）",
-                                  "__no_approval": "有延期天数但无延期批准日期",
-                                  "__no_notice": "有延期天数但无延期告知日期"},
-    CheckId.REPLY_MISSING: {"__no_reply": "办结但无答复日期"},
-    CheckId.DATA_DATE_UNREADABLE: {"__unreadable": "有无法识别或不在合理范围内的单元格"},
-    CheckId.DATA_DUPLICATE_ROW: {"__copy": "与前面某行完全相同"},
+    CheckId.EXTENSION_IRREGULAR: {"__extension_days": "Int64", "__no_approval": "boolean",
+                                  "__no_notice": "boolean"},
+    CheckId.REPLY_MISSING: {"__no_reply": "boolean"},
+    CheckId.DATA_DATE_UNREADABLE: {"__unreadable": "boolean"},
+    CheckId.DATA_DUPLICATE_ROW: {"__copy": "boolean"},
 }
 
 #: Checks the suites judge on the judged ledger (:func:`judged_ledger`), not on the clock table.
 LEDGER_CHECKS = (CheckId.DATA_DATE_ORDER, CheckId.DATA_DUPLICATE_ID,
                  CheckId.DATA_REQUIRED_MISSING, CheckId.DATA_VALUE_UNKNOWN)
+
+#: Checks whose failing rows carry their own ``__detail`` text.
+DETAILED = (CheckId.DECISION_UNIMPLEMENTED, CheckId.DATA_DATE_UNREADABLE,
+            CheckId.DATA_DUPLICATE_ROW)
 
 #: Per check and row: the duty does not apply / it applies and was judged / it applies but the
 #: ledger cannot say (unreadable, implausible or unknown-valued cell, missing start).
@@ -235,9 +239,7 @@ def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataF
       ``<field>__doubtful`` (bool) marks the rows whose cell held something unreadable: such a
       cell is not empty, and the suite's not-null rule skips those rows.
 
-    Columns: ``source_row``, the canonical fields present — their loader dtypes, except the
-    vocabulary fields (办理方式, 办理途径, …), which are ``category`` (the same values; GX
-    checks a set membership on a category column in half the time) — and the markers.
+    Columns: ``source_row``, the canonical fields present (their loader dtypes), the markers.
     Index: a fresh RangeIndex (row ``i`` is the ``i``-th row of ``extract.frame`` that is not
     a copy).
 
@@ -259,10 +261,7 @@ def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataF
         values = frame[name]
         if name in facts.doubtful.columns:
             values = values.mask(facts.doubtful[name].to_numpy(dtype=bool))
-        values = values[keep].reset_index(drop=True)
-        if name in fields() and vocabulary(fields()[name].kind) and values.dtype == object:
-            values = values.astype("category")
-        out[name] = values
+        out[name] = values[keep].reset_index(drop=True)
     for name in doubt_marked_fields():
         if name in frame.columns and (wanted is None or name in wanted):
             doubt = (facts.doubtful[name].to_numpy(dtype=bool) if name in facts.doubtful.columns
@@ -762,15 +761,53 @@ DERIVATIONS = {
     CheckId.REREVIEW_OVERDUE: _rereview_overdue,
     CheckId.DECISION_UNIMPLEMENTED: _decision_unimplemented,
     CheckId.DATA_DATE_UNREADABLE: _date_unreadable,
-    CheckId.DATA_DATE_ORDER: lambda d: d.judged_elsewhere(CheckId.DATA_DATE_ORDER),
-    CheckId.DATA_DUPLICATE_ID: lambda d: d.judged_elsewhere(CheckId.DATA_DUPLICATE_ID),
     CheckId.DATA_DUPLICATE_ROW: _duplicate_row,
-    CheckId.DATA_REQUIRED_MISSING: lambda d: d.judged_elsewhere(CheckId.DATA_REQUIRED_MISSING),
-    CheckId.DATA_VALUE_UNKNOWN: lambda d: d.judged_elsewhere(CheckId.DATA_VALUE_UNKNOWN),
+    **{cid: partial(_Deriver.judged_elsewhere, cid=cid) for cid in LEDGER_CHECKS},
 }
 
 
-def _contract_dtype(name: str, values) -> np.ndarray | pd.api.extensions.ExtensionArray | pd.Series:
+def derived_checks(evaluated) -> list[CheckId]:
+    """The checks whose columns the clock table holds, in report order (HANDLING_OVERDUE's
+    clock is derived with EXTENSION_IRREGULAR's, which needs its original last day)."""
+    wanted = set(evaluated)
+    if CheckId.EXTENSION_IRREGULAR in wanted:
+        wanted.add(CheckId.HANDLING_OVERDUE)
+    return [cid for cid in checks() if cid in wanted]
+
+
+def clock_schema(evaluated) -> dict[str, str]:
+    """The clock table's columns and dtypes for the checks evaluated, in order — the same for
+    every extract (and every chunk of one) with those checks (docs/checks.md)."""
+    schema = {SOURCE_ROW: "int64", PROFILE_COLUMN: "object"}
+    for cid in derived_checks(evaluated):
+        schema[f"{cid}{STATE}"] = "int8"
+        if cid in TIMED_CHECKS:
+            dates = (START, LAST_DAY, ACT_ON)
+        else:
+            dates = {CheckId.EXTENSION_IRREGULAR: (START, LAST_DAY, ACT_ON),
+                     CheckId.REPLY_MISSING: (START,)}.get(cid, ())
+        schema.update({f"{cid}{suffix}": "datetime64[ns]" for suffix in dates})
+        if cid in TIMED_CHECKS:
+            schema[f"{cid}{OPEN}"] = "boolean"
+        schema.update({f"{cid}{suffix}": dtype for suffix, dtype in FLAGS.get(cid, {}).items()})
+        if cid in DETAILED:
+            schema[f"{cid}{DETAIL}"] = "object"
+        if cid == CheckId.NOTICE_LATE:
+            schema[f"{cid}{RULE}"] = "object"
+        if cid in TIMED_CHECKS:
+            schema[f"{cid}{NOTE}"] = "object"
+    return schema
+
+
+def _empty_column(dtype: str, n: int):
+    """An all-NULL column of a contract dtype (a note column without notes)."""
+    if dtype == "object":
+        return pd.Series([None] * n, dtype=object)
+    return pd.array([pd.NA] * n, dtype=dtype) if dtype in ("boolean", "Int64") else \
+        np.full(n, np.datetime64("NaT"), dtype=_NS)
+
+
+def _contract_dtype(name: str, values):
     """A derived column in the clock table's dtype: dates ``datetime64[ns]`` (NaT), text
     ``object`` with ``None``, flags and counts nullable (NA) — never NaN for "no clock"."""
     if isinstance(values, pd.Series):
@@ -778,7 +815,8 @@ def _contract_dtype(name: str, values) -> np.ndarray | pd.api.extensions.Extensi
             and not name.endswith(_TEXT) else values.to_numpy()
     if name.endswith((START, LAST_DAY, ACT_ON)):
         return np.asarray(values).astype(_NS)
-    if name.endswith(_TEXT):  # a Series, or pandas would infer its NaN-valued str dtype
+    if name.endswith(_TEXT) or name == PROFILE_COLUMN:
+        # a Series: from an object array pandas would infer its NaN-valued str dtype
         values = np.asarray(values, dtype=object)
         return pd.Series(np.where(pd.isna(values), None, values), dtype=object)
     return values
@@ -831,14 +869,19 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
     evaluated, skipped = evaluable(set(extract.fields_present))
     d = _Deriver(extract.frame, facts, profiles, as_of, calendar)
     d.evaluated = evaluated
-    for cid, derive in DERIVATIONS.items():
-        if cid in evaluated or (cid == CheckId.HANDLING_OVERDUE
-                                and CheckId.EXTENSION_IRREGULAR in evaluated):
+    derived = derived_checks(evaluated)
+    for cid, derive in DERIVATIONS.items():   # HANDLING_OVERDUE's derives EXTENSION_IRREGULAR
+        if cid in derived:
             derive(d)
-    columns = {SOURCE_ROW: extract.frame[SOURCE_ROW].to_numpy(),
-               PROFILE_COLUMN: pd.Series(d.member_of.to_numpy(), dtype=object)}
-    for name, values in d.out.items():
-        columns[name] = _contract_dtype(name, values)
+    d.out[SOURCE_ROW] = extract.frame[SOURCE_ROW].to_numpy()
+    d.out[PROFILE_COLUMN] = pd.Series(d.member_of.to_numpy(), dtype=object)
+    schema = clock_schema(evaluated)
+    undeclared = set(d.out) - set(schema)
+    if undeclared:  # a defect: every derived column is part of the contract
+        raise RuntimeError(f"clock columns missing from clock_schema: {sorted(undeclared)}")
+    columns = {name: (_contract_dtype(name, d.out[name]) if name in d.out
+                      else _empty_column(dtype, d.n))
+               for name, dtype in schema.items()}
     del d
     # copy=False: the derived arrays become the frame's columns as they are (no consolidated
     # copy of the whole clocks table next to them)
