@@ -136,7 +136,9 @@ def build_data_docs(validation, suites: dict[str, dict], folder: str | Path, *,
         "class_name": "SiteBuilder",
         "store_backend": {"class_name": "TupleFilesystemStoreBackend",
                           "base_directory": str(folder)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}})
+        # no "how to" tutorial buttons: they link to GX's website
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                               "show_how_to_buttons": False}})
     try:
         for frame, spec in suites.items():
             result = validation.results.get(spec["name"])
