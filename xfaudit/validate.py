@@ -1,9 +1,9 @@
 """Run the suites with Great Expectations: keep GX's own results and every check's failing rows.
 
 The fast path (measured in benchmarks/): each frame goes to GX as slim frames on a fresh
-RangeIndex, one per set of columns the expectations read (GX copies the whole batch for a
-pair's ``ignore_row_if``, for a row condition and to list a column rule's failing rows, so a
-wide batch would be copied once per expectation). ``result_format`` is COMPLETE with
+RangeIndex — the single-column rules without a row condition share one batch of just their
+columns; a column-pair rule or one with a row condition gets a batch of only its columns (GX
+copies the whole batch for ``ignore_row_if`` and row conditions, once per metric). ``result_format`` is COMPLETE with
 ``return_unexpected_index_query=False``; the positions GX returns index the frame, and through
 the frame's row map the extract. An expectation that errors raises
 :class:`ValidationEngineError`, never reads as "no findings".
@@ -248,13 +248,13 @@ class Validation:
 # ---------------------------------------------------------------------------------------------
 
 def _batches(specs: list[dict]) -> list[list[int]]:
-    """Which expectations share a slim batch: those reading the same columns. GX copies the
-    whole batch for a pair's ``ignore_row_if``, for a row condition and, for a column rule,
-    to list the failing rows — so a wider batch costs more than a batch per column set."""
-    groups: dict[tuple, list[int]] = {}
-    for i, spec in enumerate(specs):
-        groups.setdefault(tuple(expectation_columns(spec)), []).append(i)
-    return list(groups.values())
+    """Which expectations share a slim batch: every single-column rule without a row
+    condition in one; every other one alone, with only its columns — GX copies the whole batch
+    for a pair's ``ignore_row_if`` and for a row condition, once per metric it computes."""
+    shared = [i for i, s in enumerate(specs)
+              if "column" in s["kwargs"] and "row_condition" not in s["kwargs"]]
+    alone = [[i] for i in range(len(specs)) if i not in set(shared)]
+    return ([shared] if shared else []) + alone
 
 
 def _selected(suite: dict, frame_name: str, frame: pd.DataFrame, evaluated: set[str]
