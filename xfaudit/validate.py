@@ -253,7 +253,7 @@ def _batches(specs: list[dict]) -> list[list[int]]:
     for a pair's ``ignore_row_if`` and for a row condition, once per metric it computes."""
     shared = [i for i, s in enumerate(specs)
               if "column" in s["kwargs"] and "row_condition" not in s["kwargs"]]
-    alone = [[i] for i in range(len(specs)) if i not in set(shared)]
+    alone = [[i] for i in sorted(set(range(len(specs))) - set(shared))]
     return ([shared] if shared else []) + alone
 
 
