@@ -3,8 +3,8 @@
 :func:`run_monthly_audit` executes ``notebooks/monthly_audit.ipynb`` with papermill (kernel
 ``xfaudit``) into a staging folder beside ``reports/<period>/``. The notebook's cells call
 :class:`xfaudit.monthly_report.MonthlyReport`, which audits the extract and writes
-``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json`` and
-``manifest.json`` into the staging folder. This module then exports ``report.html`` (no code,
+``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json``, ``validation.json``,
+Great Expectations' Data Docs (``datadocs/``) and ``manifest.json`` into the staging folder. This module then exports ``report.html`` (no code,
 ``lang="zh"``, charts embedded, no external URL), completes the manifest (timings of every
 step, file hashes) and only then swaps the staging folder into place. A failure at any step
 raises :class:`~xfaudit.errors.RunError` naming the step in Chinese (and the failing cell for
@@ -465,8 +465,8 @@ class MonthlyOutput:
     folder : Path
         ``reports/<period>/``.
     paths : dict
-        ``html``, ``notebook``, ``workbook``, ``manifest``, ``summary``, ``indicators``,
-        ``charts`` (folder) → path.
+        ``html``, ``notebook``, ``workbook``, ``manifest``, ``summary``, ``validation``,
+        ``data_docs`` (the Data Docs' index.html), ``indicators``, ``charts`` (folder) → path.
     manifest : dict
         The run record as written to ``manifest.json``.
     """
@@ -656,8 +656,9 @@ def _run_locked(notebook: Path, params: MonthlyParameters, timings: dict, starte
     target.with_name(f"{target.name}.failed.ipynb").unlink(missing_ok=True)
     paths = {"html": target / HTML_NAME, "notebook": target / NOTEBOOK_NAME,
              "workbook": target / "findings.xlsx", "manifest": target / MANIFEST_NAME,
-             "summary": target / "summary.json", "indicators": target / "indicators.csv",
-             "charts": target / "charts"}
+             "summary": target / "summary.json", "validation": target / "validation.json",
+             "data_docs": target / "datadocs" / "index.html",
+             "indicators": target / "indicators.csv", "charts": target / "charts"}
     say(f"报告已生成：{target / HTML_NAME}")
     return MonthlyOutput(folder=target, paths=paths, manifest=manifest)
 

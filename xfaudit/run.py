@@ -56,7 +56,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
               sheet=None, mapping=None, header_row=None, units=None,
               mask_personal_data: bool = True,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
-    """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
+    """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
+    validation.json (what Great Expectations said, per expectation).
 
     Personal data is masked in every file written (:func:`xfaudit.privacy.mask_result`)
     unless ``mask_personal_data`` is False; then findings.csv and findings.xlsx carry it and
@@ -106,7 +107,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
                    timings: dict) -> dict[str, Path]:
     """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
-    from xfaudit.writers import findings_csv, summary_json, workbook
+    from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
     marking = None if masked else privacy.UNMASKED_NOTICE
     with staging_dir(out_dir / "findings") as tmp:
@@ -116,5 +117,6 @@ def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": timings,
                                                  "mask_personal_data": masked}),
+            "validation": validation_json.write(result, tmp / "validation.json"),
         }
         return publish(staged, out_dir)
