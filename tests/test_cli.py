@@ -164,3 +164,10 @@ def test_usage_errors_are_chinese_with_exit_2(capsys, argv, expected):
         main(argv)
     assert exit_.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_missing_extract_leaves_no_output_folder(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("check", tmp_path / "nonexist.xlsx", "--as-of", "2026-10-31", "--out", out)
+    assert proc.returncode == 2 and "文件不存在" in proc.stderr
+    assert not out.exists()
