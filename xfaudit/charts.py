@@ -135,6 +135,15 @@ def _empty(ax, text: str = "本期无数据") -> None:
     ax.set_yticks([])
 
 
+def _legend_below(fig, ax) -> None:
+    """The legend under the axes, never over the bars or lines (constrained layout makes
+    room for it)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=8,
+                   frameon=False)
+
+
 def _count(value) -> str:
     return "无数据" if pd.isna(value) else f"{int(value)}个"
 
@@ -163,7 +172,7 @@ def findings_by_check(table: pd.DataFrame) -> Chart:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("问题数")
     ax.set_title("各检查项发现的问题")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    _legend_below(fig, ax)
     ax.spines[["top", "right"]].set_visible(False)
     counts = "，".join(f"{n}{int(v)}个（超期仍未办{int(o)}个）" if o else f"{n}{int(v)}个"
                       for n, v, o in zip(table["问题类型"], table["问题数"], table["超期仍未办"]))
@@ -192,7 +201,7 @@ def findings_by_unit(table: pd.DataFrame, top: int | None = None) -> Chart:
         ax.set_yticks(y, _labels(t["责任单位"]), fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("问题数")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        _legend_below(fig, ax)
     suffix = f"（问题最多的前{top}个，其余见上表）" if len(table) > top else ""
     ax.set_title(f"各责任单位的问题{suffix}")
     ax.spines[["top", "right"]].set_visible(False)
@@ -222,7 +231,8 @@ def aging(table: pd.DataFrame) -> Chart:
     ax.set_ylabel("问题数")
     ax.set_title("超期仍未办问题的账龄")
     if groups:
-        ax.legend(fontsize=8, frameon=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8,
+                   frameon=False)
     else:
         ax.text(0.5, 0.5, "无超期仍未办的问题", ha="center", va="center", color=GREY,
                 transform=ax.transAxes)
@@ -248,7 +258,7 @@ def trend(table: pd.DataFrame) -> Chart:
         title += "（仅有本期数据）"
     ax.set_title(title)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, frameon=False)
+    _legend_below(fig, ax)
     ax.spines[["top", "right"]].set_visible(False)
     months = "；".join(
         f"{p}：" + "，".join(f"{c}{_count(table[c].iloc[i])}" for c, _ in series)
