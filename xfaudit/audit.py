@@ -16,7 +16,7 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import Clocks, derive_clocks
-from xfaudit.dates import DateWindow, parse_as_of
+from xfaudit.dates import DateWindow, chinese_date, parse_as_of
 from xfaudit.findings import build_findings, open_overdue
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -104,7 +104,7 @@ class AuditResult:
         rows = s["rows"]
         warnings = "".join(f'<p class="xf-warning"><b>注意：</b>{html.escape(w)}</p>'
                            for w in run_warnings(self))
-        head = (f"<h4>审计结果（审计日 {s['as_of']}，规则：{html.escape(s['profile']['title'])}）</h4>"
+        head = (f"<h4>审计结果（审计日 {chinese_date(self.as_of)}，规则：{html.escape(s['profile']['title'])}）</h4>"
                 + warnings +
                 f"<p>读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行；"
                 f"履职问题 {s['totals']['accountability']} 个（其中超期仍未办 "

@@ -156,7 +156,9 @@ class Indicators:
         from xfaudit.display import Table
 
         first, last = self.window
-        head = (f"<h4>考核指标（{self.period}，统计区间 {first:%Y-%m-%d} 至 {last:%Y-%m-%d}）</h4>")
+        from xfaudit.dates import chinese_date
+
+        head = (f"<h4>考核指标（{self.period}，统计区间 {chinese_date(first)}至{chinese_date(last)}）</h4>")
         return (head + Table(self.overall(), f"{self.overall_label}")._repr_html_()
                 + Table(self.by_unit(), "各责任单位（单元格为“比率（分子/分母）”）",
                         empty="没有责任单位。")._repr_html_()

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xfaudit.dates import chinese_date
 from xfaudit.model import FINDING_COLUMNS, FINDING_HEADERS
 from xfaudit.schema import KIND_LABELS, checks
 from xfaudit.writers import fastxlsx
@@ -138,7 +139,7 @@ def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
     from xfaudit.views import run_warnings
 
     s, rows = result.summary, result.summary["rows"]
-    above = [fastxlsx.Line(f"信访事项办理情况审计汇总（审计日 {s['as_of']}）", _TITLE),
+    above = [fastxlsx.Line(f"信访事项办理情况审计汇总（审计日 {chinese_date(result.as_of)}）", _TITLE),
              *[fastxlsx.Line("注意：" + w, _WARNING) for w in run_warnings(result)],
              fastxlsx.Line(f"适用规则：{s['profile']['title']}", _NOTE),
              fastxlsx.Line(f"读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 "
@@ -229,7 +230,7 @@ def _indicator_sheet(ind, name: str) -> fastxlsx.Sheet:
     columns += [fastxlsx.Column(h, h, "int", 10, {"num_format": "0"}) for h in COUNT_KEYS.values()]
     columns.append(fastxlsx.Column("note", "说明", "wrap", 40))
     first, last = ind.window
-    above = [fastxlsx.Line(f"单位考核指标（{ind.period}，统计区间 {first:%Y-%m-%d} 至 {last:%Y-%m-%d}）",
+    above = [fastxlsx.Line(f"单位考核指标（{ind.period}，统计区间 {chinese_date(first)}至{chinese_date(last)}）",
                            _TITLE), fastxlsx.Line()]
     below = [fastxlsx.Line(), fastxlsx.Line(ranking_rule_text(), _NOTE)]
     below += [fastxlsx.Line(s.formula, _NOTE) for s in indicator_specs().values()]
@@ -243,7 +244,7 @@ def _due_soon_sheet(result, name: str) -> fastxlsx.Sheet:
     table = due_soon(result)
     horizons = due_soon_days()
     counts = "，".join(f"{d}日内到期 {int((table['剩余天数'] <= d).sum())} 项" for d in horizons)
-    above = [fastxlsx.Line(f"临期预警：截至审计日 {result.summary['as_of']} 仍未办理、期限届满日在此后"
+    above = [fastxlsx.Line(f"临期预警：截至审计日{chinese_date(result.as_of)}仍未办理、期限届满日在此后"
                            f"{horizons[-1]}日内的事项（{counts}）", _TITLE), fastxlsx.Line()]
     widths = {"剩余天数": 9, "期限届满日": 12, "信访件编号": 18, "责任单位": 24, "期限": 16,
               "检查项": 16, "内容分类": 14, "台账行号": 9}
