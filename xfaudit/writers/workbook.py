@@ -214,7 +214,7 @@ def indicator_matrix(ind) -> pd.DataFrame:
         frame[spec.name] = frame["unit"].map(rates[key]).astype(float)
     for header in COUNT_KEYS.values():
         frame[header] = frame["unit"].map(ranking[header]) if header in ranking else np.nan
-    frame["note"] = frame["unit"].map(statuses).fillna("")
+    frame["note"] = [statuses.get(unit, "") for unit in frame["unit"]]  # a few dozen units
     return frame
 
 
