@@ -125,7 +125,7 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
 def test_progress_is_reported_in_chinese(run):
     assert run.lines[0].startswith("月度审计 2026-10（审计日 2026-10-31）")
     assert "执行审计笔记本…" in run.lines and "导出网页报告…" in run.lines
-    assert any("七、单位考核指标" in line for line in run.lines)
+    assert any("八、单位考核指标" in line for line in run.lines)
     assert run.lines[-1].startswith("报告已生成：")
 
 
@@ -142,7 +142,7 @@ def test_report_html_is_chinese_self_contained_and_offline(run):
     assert not re.search(r"(?i)@import|url\(\s*['\"]?(https?:)?//", page)
     assert "<script" not in page.lower()  # nothing to load, nothing to run
     assert ">def " not in page and "MonthlyReport.open" not in page  # code is hidden
-    for text in ("一、概况", "七、单位考核指标", "按期办结率 = ", "全县合计", "2026-09"):
+    for text in ("一、概况", "八、单位考核指标", "按期办结率 = ", "全县合计", "2026-09"):
         assert text in page, text
 
 
