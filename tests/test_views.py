@@ -319,3 +319,38 @@ def test_case_record_has_no_raw_values():
         assert raw not in text
     values = dict(zip(record["字段"], record["值"]))
     assert values["收到日期"] == "2026-10-05" and values["办结日期"] == ""
+
+
+def test_the_readme_example_returns_rows_on_the_bundled_sample(monkeypatch):
+    """The README's JupyterLab example, run as written from the repository's root."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text("utf-8")
+    section = readme.split("## In JupyterLab", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(root)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    result = namespace["result"]
+    found = result.filter(unit="青石镇", check="办理超期")
+    assert len(found) == 2 and set(found["check_id"]) == {"HANDLING_OVERDUE"}
+    assert found.message is None
+    assert len(result.findings) > 500
+
+
+def test_extract_and_its_ingest_report_display_in_chinese_without_raw_values(tmp_path):
+    from clean_values import dirty, visible_text
+    from xfaudit.load import load_extract
+    from monthly_fixtures import write_xlsx
+
+    extract = load_extract(write_xlsx(tmp_path / "台账.xlsx"))
+    shown = extract._repr_html_()
+    assert ">信访件编号</th>" in shown and ">case_id</th>" not in shown
+    assert "王**" in shown and "王测一" not in shown           # masked
+    report = extract.report._repr_html_()
+    # the fixture has no 复查 columns: each missing field with the checks it disables
+    assert "表头映射" in report and "因此无法评估的检查" in report and "复查超期" in report
+    for markup in (shown, report):
+        assert dirty(visible_text(markup)) == []
