@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import zipfile
@@ -23,6 +22,7 @@ from xfaudit import cli, monthly
 from xfaudit.errors import RunError
 from xfaudit.monthly import run_monthly_audit
 from monthly_fixtures import FORMULA_SUMMARY, PERIOD, personal_values, write_xlsx
+from processes import finished_in
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "monthly_audit.ipynb"
@@ -314,13 +314,7 @@ def _soffice_to_pdf(source: Path, profile: Path, infilter: str | None = None) ->
     command = ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
                *([f"--infilter={infilter}"] if infilter else []), "--convert-to", "pdf",
                "--outdir", str(source.parent), str(source)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    try:
-        process.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if not finished_in(command, 120):
         pytest.skip(f"LibreOffice did not finish converting {source.name} in 120 s")
     return source.with_suffix(".pdf")
 

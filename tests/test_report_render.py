@@ -10,10 +10,8 @@ screenshots at 1366 and 800 px, and a print to PDF on A4 read back page by page 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +21,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from clean_values import dirty, visible_text
+from processes import finished_in
 from xfaudit import __version__
 from xfaudit.monthly import run_monthly_audit
 from xfaudit.monthly_report import SECTIONS
@@ -47,13 +46,7 @@ def chromium(args: list[str], page: Path, profile: Path) -> None:
     command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update",
                "--no-first-run", f"--user-data-dir={profile}", *args, page.as_uri()]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    try:
-        process.wait(timeout=180)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if not finished_in(command, 180):
         pytest.fail(f"Chromium did not finish {args[0]} in 180 s")
 
 

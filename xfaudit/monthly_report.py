@@ -34,7 +34,7 @@ from xfaudit import charts, indicators, privacy, report_page, views
 from xfaudit.dates import chinese_date, month_text
 from xfaudit.display import Html, Table, Text, html_table
 from xfaudit.periods import CONTINUING, CURRENT, NEW
-from xfaudit.schema import CheckId, checks, header_of
+from xfaudit.schema import checks, header_of
 from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
                              package_versions, replace_dir, write_manifest)
