@@ -774,6 +774,40 @@ def _value_unknown(d: _Deriver) -> None:
            detail.astype(object).where(detail.notna(), pd.NA))
 
 
+def _record_inconsistent(d: _Deriver) -> None:
+    """The ledger contradicts itself about an act (docs/checks.md, RECORD_INCONSISTENT).
+
+    落实情况 *done* with no 落实日期; a 落实日期 with 落实情况 *not_done*; 是否办结 = 否 with a
+    办结日期. A row whose compared date or flag cell is doubtful is not judged (a cell that
+    cannot be read is neither a date nor its absence).
+    """
+    status_known = d.role("implementation_status", "done") | d.role(
+        "implementation_status", "not_done")
+    flag = d.col("is_concluded")
+    flag_known = flag.notna().to_numpy(dtype=bool) & ~d.doubt("is_concluded")
+    applies = status_known | flag_known | d.doubt("is_concluded")
+    doubtful = ((status_known & d.doubt("implemented_on"))
+                | (flag_known & d.doubt("concluded_on")) | d.doubt("is_concluded"))
+    said_open = flag_known & flag.eq(False).fillna(False).to_numpy(dtype=bool)
+    parts = [
+        (d.role("implementation_status", "done") & d.blank("implemented_on"),
+         "落实情况为“已落实”，但未填写落实日期"),
+        (d.role("implementation_status", "not_done") & d.present("implemented_on"),
+         "填写了落实日期，但落实情况为“未落实”"),
+        (said_open & d.present("concluded_on"), "是否办结为“否”，但填写了办结日期"),
+    ]
+    violated = np.zeros(d.n, dtype=bool)
+    for mask, _ in parts:
+        violated |= mask
+    d.flag(CheckId.RECORD_INCONSISTENT, applies, violated, _reasons(d.n, parts),
+           doubtful=doubtful)
+    judged = d.out[f"{CheckId.RECORD_INCONSISTENT}{STATE}"] == JUDGED
+    # shown only: the 落实期限 of the decision, else the 办结日期 the flag contradicts
+    on = d.col("implementation_due").where(status_known, d.col("concluded_on"))
+    d.out[f"{CheckId.RECORD_INCONSISTENT}{START}"] = on.where(
+        judged & ~d.doubt("implementation_due", "concluded_on"))
+
+
 #: Each check's derivation; HANDLING_OVERDUE also derives EXTENSION_IRREGULAR (shared clock).
 DERIVATIONS = {
     CheckId.REG_LATE: _reg_late,
@@ -792,6 +826,7 @@ DERIVATIONS = {
     CheckId.DATA_REQUIRED_MISSING: _required_missing,
     CheckId.SYSTEM_FLAG_MISMATCH: _system_flag_mismatch,
     CheckId.DATA_VALUE_UNKNOWN: _value_unknown,
+    CheckId.RECORD_INCONSISTENT: _record_inconsistent,
 }
 
 

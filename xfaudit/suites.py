@@ -32,7 +32,8 @@ ALLOWED_MAX = 0
 FLAG_CHECKS = (CheckId.EXTENSION_IRREGULAR, CheckId.REPLY_MISSING,
                CheckId.DATA_DATE_UNREADABLE, CheckId.DATA_DATE_ORDER, CheckId.DATA_DUPLICATE_ID,
                CheckId.DATA_DUPLICATE_ROW, CheckId.DATA_REQUIRED_MISSING,
-               CheckId.SYSTEM_FLAG_MISMATCH, CheckId.DATA_VALUE_UNKNOWN)
+               CheckId.SYSTEM_FLAG_MISMATCH, CheckId.DATA_VALUE_UNKNOWN,
+               CheckId.RECORD_INCONSISTENT)
 
 
 def judged_columns(check_id: CheckId) -> list[str]:
