@@ -17,6 +17,7 @@ import pandas as pd
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import Clocks, derive_clocks
 from xfaudit.dates import DateWindow, parse_as_of
+from xfaudit.events import empty_events, item_events
 from xfaudit.findings import build_findings
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -39,6 +40,10 @@ class AuditResult:
         The inputs and the derived clocks, for drill-down.
     timings : dict
         Seconds per step.
+    events : DataFrame
+        What happened after each item that a serious consequence may rest on
+        (:mod:`xfaudit.events`): later petitions of the same petitioner, the item's own
+        越级 flag and rating. No personal data.
     """
 
     findings: pd.DataFrame
@@ -48,6 +53,7 @@ class AuditResult:
     profiles: ProfileSet
     as_of: pd.Timestamp
     timings: dict = field(default_factory=dict)
+    events: pd.DataFrame = field(default_factory=empty_events)
 
     @property
     def not_evaluated(self) -> list[NotEvaluated]:
@@ -202,6 +208,9 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     findings = build_findings(extract.frame, clocks, failing, profiles, period=period,
                               history=history, bureau=bureau)
     timings["findings"] = time.perf_counter() - step
+    step = time.perf_counter()
+    events = item_events(extract, {a for m in profiles.members for a in m.anonymous_petitioners})
+    timings["events"] = time.perf_counter() - step
     summary = summarize(extract, clocks, findings, profiles, as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
-                       profiles=profiles, as_of=as_of, timings=timings)
+                       profiles=profiles, as_of=as_of, timings=timings, events=events)

@@ -27,15 +27,12 @@ from xfaudit import charts, indicators, privacy, views
 from xfaudit.dates import month_text
 from xfaudit.display import Table, Text
 from xfaudit.writers.safe import write_csv
-from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
-                             package_versions, replace_dir, write_manifest)
+from xfaudit.monthly import (REGISTERS_DIR, MonthlyParameters, file_sha256, folder_hashes,
+                             new_staging_dir, package_versions, publish_report, write_manifest)
 
 #: Columns of the list of open overdue findings shown in the report.
 OPEN_OVERDUE_COLUMNS = ["case_id", "handling_unit", "check_name", "last_day", "days_late",
                         "category", "summary"]
-
-#: Folder under ``out_dir`` holding the registers all months share.
-REGISTERS_DIR = "registers"
 
 WAIVERS_NOTE = "已记录豁免登记册，但本版本尚未应用豁免：所有问题均按未豁免列出。"
 
@@ -54,10 +51,17 @@ def waiver_hook():
 
 
 def _audit(params: MonthlyParameters, timings: dict):
-    """Load, audit and apply the waiver register; record the steps' timings."""
-    from xfaudit import validate
+    """Load, audit (the bureau from the configuration; each finding's period status against
+    the findings history of the registers folder) and apply the waiver register; record the
+    steps' timings."""
+    from xfaudit import periods, validate
     from xfaudit.audit import audit, date_window
+    from xfaudit.config import load_config
     from xfaudit.load import load_extract
+
+    cfg = load_config(params.config)
+    history = periods.read_history(Path(params.out_dir) / REGISTERS_DIR
+                                   / cfg["followup"]["history_file"])
 
     step = time.perf_counter()
     validate.preload()  # GX imports in the background while the extract loads
@@ -66,7 +70,8 @@ def _audit(params: MonthlyParameters, timings: dict):
                           date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
-                   holidays=params.holidays or None)
+                   holidays=params.holidays or None, period=params.period, history=history,
+                   bureau=cfg.issuer)
     timings.update({k: v for k, v in result.timings.items() if k != "load"})
     hook = waiver_hook() if params.waivers else None
     if hook is None:
@@ -130,7 +135,7 @@ class MonthlyReport:
     @classmethod
     def open(cls, extract=None, period=None, *, as_of=None, profile="auto", holidays=None,
              waivers=None, out_dir="reports", mask_personal_data=True, seed=0, sheet=None,
-             mapping=None, units=None, stage_dir=None) -> "MonthlyReport":
+             mapping=None, units=None, config=None, stage_dir=None) -> "MonthlyReport":
         """Load and audit the extract, compute the indicators (the notebook's first step).
 
         Parameters are those of :func:`xfaudit.monthly.run_monthly_audit`; ``stage_dir`` is
@@ -139,7 +144,7 @@ class MonthlyReport:
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping, units=units)
+            mapping=mapping, units=units, config=config)
         lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
@@ -284,20 +289,27 @@ class MonthlyReport:
         return views.trend(self.params.out_dir, self.params.period, current)
 
     def accountability(self):
-        """Draft the three recommendations, the letters, the circular and the callback sample.
+        """Section 九: the recommendations, letters, circular and callback sample, and the
+        registers staged with the report (:func:`xfaudit.accountability.produce`; computed once
+        a run — a second call returns the same output).
 
-        Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder and
-        updates the follow-up register ``<out_dir>/registers/建议跟踪台账.xlsx``, which all
-        months share (re-running a month leaves it as it was).
+        Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder; the
+        follow-up register and the findings history of ``<out_dir>/registers/`` are replaced
+        only when the report is published. Without a bureau configuration (``config``) no
+        letter is drafted and the section says how to set the bureau up.
         """
         from xfaudit import accountability
+        from xfaudit.calendar import LegalCalendar
 
-        step = time.perf_counter()
-        self.accountability_output = accountability.produce(
-            self.result, self.params.period, self.stage,
-            registers_dir=Path(self.params.out_dir) / REGISTERS_DIR, seed=self.params.seed,
-            ranking=self.indicators.ranking, ranking_rule=indicators.ranking_rule_text())
-        self.timings["accountability"] = time.perf_counter() - step
+        if self.accountability_output is None:
+            step = time.perf_counter()
+            self.accountability_output = accountability.produce(
+                self.result, self.params.period, self.stage,
+                registers_dir=Path(self.params.out_dir) / REGISTERS_DIR, seed=self.params.seed,
+                ranking=self.indicators.ranking, ranking_rule=indicators.ranking_rule_text(),
+                config=self.params.config,
+                calendar=LegalCalendar(holiday_files=self.params.holidays))
+            self.timings["accountability"] = time.perf_counter() - step
         return self.accountability_output
 
     # -- writing ------------------------------------------------------------------------------
@@ -322,7 +334,7 @@ class MonthlyReport:
             lines.append("网页报告 report.html 在笔记本执行完成后导出；全部写完后替换报告目录 "
                          f"{self.target}。")
         else:
-            replace_dir(self.stage, self.target)
+            publish_report(self.stage, self.target, Path(self.params.out_dir) / REGISTERS_DIR)
             shutil.rmtree(self.stage, ignore_errors=True)
             self.published = True
             if self._lock is not None:
