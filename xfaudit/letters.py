@@ -556,10 +556,14 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
     f_all = result.findings
     f = _letter_units(result, cfg, units)
     frame = result.extract.frame
-    month_count = int(period_items(frame, period).sum())
+    in_month = period_items(frame, period)
+    month_count = int(in_month.sum())
     waived = int((f_all["kind"].eq("accountability") & f_all["waived"]
                   & f_all["period_status"].isin([NEW, CONTINUING])).sum())
-    dq = int(((f_all["kind"] == "data_quality") & (f_all["period_status"] == NEW)).sum())
+    # new ledger-quality findings on the month's items (an old closed item's are not news)
+    month_rows = set(frame.loc[in_month.to_numpy(dtype=bool), "source_row"])
+    dq = int(((f_all["kind"] == "data_quality") & (f_all["period_status"] == NEW)
+              & f_all["source_row"].isin(month_rows)).sum())
     doc.paragraph(f"我局对{month}{b['county']}信访事项办理情况进行了督查（督查截至{as_of}）。"
                   "现将有关情况通报如下。")
     n = 1
@@ -577,8 +581,9 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
     if dq:
         text += f"另发现台账质量问题{dq}个，请各单位核对更正。"
     doc.paragraph(text)
-    for item in result.summary.get("not_evaluated", []):
-        doc.paragraph(f"因台账缺少相应字段，“{item['name']}”未能评估。")
+    missing = [item["name"] for item in result.summary.get("not_evaluated", [])]
+    if missing:
+        doc.paragraph("因台账缺少相应字段，" + "".join(f"“{name}”" for name in missing) + "未能评估。")
     if recommendations is not None:
         units_sent = {r.unit for r in recommendations.of_kind("improvement")}
         policies = len(recommendations.of_kind("policy"))
