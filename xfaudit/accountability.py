@@ -149,11 +149,18 @@ def _kind_name(letter: letters.Letter) -> str:
 
 # -- section 九 --------------------------------------------------------------------------------
 
-def _table(frame: pd.DataFrame, title: str, empty: str, note: str | None = None) -> str:
+def _table(frame: pd.DataFrame, title: str, empty: str, note: str | None = None,
+           more: str = "findings.xlsx") -> str:
+    """A table of section 九 (dates as dates, 是/否, no NaN), at most ``[report] max_rows``
+    rows; a line says how many more there are and where they are."""
+    from xfaudit.config import settings
+
     head = f"<h5>{html.escape(title)}</h5>"
     if frame.empty:
         return head + f"<p>{html.escape(empty)}</p>"
-    shown = frame.copy()
+    limit = int(settings()["report"]["max_rows"])
+    left = len(frame) - limit
+    shown = frame.head(limit).copy()
     for column in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = shown[column].dt.strftime("%Y-%m-%d")
@@ -161,7 +168,9 @@ def _table(frame: pd.DataFrame, title: str, empty: str, note: str | None = None)
             shown[column] = shown[column].map({True: "是", False: "否"})
     shown = shown.astype(object).where(shown.notna(), "")
     body = shown.to_html(index=False, na_rep="", escape=True, border=0, classes="xf-table")
-    tail = f"<p><small>{html.escape(note)}</small></p>" if note else ""
+    lines = ([f"另有 {left} 行未显示，完整内容见 {more}。"] if left > 0 else []) + (
+        [note] if note else [])
+    tail = "".join(f"<p><small>{html.escape(line)}</small></p>" for line in lines)
     return head + body + tail
 
 
@@ -194,15 +203,17 @@ def section_html(out: AccountabilityOutput) -> str:
     for note in recs.notes:
         parts.append(f"<p>{html.escape(note)}</p>")
     if out.configured:
-        parts.append(_table(out.letters_frame(), "生成的文书", "本月没有需要发出的文书。"))
+        parts.append(_table(out.letters_frame(), "生成的文书", "本月没有需要发出的文书。",
+                            more="建议跟踪台账"))
     parts.append(_table(recs.self_check.rename(columns=FINDING_HEADERS), "自查：本局自身的问题",
                         "本月没有本局自身的履职问题。",
                         "登记、转送、交办是信访部门自己的职责，其超期列入自查，不向本局发函。"))
     parts.append(_table(recs.pending.rename(columns=PENDING_HEADERS), "待核实（未生成文书）",
-                        "没有待核实的事项。"))
+                        "没有待核实的事项。", more="findings.xlsx（责任主体、本期状态列）"))
     parts.append(_table(recs.history.rename(columns=FINDING_HEADERS), "历史问题（本期之前已办结的超期，仅列于此）",
                         "没有历史问题。",
-                        "这些超期行为在本期之前已经办结，且此前未报告过；不写入本月督办函、通报和连续月数。"))
+                        "这些超期行为在本期之前已经办结，且此前未报告过；不写入本月督办函、通报和连续月数。",
+                        more="findings.xlsx（本期状态为“历史问题”）"))
     parts.append("<h5>回访抽查</h5>" + out.sample._repr_html_())
     parts.append("<h5>建议跟踪</h5>" + out.review._repr_html_())
     return "".join(parts)

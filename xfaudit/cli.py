@@ -337,8 +337,9 @@ def cmd_monthly(args) -> int:
         _say(f"提示：{SETUP_HINT}")
     elif todo:
         counts = todo.get("todo", {})
-        _say(f"文书：待签发 {counts.get('letters_to_sign', 0)} 份，待审核草稿 {counts.get('drafts_to_review', 0)} 份；"
-             f"回访 {counts.get('callbacks', 0)} 件；登记册：{todo.get('registers_dir', '')}")
+        _say(f"文书草稿：待审核签发 {counts.get('letters_to_sign', 0)} 份，追究责任建议草稿 "
+             f"{counts.get('drafts_to_review', 0)} 份；回访 {counts.get('callbacks', 0)} 件；"
+             f"逾期未反馈 {counts.get('overdue_answers', 0)} 件；登记册：{todo.get('registers_dir', '')}")
     _say(f"报告目录：{out.folder}")
     _say(f"打开报告：{out.html}")
     return EXIT_OK

@@ -4,12 +4,15 @@
 ``xfaudit``) into a staging folder beside ``reports/<period>/``. The notebook's cells call
 :class:`xfaudit.monthly_report.MonthlyReport`, which audits the extract and writes
 ``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json`` and
-``manifest.json`` into the staging folder. This module then exports ``report.html`` (no code,
-``lang="zh"``, charts embedded, no external URL), completes the manifest (timings of every
-step, file hashes) and only then swaps the staging folder into place. A failure at any step
+``manifest.json`` into the staging folder, and stages the registers it updates (the follow-up
+register, the findings history) in ``.registers/`` inside it. This module then exports
+``report.html`` (no code, ``lang="zh"``, charts embedded, no external URL), completes the
+manifest (timings of every step, file hashes) and only then publishes: the staged registers
+replace those of ``<out_dir>/registers/`` and the staging folder is swapped into place, together
+(:func:`publish_report`). A failure at any step
 raises :class:`~xfaudit.errors.RunError` naming the step in Chinese (and the failing cell for
-a notebook error) and leaves an earlier report of the same period untouched; the failed
-notebook is kept as ``reports/<period>.failed.ipynb`` for inspection.
+a notebook error) and leaves an earlier report of the same period and every register
+untouched; the failed notebook is kept as ``reports/<period>.failed.ipynb`` for inspection.
 
 Great Expectations is imported only in the notebook kernel: this module (the CLI's process)
 needs papermill and nbconvert, never the audit engine.
