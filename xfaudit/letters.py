@@ -130,12 +130,12 @@ def _basis_line(cases: pd.DataFrame, statute: str) -> str:
 
 
 def _new_document(cfg: AccountabilityConfig, title: str, subject: str, issued: dt.date,
-                  keywords: str, category: str, *, letter_format: bool) -> GongwenDocument:
+                  keywords: str, category: str) -> GongwenDocument:
     created = dt.datetime.combine(issued, dt.time(9, 0))
     return GongwenDocument(cfg.letters, {
         "title": title.replace("|", ""), "subject": subject, "author": cfg.bureau["issuer"],
         "keywords": keywords, "comments": "由 xfaudit 生成的草稿，须经审核后使用",
-        "category": category, "created": created}, letter_format=letter_format)
+        "category": category, "created": created})
 
 
 def _number(rec_or_no, cfg: AccountabilityConfig, year: int) -> str:
@@ -154,7 +154,7 @@ def _opening(doc: GongwenDocument, cfg: AccountabilityConfig, doc_no: str, title
 
 
 def _closing(doc: GongwenDocument, cfg: AccountabilityConfig, issued: dt.date,
-             attachments: list[str] = (), printer: bool = False) -> None:
+             attachments: list[str] = ()) -> None:
     """附件说明, 落款, 成文日期, 附注 (联系人), then — after any attachment the caller adds —
     the 版记 (:meth:`GongwenDocument.colophon`) is written by :func:`_colophon`."""
     b = cfg.bureau
@@ -217,7 +217,7 @@ def improvement_letter(rec: Recommendation, result: AuditResult, cfg: Accountabi
     """督办及改进工作建议函 to one unit: the month's problems counted by type, the quoted
     articles, the recommendations, the reply deadline; the cases in a 附件 table."""
     doc = _new_document(cfg, rec.title, f"{rec.name}（{rec.id}）", rec.issued_on,
-                        f"{rec.name},督办,{rec.unit}", "督办函", letter_format=True)
+                        f"{rec.name},督办,{rec.unit}", "督办函")
     _opening(doc, cfg, _number(rec, cfg, rec.issued_on.year), rec.title, rec.addressee)
     fig = rec.figures
     laws = "".join(_quote_sentence(p.citation, p.quote) for p in rec.parts)
@@ -292,7 +292,7 @@ def policy_letter(rec: Recommendation, result: AuditResult, cfg: AccountabilityC
                   review=None) -> GongwenDocument:
     """完善政策建议 on one category: the pattern with its figures, the units concerned."""
     doc = _new_document(cfg, rec.title, f"{rec.name}（{rec.id}）", rec.issued_on,
-                        f"{rec.name},{rec.category}", "建议", letter_format=True)
+                        f"{rec.name},{rec.category}", "建议")
     _opening(doc, cfg, _number(rec, cfg, rec.issued_on.year), rec.title, rec.addressee)
     f = rec.figures
     doc.paragraph(
@@ -339,7 +339,7 @@ def sanction_letter(rec: Recommendation, result: AuditResult, cfg: Accountabilit
     """处分/追责建议 draft: for every item the conduct (a finding) and the consequence after it
     (an event with its date), each by its id; undated facts listed 待核实."""
     doc = _new_document(cfg, rec.title, f"{rec.name}（草稿，{rec.id}）", rec.issued_on,
-                        f"草稿,供审核,{rec.name},{rec.unit}", "草稿", letter_format=True)
+                        f"草稿,供审核,{rec.name},{rec.unit}", "草稿")
     doc.draft_banner("草稿（供审核，未经批准不得印发）")
     _opening(doc, cfg, _number(rec, cfg, rec.issued_on.year), rec.title + "（草稿）",
              rec.addressee)
@@ -547,7 +547,7 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
     b = cfg.bureau
     title = cfg.letters["titles"]["circular"].format(period_text=month, county=b["county"])
     doc = _new_document(cfg, title, f"{month}信访事项办理情况通报", issued,
-                        "通报,信访事项办理", "通报", letter_format=False)
+                        "通报,信访事项办理", "通报")
     doc.file_head(f"{b['issuer']}文件", _number(doc_no, cfg, issued.year))
     doc.title(title)
     doc.blank()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -245,31 +245,6 @@ def _cell_margins(table, mm: float) -> None:
     pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
-def _no_borders(table) -> None:
-    pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:val"), "nil")
-        borders.append(el)
-    pr.insert_element_before(borders, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")
-
-
-def _cell_border(cell, side: str, size_eighths: int, color: str = "000000") -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tc_pr.insert_element_before(borders, "w:shd", "w:noWrap", "w:tcMar", "w:textDirection",
-                                    "w:tcFitText", "w:vAlign", "w:hideMark")
-    el = OxmlElement(f"w:{side}")
-    el.set(qn("w:val"), "single")
-    el.set(qn("w:sz"), str(size_eighths))
-    el.set(qn("w:space"), "0")
-    el.set(qn("w:color"), color)
-    borders.append(el)
-
-
 def _border_xml(side: str, size_eighths: int) -> str:
     return (f'<w:{side} w:val="single" w:sz="{size_eighths}" w:space="1" '
             'w:color="000000"/>')
@@ -319,23 +294,6 @@ def _textbox_xml(content: str, cx: int, cy: int) -> str:
         '</mc:AlternateContent></w:r>')
 
 
-def _float_to_page_bottom(table) -> None:
-    """Anchor a table at the foot of the type area of the page it falls on (the 版记 sits at
-    the bottom of the last page, GB/T 9704-2012 7.4)."""
-    pr = table._tbl.tblPr
-    pos = OxmlElement("w:tblpPr")
-    for key, value in (("leftFromText", "0"), ("rightFromText", "0"), ("vertAnchor", "margin"),
-                       ("horzAnchor", "margin"), ("tblpXSpec", "center"),
-                       ("tblpYSpec", "bottom")):
-        pos.set(qn(f"w:{key}"), value)
-    style = pr.find(qn("w:tblStyle"))
-    at = list(pr).index(style) + 1 if style is not None else 0
-    pr.insert(at, pos)
-    overlap = OxmlElement("w:tblOverlap")
-    overlap.set(qn("w:val"), "never")
-    pr.insert(at + 1, overlap)
-
-
 def character_spacing_twips(layout: dict) -> int:
     """The character spacing (1/20 pt, negative) that puts ``chars_per_line`` characters of
     the body size on a line of the type area, and not one more."""
@@ -370,9 +328,8 @@ class GongwenDocument:
         ``category``, ``created`` (datetime; also used as modified date).
     """
 
-    def __init__(self, layout: dict, properties: dict, *, letter_format: bool = False):
+    def __init__(self, layout: dict, properties: dict):
         self.layout = layout
-        self.letter_format = letter_format
         self.doc = Document()
         _prepare_styles(self.doc, layout)
         _page_setup(self.doc, layout)
@@ -508,10 +465,6 @@ class GongwenDocument:
         rule = self.paragraph(doc_no, align="center", indent=False)
         bottom_border(rule, size_eighths=12, space=11)     # 4 mm under the 发文字号
         self.blank(2)
-
-    def head(self, issuer: str, doc_no: str) -> None:
-        """版头 of a document in the 信函格式 (see :meth:`letter_head`)."""
-        self.letter_head(issuer, doc_no)
 
     def draft_banner(self, text: str) -> None:
         """A red bold line at the top of a draft (草稿 供审核)."""
@@ -700,8 +653,3 @@ def chinese_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     return (_DIGITS[tens] if tens > 1 else "") + "十" + (_DIGITS[ones] if ones else "")
 
-
-def table_date(day) -> str:
-    """A date in a table cell: 2026.11.02 (prose uses :func:`date_text`)."""
-    return "" if day is None or (not isinstance(day, dt.date) and not str(day).strip()) \
-        else f"{day:%Y.%m.%d}"
