@@ -25,6 +25,11 @@ EVENT_COLUMNS = ["source_row", "case_id", "event", "on", "later_case_id", "repea
 
 LATER, ESCALATED, RATED = "later", "escalated", "rated"
 
+#: A placeholder (``无``, ``0``, ``不详``) written in many rows is nobody: an id number counts
+#: from 15 characters, a phone from 7 digits, and a key shared by more items than this is not
+#: taken for one person (it would only pair strangers).
+MAX_ITEMS_PER_PETITIONER = 200
+
 
 def empty_events() -> pd.DataFrame:
     return pd.DataFrame({
@@ -50,12 +55,17 @@ def petitioner_key(frame: pd.DataFrame, anonymous: set[str]) -> pd.Series:
     if {"petitioner", "petitioner_phone"} <= set(frame.columns):
         name = frame["petitioner"].astype("string").str.strip()
         phone = frame["petitioner_phone"].astype("string").str.strip()
-        known = name.notna() & phone.notna() & ~name.isin(anonymous) & (name != "")
+        digits = phone.str.count(r"\d").fillna(0)
+        known = (name.notna() & phone.notna() & ~name.isin(anonymous) & (name != "")
+                 & (digits >= 7))
         key = key.where(~known.fillna(False).to_numpy(dtype=bool), "n:" + name + "|" + phone)
     if "petitioner_id_no" in frame.columns:
-        ident = frame["petitioner_id_no"].astype("string").str.strip().replace("", pd.NA)
+        ident = frame["petitioner_id_no"].astype("string").str.strip()
+        ident = ident.where(ident.str.len() >= 15)
         key = key.where(ident.isna().to_numpy(dtype=bool), "i:" + ident)
-    return key.astype(object).where(key.notna(), None)
+    key = key.astype(object).where(key.notna(), None)
+    counts = key.map(key.value_counts())
+    return key.where(~(counts > MAX_ITEMS_PER_PETITIONER).fillna(False), None)
 
 
 def _later(frame: pd.DataFrame, anonymous: set[str]) -> pd.DataFrame:
