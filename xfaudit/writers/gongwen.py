@@ -497,7 +497,9 @@ class GongwenDocument:
         self.paragraph(date_text, align="right", indent=False, right_indent_chars=date_right)
 
     def note(self, text: str) -> None:
-        """附注 (e.g. the contact line): 居左空二字加圆括号, the line after the 成文日期."""
+        """附注 (e.g. the contact line): 居左空二字加圆括号, the line after the 成文日期 (kept on
+        its page)."""
+        self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         self.paragraph(f"（{text}）")
 
     def page_break(self) -> None:
