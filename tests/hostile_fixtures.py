@@ -116,14 +116,19 @@ def write_hostile_personal_ledger(path: str | Path) -> Path:
     return _write(Path(path), data)
 
 
+#: Outputs that hold no text (charts; the Data Docs' vendored fonts and images).
+BINARY = {".png", ".ico", ".gif", ".jpg", ".svg", ".woff", ".woff2", ".ttf", ".eot", ".otf"}
+
+
 def output_texts(folder: Path) -> dict[str, str]:
     """Every text inside the outputs under ``folder``: xlsx and docx members unzipped, html,
-    ipynb, json and csv as text (PNG charts left out)."""
+    ipynb, json and csv as text (PNG charts and the Data Docs' vendored fonts and images left
+    out: they are the same files in every run)."""
     import zipfile
 
     texts = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix == ".png":
+        if not path.is_file() or path.suffix in BINARY:
             continue
         name = path.relative_to(folder).as_posix()
         if path.suffix in (".xlsx", ".docx"):

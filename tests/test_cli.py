@@ -80,6 +80,21 @@ def test_check_writes_findings_csv_xlsx_and_summary(checked):
     assert not list(checked.glob(".*tmp*")), "staging folder left behind"
 
 
+def test_check_writes_what_gx_said(checked):
+    text = (checked / "validation.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert "NaN" not in text and "unexpected_index" not in text
+    assert (data["as_of"], data["profile"]) == ("2026-10-31", "auto")
+    assert [s["suite"] for s in data["suites"]] == ["xfaudit.ledger", "xfaudit.auto"]
+    found = pd.read_csv(checked / "findings.csv", dtype=str, encoding="utf-8-sig")
+    for expectation in data["suites"][1]["expectations"]:
+        assert expectation["rows_evaluated"] >= expectation["unexpected_count"]
+        assert expectation["success"] == (expectation["unexpected_count"] == 0)
+    # a check stated by one expectation fails exactly the rows of its findings
+    [reg] = [e for e in data["suites"][1]["expectations"] if e["check_id"] == "REG_LATE"]
+    assert reg["unexpected_count"] == (found["check_id"] == "REG_LATE").sum()
+
+
 def test_check_reproduces_the_planted_truth_of_the_sample(checked):
     found = pd.read_csv(checked / "findings.csv", dtype=str, encoding="utf-8-sig")
     truth = pd.read_csv(FILES / "sample_2026-10.truth.csv", dtype=str, encoding="utf-8-sig")
@@ -188,3 +203,10 @@ def test_usage_errors_are_chinese_with_exit_2(capsys, argv, expected):
         main(argv)
     assert exit_.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_missing_extract_leaves_no_output_folder(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("check", tmp_path / "nonexist.xlsx", "--as-of", "2026-10-31", "--out", out)
+    assert proc.returncode == 2 and "文件不存在" in proc.stderr
+    assert not out.exists()

@@ -68,18 +68,24 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+#: Output files that hold no text (images, fonts).
+BINARY = {".png", ".ico", ".gif", ".woff2", ".otf", ".ttf"}
+
+
 def texts_of(folder: Path) -> dict[str, str]:
-    """Every text inside the outputs (xlsx members unzipped; PNGs left out)."""
+    """Every text inside the outputs (xlsx members unzipped; images and fonts left out),
+    by path relative to ``folder``."""
     texts = {}
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix == ".png":
+        if not path.is_file() or path.suffix in BINARY:
             continue
+        name = path.relative_to(folder).as_posix()
         if path.suffix in (".xlsx", ".docx"):
             with zipfile.ZipFile(path) as book:
-                for name in book.namelist():
-                    texts[f"{path.name}:{name}"] = book.read(name).decode("utf-8", "replace")
+                for member in book.namelist():
+                    texts[f"{name}:{member}"] = book.read(member).decode("utf-8", "replace")
         else:
-            texts[path.name] = path.read_bytes().decode("utf-8-sig")
+            texts[name] = path.read_bytes().decode("utf-8-sig")
     return texts
 
 
@@ -89,8 +95,9 @@ def test_every_artifact_is_written(run):
     folder = run.out.folder
     assert folder == run.reports / PERIOD
     for name in ("report.html", "monthly_audit.ipynb", "findings.xlsx", "manifest.json",
-                 "summary.json", "indicators.csv"):
+                 "summary.json", "validation.json", "indicators.csv", "datadocs/index.html"):
         assert (folder / name).is_file(), name
+    assert run.out.paths["data_docs"] == folder / "datadocs" / "index.html"
     assert sorted(p.name for p in (folder / "charts").glob("*.png")) == [
         "aging.png", "findings_by_check.png", "findings_by_unit.png", "indicators.png",
         "trend.png"]
@@ -121,7 +128,12 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
     assert {"pandas", "great_expectations", "papermill", "matplotlib", "xfaudit"} <= set(
         m["versions"])
     assert {"load", "derive", "validate", "findings", "indicators", "charts", "workbook",
-            "execute_notebook", "export_html", "total"} <= set(m["timings"])
+            "data_docs", "execute_notebook", "export_html", "total"} <= set(m["timings"])
+    gx_record = m["great_expectations"]
+    assert gx_record["validation"] == "validation.json"
+    assert gx_record["data_docs"] == "datadocs/index.html"
+    assert gx_record["suites"] == ["xfaudit.ledger", "xfaudit.auto"]
+    assert gx_record["success"] is False   # REG_LATE fails on two rows
     assert m["rows"]["read"] == m["rows"]["audited"] + m["rows"]["rejected"] == 11
     assert m["findings"]["totals"] == {"accountability": 4, "data_quality": 0}
     assert m["findings"]["open_overdue"] == 2
@@ -151,8 +163,11 @@ def test_report_html_is_chinese_self_contained_and_offline(run):
     assert not re.search(r"(?i)@import|url\(\s*['\"]?(https?:)?//", page)
     assert "<script" not in page.lower()  # nothing to load, nothing to run
     assert ">def " not in page and "MonthlyReport.open" not in page  # code is hidden
-    for text in ("一、概况", "七、单位考核指标", "按期办结率 = ", "全县合计", "2026-09"):
+    for text in ("一、概况", "七、单位考核指标", "按期办结率 = ", "全县合计", "2026-09",
+                 "十、Great Expectations 校验结果", "期限届满日"):
         assert text in page, text
+    # the report links to GX's Data Docs in the same folder (a relative address)
+    assert '<a href="datadocs/index.html">' in page
 
 
 def test_findings_workbook_keeps_formula_text_as_text(run):

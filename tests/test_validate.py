@@ -1,4 +1,8 @@
-"""GX validation returns exactly the rows plain pandas finds, and errors are never silent."""
+"""GX runs the suites and returns exactly the rows the same comparisons in numpy find; its
+results are kept as strict JSON; errors are never silent; reaches into GX internals are
+guarded by a version check."""
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -8,38 +12,90 @@ from xfaudit import validate
 from xfaudit.errors import ValidationEngineError
 from xfaudit.profile import load_profile_set
 from xfaudit.schema import CheckId
-from xfaudit.suites import suite_dict
+from xfaudit.suites import CLOCKS, LEDGER, prepare, suite_dicts
+
+SAMPLE = "tests/files/sample_2026-10.xlsx"
 
 
-def clocks_frame(n=5000, seed=1):
-    rng = np.random.default_rng(seed)
-    late = np.where(rng.random(n) < 0.1, rng.integers(1, 90, n), rng.integers(-30, 1, n))
-    late = np.where(rng.random(n) < 0.3, np.nan, late).astype(float)
-    flag = np.where(rng.random(n) < 0.05, 1.0, np.where(rng.random(n) < 0.5, np.nan, 0.0))
-    return pd.DataFrame({"REG_LATE__days_late": late, "REPLY_MISSING__flag": flag})
+@pytest.fixture(scope="module")
+def frames():
+    return prepare(SAMPLE, as_of="2026-10-31", profile="national-2022")
 
 
-def test_gx_finds_the_same_rows_as_pandas():
-    frame = clocks_frame()
-    suite = suite_dict(load_profile_set("auto"))
-    checks = [CheckId.REG_LATE, CheckId.REPLY_MISSING]
-    got = validate.run_suite(suite, frame, checks)
-    expected = validate.pandas_reference(frame, suite)
-    for cid in checks:
-        np.testing.assert_array_equal(got[cid], expected[cid])
-        assert len(got[cid]) > 0
+@pytest.fixture(scope="module")
+def validation(frames):
+    return validate.run_suites(suite_dicts(load_profile_set("national-2022")),
+                               {LEDGER: frames.ledger, CLOCKS: frames.clocks},
+                               frames.evaluated, rows={LEDGER: frames.ledger_rows})
 
 
-def test_checks_not_asked_for_are_not_run():
-    frame = clocks_frame(100)
-    got = validate.run_suite(suite_dict(load_profile_set("auto")), frame, [CheckId.REG_LATE])
-    assert set(got) == {CheckId.REG_LATE}
+def test_gx_finds_the_same_rows_as_numpy(frames, validation):
+    by_frame = {LEDGER: (frames.ledger, frames.ledger_rows),
+                CLOCKS: (frames.clocks, np.arange(len(frames.clocks)))}
+    failed = 0
+    for o in validation.outcomes:
+        frame, rows = by_frame[o.frame]
+        expected = rows[validate.reference_failing(o.spec, frame)]
+        np.testing.assert_array_equal(o.failing, expected, err_msg=o.spec["description"])
+        assert o.unexpected_count == len(expected)
+        failed += bool(len(expected))
+    assert failed >= 12   # the sample plants failures of every check
 
 
-def test_an_expectation_that_errors_raises(monkeypatch):
-    frame = pd.DataFrame({"REG_LATE__days_late": ["a", "b"]})  # not numbers: GX errors
+def test_only_expectations_on_absent_columns_are_not_run(validation):
+    # the sample has every column but 评价状态 (evaluation_status)
+    assert [(n.spec["kwargs"]["column"], n.reason) for n in validation.not_run] == [
+        ("evaluation_status", "台账中没有评价状态")]
+    suites = suite_dicts(load_profile_set("national-2022"))
+    assert len(validation.outcomes) == sum(len(s["expectations"]) for s in suites.values()) - 1
+
+
+def test_validation_json_is_strict_and_has_no_row_lists(validation):
+    text = json.dumps(validation.to_dict(), ensure_ascii=False, allow_nan=False)
+    assert "index" not in text
+    data = json.loads(text)
+    assert [s["suite"] for s in data["suites"]] == ["xfaudit.ledger", "xfaudit.national-2022"]
+    first = data["suites"][1]["expectations"][0]
+    assert set(first) == {"type", "columns", "check_id", "check_name", "severity",
+                          "description", "rows_evaluated", "unexpected_count",
+                          "unexpected_percent", "success"}
+
+
+def test_counts_of_a_small_frame_by_hand():
+    day = pd.Timestamp
+    clocks = pd.DataFrame({
+        "REG_LATE__last_day": [day("2026-10-01"), day("2026-10-01"), pd.NaT, day("2026-10-05"),
+                               day("2026-10-05")],
+        "REG_LATE__act_on": [day("2026-10-01"), day("2026-10-02"), day("2026-10-02"),
+                             day("2026-10-03"), pd.NaT]})
+    suite = suite_dicts(load_profile_set("national-2022"))[CLOCKS]
+    got = validate.run_suites({CLOCKS: suite}, {CLOCKS: clocks}, [CheckId.REG_LATE])
+    [outcome] = got.outcomes
+    # rows 2 and 4 have a NULL: not evaluated; of rows 0, 1, 3 only row 1 acts after its last
+    # day (10-02 > 10-01): 1 of 3 = 33.33 %
+    assert (outcome.rows_evaluated, outcome.unexpected_count) == (3, 1)
+    assert outcome.unexpected_percent == pytest.approx(100 / 3)
+    assert outcome.failing.tolist() == [1]
+    assert got.failing([CheckId.REG_LATE])[CheckId.REG_LATE].tolist() == [1]
+    # the other checks' expectations are listed as not run, with the reason
+    assert {n.spec["meta"]["check_id"] for n in got.not_run} >= {"HANDLING_OVERDUE"}
+
+
+def test_expectations_on_absent_columns_are_not_run():
+    clocks = pd.DataFrame({"REG_LATE__last_day": [pd.Timestamp("2026-10-01")]})
+    suite = suite_dicts(load_profile_set("auto"))[CLOCKS]
+    got = validate.run_suites({CLOCKS: suite}, {CLOCKS: clocks}, [CheckId.REG_LATE])
+    assert got.outcomes == []
+    [reason] = [n.reason for n in got.not_run if n.spec["meta"]["check_id"] == "REG_LATE"]
+    assert "REG_LATE__act_on" in reason
+
+
+def test_an_expectation_that_errors_raises():
+    clocks = pd.DataFrame({"REG_LATE__last_day": pd.to_datetime(["2026-10-01", "2026-10-02"]),
+                           "REG_LATE__act_on": ["a", "b"]})   # not dates: GX cannot compare
+    suite = suite_dicts(load_profile_set("auto"))[CLOCKS]
     with pytest.raises(ValidationEngineError) as err:
-        validate.run_suite(suite_dict(load_profile_set("auto")), frame, [CheckId.REG_LATE])
+        validate.run_suites({CLOCKS: suite}, {CLOCKS: clocks}, [CheckId.REG_LATE])
     assert "REG_LATE" in str(err.value)
 
 
@@ -51,9 +107,31 @@ def test_exception_info_shapes():
                                            "exception_message": "y"}}) == "y"
 
 
-def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch):
-    # GX's execution engine would otherwise hold the last batch (the slim frame of every
-    # judged column, hundreds of MB for a million rows) until the next validation
+def test_gx_results_are_gx_objects_without_index_lists(validation):
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+    result = validation.results["xfaudit.national-2022"]
+    assert isinstance(result, ExpectationSuiteValidationResult)
+    assert result.statistics["evaluated_expectations"] == len(result.results)
+    for r in result.results:
+        assert "unexpected_index_list" not in r.result
+        assert len(r.result.get("partial_unexpected_list", [])) <= validate.SAMPLE_VALUES
+    json.dumps(result.to_json_dict())  # serialisable, as Data Docs needs
+
+
+def test_gx_internals_were_checked_for_the_installed_version():
+    # Fails on purpose after a GX upgrade: read validate._forget and the ProgressBarsConfig
+    # import against the new version, then widen GX_CHECKED (and pyproject's bound).
+    assert validate.internals_checked(), (
+        f"great_expectations {validate.gx_version()} is not in GX_CHECKED "
+        f"{validate.GX_CHECKED}: check validate._forget and _silence_progress_bars")
+    assert not validate.internals_checked("1.25.0")
+    assert not validate.internals_checked("2.0.1")
+
+
+def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch, frames):
+    # GX's execution engine would otherwise hold the last batch (a slim frame, hundreds of MB
+    # for a million rows) until the next validation
     import gc
     import weakref
 
@@ -66,11 +144,36 @@ def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch):
         return out
 
     monkeypatch.setattr(pd.DataFrame, "reset_index", spy)
-    validate.run_suite(suite_dict(load_profile_set("auto")), clocks_frame(1000),
-                       [CheckId.REG_LATE, CheckId.REPLY_MISSING])
+    validate.run_suites(suite_dicts(load_profile_set("auto")), {
+        LEDGER: frames.ledger, CLOCKS: frames.clocks}, [CheckId.REG_LATE,
+                                                        CheckId.DATA_DATE_ORDER])
     monkeypatch.undo()
     gc.collect()
     assert seen and all(ref() is None for ref in seen)
     _ctx, batch_definition = validate._context()
     engine = batch_definition.data_asset.datasource.get_execution_engine()
     assert not engine.batch_manager.batch_data_cache
+
+
+def test_text_ids_go_to_gx_as_codes_and_come_back_as_text():
+    # unique and not-null judge a one-to-one relabelling of the ids row for row; the failing
+    # values GX samples are shown as the ids
+    ledger = pd.DataFrame({"case_id": ["XF1", "XF2", "XF1", None, "XF3"]})
+    suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger},
+                              [CheckId.DATA_DUPLICATE_ID, CheckId.DATA_REQUIRED_MISSING])
+    by_check = {o.check_id: o for o in got.outcomes}
+    assert by_check[CheckId.DATA_DUPLICATE_ID].failing.tolist() == [0, 2]   # XF1 twice
+    assert by_check[CheckId.DATA_REQUIRED_MISSING].failing.tolist() == [3]  # the empty id
+    [unique] = [r for r in got.results["xfaudit.ledger"].results
+                if r.expectation_config.type == "expect_column_values_to_be_unique"]
+    assert unique.result["partial_unexpected_list"] == ["XF1", "XF1"]
+
+
+def test_pairs_show_failing_dates_readably(validation):
+    [reg] = [r for r in validation.results["xfaudit.national-2022"].results
+             if r.expectation_config.kwargs.get("column_A") == "REG_LATE__last_day"]
+    sample = reg.result["partial_unexpected_list"][0]
+    # last day < act, both as dates: e.g. "2026-06-08 < 2026-06-10"
+    last, act = sample.split(" < ")
+    assert pd.Timestamp(last) < pd.Timestamp(act)

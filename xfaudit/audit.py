@@ -1,7 +1,8 @@
 """The audit: extract → clocks → GX validation → findings, with a summary.
 
 ``audit(extract, as_of=..., profile=...)`` is the one library call behind ``xfaudit check``,
-the monthly notebook and the interactive notebook.
+the monthly notebook and the interactive notebook. :func:`derive` is its first half (the
+frames the suites judge), shared with :func:`xfaudit.suites.prepare`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ from pathlib import Path
 import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
-from xfaudit.clocks import Clocks, derive_clocks
+from xfaudit.clocks import (Clocks, TableFacts, derive_clocks, judged_ledger, ledger_positions,
+                            table_facts)
 from xfaudit.dates import DateWindow, parse_as_of
 from xfaudit.events import empty_events, item_events
 from xfaudit.findings import build_findings
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
 from xfaudit.schema import KIND_LABELS, checks
-from xfaudit.suites import suite_dict
+from xfaudit.suites import CLOCKS, LEDGER, suite_columns, suite_dicts
 from xfaudit import validate
 
 
@@ -37,7 +39,12 @@ class AuditResult:
     summary : dict
         Counts per check and unit, row accounting, checks not evaluated (JSON-ready).
     extract, clocks, profiles, as_of
-        The inputs and the derived clocks, for drill-down.
+        The inputs and the derived clocks (the clock table), for drill-down.
+    validation : Validation or None
+        What Great Expectations said: per expectation rows evaluated, unexpected count and
+        percent (``validation.to_dict()`` is ``validation.json``) and GX's own
+        ``ExpectationSuiteValidationResult`` per suite (``validation.results``, what Data Docs
+        renders).
     timings : dict
         Seconds per step.
     events : DataFrame
@@ -53,6 +60,7 @@ class AuditResult:
     profiles: ProfileSet
     as_of: pd.Timestamp
     timings: dict = field(default_factory=dict)
+    validation: validate.Validation | None = None
     events: pd.DataFrame = field(default_factory=empty_events)
 
     @property
@@ -145,11 +153,47 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
     }
 
 
+@dataclass
+class Derived:
+    """The first half of an audit: the inputs resolved and the clock table derived."""
+
+    extract: Extract
+    profiles: ProfileSet
+    as_of: pd.Timestamp
+    facts: TableFacts
+    clocks: Clocks
+    timings: dict = field(default_factory=dict)
+
+
 def date_window(profile: str = "auto", as_of=None) -> DateWindow:
     """The plausible days of a ledger audited under ``profile`` at ``as_of`` (default today):
     pass it to :func:`xfaudit.load.load_extract` so implausible cells keep their raw text."""
     as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
     return load_profile_set(str(profile)).date_window(as_of)
+
+
+def derive(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
+           holidays: list[str | Path] | str | Path | None = None,
+           calendar: LegalCalendar | None = None) -> Derived:
+    """Resolve the inputs of an audit and derive the clock table (see :func:`audit`)."""
+    timings = {}
+    started = time.perf_counter()
+    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    profiles = load_profile_set(str(profile))
+    if not isinstance(extract, Extract):
+        from xfaudit.load import load_extract
+
+        extract = load_extract(extract, date_window=profiles.date_window(as_of))
+        timings["load"] = time.perf_counter() - started
+    if calendar is None:
+        files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
+        calendar = LegalCalendar(holiday_files=files)
+    step = time.perf_counter()
+    facts = table_facts(extract, profiles.date_window(as_of))
+    clocks = derive_clocks(extract, profiles, as_of, calendar, facts)
+    timings["derive"] = time.perf_counter() - step
+    return Derived(extract=extract, profiles=profiles, as_of=as_of, facts=facts, clocks=clocks,
+                   timings=timings)
 
 
 def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
@@ -161,7 +205,7 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     Parameters
     ----------
     extract : Extract or path
-        A loaded extract, or the path of one (loaded with default options).
+        A loaded extract, or the path of one (loaded with the profile's plausible-date window).
     as_of : date-like, optional
         The audit date open items are judged against (default: today), in any form
         :func:`xfaudit.dates.parse_as_of` reads (``2026/10/31``, ``2026年10月31日`` …).
@@ -185,32 +229,27 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     -------
     AuditResult
     """
-    timings = {}
-    started = time.perf_counter()
     validate.preload()
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
-    profiles = load_profile_set(str(profile))
-    if not isinstance(extract, Extract):
-        from xfaudit.load import load_extract
-
-        extract = load_extract(extract, date_window=profiles.date_window(as_of))
-        timings["load"] = time.perf_counter() - started
-    if calendar is None:
-        files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
-        calendar = LegalCalendar(holiday_files=files)
+    derived = derive(extract, as_of=as_of, profile=profile, holidays=holidays,
+                     calendar=calendar)
+    extract, profiles, clocks = derived.extract, derived.profiles, derived.clocks
+    timings = derived.timings
     step = time.perf_counter()
-    clocks = derive_clocks(extract, profiles, as_of, calendar)
-    timings["derive"] = time.perf_counter() - step
-    step = time.perf_counter()
-    failing = validate.run_suite(suite_dict(profiles), clocks.frame, clocks.evaluated)
+    suites = suite_dicts(profiles)
+    ledger = judged_ledger(extract, derived.facts, columns=suite_columns(suites[LEDGER]))
+    validation = validate.run_suites(
+        suites, {LEDGER: ledger, CLOCKS: clocks.frame}, clocks.evaluated,
+        rows={LEDGER: ledger_positions(derived.facts)})
+    del ledger
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
-    findings = build_findings(extract.frame, clocks, failing, profiles, period=period,
+    findings = build_findings(extract.frame, clocks, validation, profiles, period=period,
                               history=history, bureau=bureau)
     timings["findings"] = time.perf_counter() - step
     step = time.perf_counter()
     events = item_events(extract, {a for m in profiles.members for a in m.anonymous_petitioners})
     timings["events"] = time.perf_counter() - step
-    summary = summarize(extract, clocks, findings, profiles, as_of)
+    summary = summarize(extract, clocks, findings, profiles, derived.as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
-                       profiles=profiles, as_of=as_of, timings=timings, events=events)
+                       profiles=profiles, as_of=derived.as_of, timings=timings,
+                       validation=validation, events=events)

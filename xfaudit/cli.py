@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_ChineseParser)
 
-    p = sub.add_parser("check", help="核查一个台账，输出问题清单（findings.csv/.xlsx、summary.json）",
+    p = sub.add_parser("check", help="核查一个台账，输出问题清单（findings.csv/.xlsx、summary.json、validation.json）",
                        description="按法定时限核查台账中的每一件信访事项，把问题写入输出目录。")
     _add_extract_options(p)
     p.add_argument("--as-of", type=_date, default=None,

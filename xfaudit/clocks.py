@@ -1,9 +1,11 @@
-"""Derive every legal clock of every item in one vectorised pass.
+"""Derive every legal clock of every item in one vectorised pass: the clock table.
 
 For each check this module computes, per row of the canonical frame, whether the duty applies
-and could be judged, the clock's start, last allowed day, actual date, days late — or, for
-checks without a day count, a 0/1 violation flag. Great Expectations then judges these derived
-columns (``validate.py``); nothing here decides what becomes a finding.
+and could be judged, and the legal facts the check's Great Expectations rules compare: the
+clock's start, its last allowed day and the day of the act (the as-of date while the act has
+not happened) — or, for the rules that span several fields, a yes/no flag named for the rule.
+The GX suites (``suites.py``) state the rules on these columns; ``validate.py`` runs them;
+nothing here decides what becomes a finding.
 
 **Never accuse wrongly.** A clock is judged only where the ledger proves the duty, the act (or
 its absence) and the dates: a row whose start or act cell was unreadable or implausible, whose
@@ -11,21 +13,27 @@ vocabulary value is unknown where it decides the duty, or whose start is missing
 *unjudged* (无法判断) — counted, never a finding. Only readable facts make an accountability
 finding.
 
-Column naming: ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`, :data:`JUDGED`,
-:data:`UNJUDGED`), ``__start``, ``__last_day``, ``__actual``, ``__days_late`` (float, NaN where
-the clock is not judged), ``__flag`` (float 0/1, NaN where not judged), ``__detail`` (Chinese
-text or NA), ``__rule`` (the profile limit whose citation the row's finding carries, where it
-varies by row), ``__note`` (a last day that fell on a rest day). The exact semantics are in
-docs/checks.md.
+The clock table (column contract, docs/checks.md "The clock table"): ``source_row``,
+``profile``, and per check ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`,
+:data:`JUDGED`, :data:`UNJUDGED`). Timed checks add ``__start``, ``__last_day``,
+``__act_on`` (datetime64[ns]; NaT where the clock is not judged or has not started by the
+as-of date) and ``__open`` (boolean: the act has not happened by the as-of date; NA where not
+judged); the multi-field rules add their flags (:data:`FLAGS`, nullable ``boolean``/``Int64``,
+NA where not judged). ``__detail`` (Chinese text), ``__rule`` (the profile limit whose
+citation the row's finding carries, where it varies by row) and ``__note`` (a last day that
+fell on a rest day) explain findings; they are object columns with ``None`` where empty.
+"No clock" is always NULL (NaT / NA), never NaN: on Spark and SQL, NaN compares true.
 
 The derivation is row-local: the whole-table facts (duplicate ids and rows, each row's doubtful
 cells) are computed first (:func:`table_facts`) and passed in. Everything is computed per
-profile *member* (at most a handful), never per row.
+profile *member* (at most a handful), never per row. :func:`judged_ledger` gives the other
+frame the suites judge: the canonical extract as the checks read it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -34,18 +42,43 @@ from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
 from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
 from xfaudit.profile import Profile, ProfileSet
-from xfaudit.schema import (CheckId, checks, date_order_pairs, fields, header_of, required_fields,
-                            role_values, unknown_value_fields, vocabulary)
+from xfaudit.schema import (CheckId, checks, fields, header_of, required_fields, role_values,
+                            vocabulary)
 
 _NS = np.dtype("datetime64[ns]")
 
 #: Column with the name of the profile that governs each row.
 PROFILE_COLUMN = "profile"
 
-#: Suffixes of the derived columns (see module docstring).
-STATE, START, LAST_DAY, ACTUAL, DAYS_LATE, FLAG, DETAIL, RULE, NOTE = (
-    "__state", "__start", "__last_day", "__actual", "__days_late", "__flag", "__detail",
-    "__rule", "__note")
+#: Suffixes of the clock table's columns (see module docstring).
+STATE, START, LAST_DAY, ACT_ON, OPEN, DETAIL, RULE, NOTE = (
+    "__state", "__start", "__last_day", "__act_on", "__open", "__detail", "__rule", "__note")
+
+#: Suffix of the judged ledger's marker column of a required field that can hold a doubtful
+#: cell (:func:`judged_ledger`).
+DOUBTFUL = "__doubtful"
+
+#: The columns of the rules that span several fields, per check: suffix → dtype. A flag is
+#: True where the rule is broken, False where it is kept, NA where not judged.
+FLAGS = {
+    CheckId.EXTENSION_IRREGULAR: {"__extension_days": "Int64", "__no_approval": "boolean",
+                                  "__no_notice": "boolean"},
+    CheckId.REPLY_MISSING: {"__no_reply": "boolean"},
+    CheckId.DATA_DATE_UNREADABLE: {"__unreadable": "boolean"},
+    CheckId.DATA_DUPLICATE_ROW: {"__copy": "boolean"},
+    CheckId.SYSTEM_FLAG_MISMATCH: {"__mismatch": "boolean"},
+    CheckId.RECORD_INCONSISTENT: {"__done_without_date": "boolean",
+                                  "__date_but_not_done": "boolean",
+                                  "__open_with_date": "boolean"},
+}
+
+#: Checks the suites judge on the judged ledger (:func:`judged_ledger`), not on the clock table.
+LEDGER_CHECKS = (CheckId.DATA_DATE_ORDER, CheckId.DATA_DUPLICATE_ID,
+                 CheckId.DATA_REQUIRED_MISSING, CheckId.DATA_VALUE_UNKNOWN)
+
+#: Checks whose failing rows carry their own ``__detail`` text.
+DETAILED = (CheckId.DECISION_UNIMPLEMENTED, CheckId.DATA_DATE_UNREADABLE,
+            CheckId.DATA_DUPLICATE_ROW, CheckId.SYSTEM_FLAG_MISMATCH)
 
 #: Per check and row: the duty does not apply / it applies and was judged / it applies but the
 #: ledger cannot say (unreadable, implausible or unknown-valued cell, missing start).
@@ -60,7 +93,7 @@ DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "re
 #: A 复查/复核 outcome that leaves the earlier decision standing.
 UPHELD = "维持"
 
-#: Checks judged on days late (the rest are judged on a flag; DECISION_UNIMPLEMENTED on both).
+#: Checks judged on a last day and the act (``__last_day`` ≥ ``__act_on``).
 TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
                 CheckId.FEEDBACK_MISSING, CheckId.REVIEW_OVERDUE, CheckId.REREVIEW_OVERDUE,
                 CheckId.DECISION_UNIMPLEMENTED, CheckId.SYSTEM_DEADLINE_OVERDUE)
@@ -103,11 +136,6 @@ class Clocks:
     evaluated: list[CheckId]
     not_evaluated: list[NotEvaluated] = field(default_factory=list)
 
-    def judged_columns(self, check_id: CheckId) -> list[str]:
-        """The derived columns GX judges for a check (days late and/or a flag)."""
-        return [c for c in (f"{check_id}{DAYS_LATE}", f"{check_id}{FLAG}")
-                if c in self.frame.columns and _is_judged(check_id, c)]
-
     def coverage(self, check_id: CheckId) -> dict[str, int]:
         """Rows the check applies to, rows judged and rows that could not be judged."""
         column = f"{check_id}{STATE}"
@@ -117,10 +145,6 @@ class Clocks:
         judged = int((state == JUDGED).sum())
         unjudged = int((state == UNJUDGED).sum())
         return {"applicable": judged + unjudged, "judged": judged, "unjudged": unjudged}
-
-
-def _is_judged(check_id: CheckId, column: str) -> bool:
-    return column.endswith(FLAG) or check_id in TIMED_CHECKS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,6 +224,59 @@ def _duplicate_ids(frame: pd.DataFrame, copy_of: pd.Series) -> pd.Series:
     distinct = ~copy_of.notna().to_numpy()
     counts = ids[distinct & ids.notna().to_numpy()].value_counts()
     return ids.map(counts).fillna(0).astype("int64")
+
+
+def doubt_marked_fields() -> list[str]:
+    """Required fields whose cell can be written but unreadable (every kind but plain text):
+    the judged ledger marks their doubtful cells, which are not "empty"."""
+    return [name for name in required_fields() if fields()[name].kind != "text"]
+
+
+def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataFrame:
+    """The canonical extract as the checks judge it — the frame of the ledger suite.
+
+    - every doubtful cell (unreadable, or a date outside the plausible window) is NULL: the
+      audit never reads it as a date;
+    - exact copies of an earlier row are left out (the copy is DATA_DUPLICATE_ROW, judged on
+      the clock table, and no other check sees it);
+    - for each required field that can hold a doubtful cell (:func:`doubt_marked_fields`),
+      ``<field>__doubtful`` (bool) marks the rows whose cell held something unreadable: such a
+      cell is not empty, and the suite's not-null rule skips those rows.
+
+    Columns: ``source_row``, the canonical fields present (their loader dtypes), the markers.
+    Index: a fresh RangeIndex (row ``i`` is the ``i``-th row of ``extract.frame`` that is not
+    a copy).
+
+    Parameters
+    ----------
+    extract : Extract
+    facts : TableFacts
+        From :func:`table_facts` (the doubtful cells and the copies).
+    columns : iterable of str, optional
+        Only these fields (default: every field present).
+    """
+    frame = extract.frame
+    keep = facts.copy_of.isna().to_numpy()
+    wanted = None if columns is None else set(columns)
+    out = {}
+    for name in frame.columns:
+        if name != SOURCE_ROW and wanted is not None and name not in wanted:
+            continue
+        values = frame[name]
+        if name in facts.doubtful.columns:
+            values = values.mask(facts.doubtful[name].to_numpy(dtype=bool))
+        out[name] = values[keep].reset_index(drop=True)
+    for name in doubt_marked_fields():
+        if name in frame.columns and (wanted is None or name in wanted):
+            doubt = (facts.doubtful[name].to_numpy(dtype=bool) if name in facts.doubtful.columns
+                     else np.zeros(len(frame), dtype=bool))
+            out[f"{name}{DOUBTFUL}"] = pd.Series(doubt[keep])
+    return pd.DataFrame(out, index=pd.RangeIndex(int(keep.sum())))
+
+
+def ledger_positions(facts: TableFacts) -> np.ndarray:
+    """Row positions in ``extract.frame`` of the judged ledger's rows (copies left out)."""
+    return np.flatnonzero(facts.copy_of.isna().to_numpy())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -357,44 +434,57 @@ class _Deriver:
     def clock(self, cid: CheckId, applies: np.ndarray, start: pd.Series, last_day: pd.Series,
               actual: pd.Series, *, doubtful: np.ndarray, may_be_open: np.ndarray | None = None,
               rule: pd.Series | None = None) -> np.ndarray:
-        """Store a timed clock; return its days-late array (NaN where it is not judged).
+        """Store a timed clock: its start, last day, act (the as-of date while open) and
+        whether it is still open. Return its days late (NaN where it does not run), which the
+        notes and details derived here use; the judgement itself is the suite's
+        (``__last_day`` ≥ ``__act_on``).
 
         A row is judged when the duty ``applies``, its start and last day are known, none of
         its inputs is ``doubtful``, and — where the act is missing — an open item is a fact
         (``may_be_open``: False where a missing act date proves nothing, e.g. an unknown
-        routing or a 存 item without a date).
+        routing or a 存 item without a date). A judged clock whose start is after the as-of
+        date has not run: its act is NULL, so it can never fail.
         """
         applies = applies & ~self.copy
         open_ = actual.isna().to_numpy()
-        # a clock that starts after the as-of date has not run: judged, never late
         pending = (start > self.as_of).fillna(False).to_numpy(dtype=bool)
         known = (start.notna().to_numpy() & (last_day.notna().to_numpy() | pending)
                  & ~doubtful)
         if may_be_open is not None:
             known &= ~open_ | may_be_open
         judged = applies & known
-        effective = actual.fillna(self.as_of)
-        late = (effective - last_day).dt.days.to_numpy(dtype=float, na_value=np.nan)
-        late = np.where(judged & ~pending, late, np.nan)
+        running = judged & ~pending
+        act_on = actual.fillna(self.as_of).where(running)
+        late = (act_on - last_day).dt.days.to_numpy(dtype=float, na_value=np.nan)
         self._state(cid, applies, judged)
         self.out[f"{cid}{START}"] = start.where(judged)
         self.out[f"{cid}{LAST_DAY}"] = last_day.where(judged)
-        self.out[f"{cid}{ACTUAL}"] = actual.where(judged)
-        self.out[f"{cid}{DAYS_LATE}"] = late
+        self.out[f"{cid}{ACT_ON}"] = act_on
+        self.out[f"{cid}{OPEN}"] = _nullable(open_, running)
         if rule is not None:
             self.out[f"{cid}{RULE}"] = rule.where(judged)
         self._rest_day_note(cid, last_day, late)
         return late
 
-    def flag(self, cid: CheckId, applies: np.ndarray, violated: np.ndarray,
-             detail: pd.Series | None = None, *, doubtful: np.ndarray | None = None) -> None:
-        """Store a 0/1 flag (NaN where not judged) and its detail text."""
+    def flag(self, cid: CheckId, applies: np.ndarray, flags: dict[str, np.ndarray],
+             detail: pd.Series | None = None, *, doubtful: np.ndarray | None = None
+             ) -> np.ndarray:
+        """Store the flags of a multi-field rule (NA where not judged) and the detail text of
+        the rows that break it; return the judged mask."""
         applies = applies & ~self.copy
         judged = applies if doubtful is None else applies & ~doubtful
         self._state(cid, applies, judged)
-        self.out[f"{cid}{FLAG}"] = np.where(judged, violated.astype(float), np.nan)
+        broken = np.zeros(self.n, dtype=bool)
+        for suffix, violated in flags.items():
+            self.out[f"{cid}{suffix}"] = _nullable(violated, judged)
+            broken |= violated
         if detail is not None:
-            self.out[f"{cid}{DETAIL}"] = detail.where(judged & violated)
+            self.out[f"{cid}{DETAIL}"] = detail.where(judged & broken)
+        return judged
+
+    def judged_elsewhere(self, cid: CheckId) -> None:
+        """A check the suites judge on the judged ledger: every row but a copy is judged."""
+        self._state(cid, ~self.copy, ~self.copy)
 
     def _state(self, cid: CheckId, applies: np.ndarray, judged: np.ndarray) -> None:
         state = np.where(applies, np.where(judged, JUDGED, UNJUDGED), NOT_APPLICABLE)
@@ -419,6 +509,11 @@ class _Deriver:
                                              strict=True)]
         notes.iloc[rows] = text
         self.out[f"{cid}{NOTE}"] = notes
+
+
+def _nullable(values: np.ndarray, known: np.ndarray) -> pd.arrays.BooleanArray:
+    """A nullable boolean column: ``values`` where ``known``, NA elsewhere (never NaN)."""
+    return pd.arrays.BooleanArray(np.asarray(values, dtype=bool), mask=~np.asarray(known))
 
 
 def _reasons(n: int, parts: list[tuple[np.ndarray, str]]) -> pd.Series:
@@ -531,24 +626,24 @@ def _handling_and_extension(d: _Deriver) -> None:
     d.clock(CheckId.HANDLING_OVERDUE, applies, accepted, extended, d.col("concluded_on"),
             doubtful=d.doubt(*accepted_fields, "concluded_on") | extension_doubt)
     if CheckId.EXTENSION_IRREGULAR in d.evaluated:
-        reasons = _reasons(d.n, [
-            (over, "延期天数超过" + _max_text(d, "extension")),
-            (unapproved, "无延期批准日期"),
-            (approved_late, "延期批准晚于原办理期限"),
-            (untold, "未告知信访人延期理由"),
-        ])
-        ext_applies = applies & (has_extension | d.doubt("extension_days"))
-        doubtful = d.doubt(*accepted_fields) | extension_doubt
-        d.flag(CheckId.EXTENSION_IRREGULAR, ext_applies & original.notna().to_numpy(),
-               over | unapproved | approved_late | untold, reasons, doubtful=doubtful)
-        judged = d.out[f"{CheckId.EXTENSION_IRREGULAR}{STATE}"] == JUDGED
-        d.out[f"{CheckId.EXTENSION_IRREGULAR}{START}"] = accepted.where(judged)
-        d.out[f"{CheckId.EXTENSION_IRREGULAR}{LAST_DAY}"] = original.where(judged)
-        d.out[f"{CheckId.EXTENSION_IRREGULAR}{ACTUAL}"] = approved.where(judged)
+        _extension(d, applies & (has_extension | d.doubt("extension_days")), accepted, original,
+                   doubtful=d.doubt(*accepted_fields) | extension_doubt,
+                   no_approval=unapproved, no_notice=untold)
 
 
-def _max_text(d: _Deriver, key: str) -> str:
-    return "/".join(sorted({p.limit(key).describe() for p in d.profiles.members}))
+def _extension(d: _Deriver, applies: np.ndarray, accepted: pd.Series, original: pd.Series, *,
+               doubtful: np.ndarray, no_approval: np.ndarray, no_notice: np.ndarray) -> None:
+    """The extension's facts, which the suite judges: its days (at most the profile's cap),
+    an approval on or before the original last day (``__last_day`` ≥ ``__act_on``, the
+    approval date) and a notice to the petitioner."""
+    cid = CheckId.EXTENSION_IRREGULAR
+    judged = d.flag(cid, applies & original.notna().to_numpy(),
+                    {"__no_approval": no_approval, "__no_notice": no_notice}, doubtful=doubtful)
+    d.out[f"{cid}__extension_days"] = d.col("extension_days").astype("Int64").where(
+        judged, pd.NA).array
+    d.out[f"{cid}{START}"] = accepted.where(judged)
+    d.out[f"{cid}{LAST_DAY}"] = original.where(judged)
+    d.out[f"{cid}{ACT_ON}"] = d.col("extension_approved_on").where(judged)
 
 
 def _reply_missing(d: _Deriver) -> None:
@@ -558,10 +653,9 @@ def _reply_missing(d: _Deriver) -> None:
     applies = ((concluded.notna().to_numpy(dtype=bool) | d.doubt("concluded_on"))
                & d.on_tracks("reply_tracks"))
     doubtful = d.doubt("concluded_on", "reply_on")
-    d.flag(CheckId.REPLY_MISSING, applies, d.blank("reply_on"), doubtful=doubtful)
-    judged = d.out[f"{CheckId.REPLY_MISSING}{STATE}"] == JUDGED
+    judged = d.flag(CheckId.REPLY_MISSING, applies, {"__no_reply": d.blank("reply_on")},
+                    doubtful=doubtful)
     d.out[f"{CheckId.REPLY_MISSING}{START}"] = concluded.where(judged)
-    d.out[f"{CheckId.REPLY_MISSING}{ACTUAL}"] = d.col("reply_on").where(judged)
 
 
 def _feedback_missing(d: _Deriver) -> None:
@@ -642,6 +736,8 @@ def _decision_unimplemented(d: _Deriver) -> None:
     d.out[f"{CheckId.DECISION_UNIMPLEMENTED}{DETAIL}"] = detail.where(judged)
 
 
+# -- data-quality checks -------------------------------------------------------------------
+
 def _system_deadline_overdue(d: _Deriver) -> None:
     """按系统限办时间超期: where the statutory handling clock is not judged for a row, the
     deadline the petition system set (限办时间) is: open past it, or concluded after it.
@@ -678,9 +774,10 @@ def _system_flag_mismatch(d: _Deriver) -> None:
         if state is None or cid not in d.evaluated:
             continue
         judged = np.asarray(state) == JUDGED
-        late_days = np.asarray(d.out[f"{cid}{DAYS_LATE}"], dtype=float)
-        late = np.nan_to_num(late_days, nan=0) > 0
-        still_open = judged & pd.Series(d.out[f"{cid}{ACTUAL}"]).isna().to_numpy()
+        act_on = pd.Series(d.out[f"{cid}{ACT_ON}"])
+        last_day = pd.Series(d.out[f"{cid}{LAST_DAY}"])
+        late = (act_on > last_day).fillna(False).to_numpy(dtype=bool)
+        still_open = pd.Series(d.out[f"{cid}{OPEN}"]).eq(True).fillna(False).to_numpy(dtype=bool)
         name = checks()[cid].name
         if cid == CheckId.HANDLING_OVERDUE and d.has("system_overdue"):
             flag = d.col("system_overdue")
@@ -699,113 +796,50 @@ def _system_flag_mismatch(d: _Deriver) -> None:
     violated = np.zeros(d.n, dtype=bool)
     for mask, _ in parts:
         violated |= mask
-    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, np.ones(d.n, dtype=bool), violated, _reasons(d.n, parts))
+    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, np.ones(d.n, dtype=bool), {"__mismatch": violated},
+           _reasons(d.n, parts))
 
-
-# -- data-quality checks -------------------------------------------------------------------
 
 def _date_unreadable(d: _Deriver) -> None:
     detail = d.facts.doubtful_detail
-    d.flag(CheckId.DATA_DATE_UNREADABLE, np.ones(d.n, dtype=bool), detail.notna().to_numpy(),
-           detail)
-
-
-def _date_order(d: _Deriver) -> None:
-    parts = []
-    for earlier, later in date_order_pairs():
-        if not (d.has(earlier) and d.has(later)):
-            continue
-        a = d.df[earlier].where(~d.doubt(earlier))
-        b = d.df[later].where(~d.doubt(later))
-        wrong = (b < a).fillna(False).to_numpy(dtype=bool)
-        parts.append((wrong, f"{header_of(later)}早于{header_of(earlier)}"))
-    violated = np.zeros(d.n, dtype=bool)
-    for wrong, _ in parts:
-        violated |= wrong
-    d.flag(CheckId.DATA_DATE_ORDER, np.ones(d.n, dtype=bool), violated, _reasons(d.n, parts))
-
-
-def _duplicate_id(d: _Deriver) -> None:
-    count = d.facts.duplicate_ids.to_numpy()
-    dup = count > 1
-    detail = pd.Series(pd.NA, index=d.df.index, dtype=object)
-    if dup.any():
-        detail[dup] = "编号在台账中出现于" + pd.Series(count[dup]).astype(str).to_numpy() + "条不同的记录"
-    d.flag(CheckId.DATA_DUPLICATE_ID, np.ones(d.n, dtype=bool), dup, detail)
+    d.flag(CheckId.DATA_DATE_UNREADABLE, np.ones(d.n, dtype=bool),
+           {"__unreadable": detail.notna().to_numpy()}, detail)
 
 
 def _duplicate_row(d: _Deriver) -> None:
     """The copy of a row pasted twice (the copy itself is judged by no other check)."""
+    cid = CheckId.DATA_DUPLICATE_ROW
     detail = ("与台账第" + d.facts.copy_of.astype("string")
               + "行完全相同（重复录入），不重复计算").astype(object)
-    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{STATE}"] = np.full(d.n, JUDGED, dtype="int8")
-    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{FLAG}"] = d.copy.astype(float)
-    d.out[f"{CheckId.DATA_DUPLICATE_ROW}{DETAIL}"] = detail.where(d.copy)
-
-
-def _required_missing(d: _Deriver) -> None:
-    parts = []
-    for name in required_fields():
-        if not d.has(name):
-            continue
-        empty = d.df[name].isna().to_numpy() & ~d.doubt(name)
-        parts.append((empty, f"{header_of(name)}为空"))
-    violated = np.zeros(d.n, dtype=bool)
-    for empty, _ in parts:
-        violated |= empty
-    d.flag(CheckId.DATA_REQUIRED_MISSING, np.ones(d.n, dtype=bool), violated,
-           _reasons(d.n, parts))
-
-
-def _value_unknown(d: _Deriver) -> None:
-    """A vocabulary value that is not in values.toml: named with its field."""
-    violated = np.zeros(d.n, dtype=bool)
-    detail = pd.Series(pd.NA, index=d.df.index, dtype="string")
-    for name in unknown_value_fields():
-        unknown = d.unknown(name)
-        if not unknown.any():
-            continue
-        violated |= unknown
-        text = (header_of(name) + "：“" + d.df[name].astype("string") + "”不在词表中"
-                ).where(unknown)
-        joined = (detail + "；").fillna("") + text
-        detail = joined.where(text.notna(), detail)
-    d.flag(CheckId.DATA_VALUE_UNKNOWN, np.ones(d.n, dtype=bool), violated,
-           detail.astype(object).where(detail.notna(), pd.NA))
+    d.out[f"{cid}{STATE}"] = np.full(d.n, JUDGED, dtype="int8")
+    d.out[f"{cid}__copy"] = _nullable(d.copy, np.ones(d.n, dtype=bool))
+    d.out[f"{cid}{DETAIL}"] = detail.where(d.copy)
 
 
 def _record_inconsistent(d: _Deriver) -> None:
-    """The ledger contradicts itself about an act (docs/checks.md, RECORD_INCONSISTENT).
-
-    落实情况 *done* with no 落实日期; a 落实日期 with 落实情况 *not_done*; 是否办结 = 否 with a
-    办结日期. A row whose compared date or flag cell is doubtful is not judged (a cell that
-    cannot be read is neither a date nor its absence).
+    """The ledger contradicts itself about an act (docs/checks.md, RECORD_INCONSISTENT), as
+    three flags: 落实情况 *done* with no 落实日期 (``__done_without_date``); a 落实日期 with
+    落实情况 *not_done* (``__date_but_not_done``); 是否办结 = 否 with a 办结日期
+    (``__open_with_date``). A row whose compared date or flag cell is doubtful is not judged
+    (a cell that cannot be read is neither a date nor its absence).
     """
-    status_known = d.role("implementation_status", "done") | d.role(
-        "implementation_status", "not_done")
+    cid = CheckId.RECORD_INCONSISTENT
+    done = d.role("implementation_status", "done")
+    not_done = d.role("implementation_status", "not_done")
+    status_known = done | not_done
     flag = d.col("is_concluded")
     flag_known = flag.notna().to_numpy(dtype=bool) & ~d.doubt("is_concluded")
     applies = status_known | flag_known | d.doubt("is_concluded")
     doubtful = ((status_known & d.doubt("implemented_on"))
                 | (flag_known & d.doubt("concluded_on")) | d.doubt("is_concluded"))
     said_open = flag_known & flag.eq(False).fillna(False).to_numpy(dtype=bool)
-    parts = [
-        (d.role("implementation_status", "done") & d.blank("implemented_on"),
-         "落实情况为“已落实”，但未填写落实日期"),
-        (d.role("implementation_status", "not_done") & d.present("implemented_on"),
-         "填写了落实日期，但落实情况为“未落实”"),
-        (said_open & d.present("concluded_on"), "是否办结为“否”，但填写了办结日期"),
-    ]
-    violated = np.zeros(d.n, dtype=bool)
-    for mask, _ in parts:
-        violated |= mask
-    d.flag(CheckId.RECORD_INCONSISTENT, applies, violated, _reasons(d.n, parts),
-           doubtful=doubtful)
-    judged = d.out[f"{CheckId.RECORD_INCONSISTENT}{STATE}"] == JUDGED
+    judged = d.flag(cid, applies, {
+        "__done_without_date": done & d.blank("implemented_on"),
+        "__date_but_not_done": not_done & d.present("implemented_on"),
+        "__open_with_date": said_open & d.present("concluded_on")}, doubtful=doubtful)
     # shown only: the 落实期限 of the decision, else the 办结日期 the flag contradicts
     on = d.col("implementation_due").where(status_known, d.col("concluded_on"))
-    d.out[f"{CheckId.RECORD_INCONSISTENT}{START}"] = on.where(
-        judged & ~d.doubt("implementation_due", "concluded_on"))
+    d.out[f"{cid}{START}"] = on.where(judged & ~d.doubt("implementation_due", "concluded_on"))
 
 
 #: Each check's derivation; HANDLING_OVERDUE also derives EXTENSION_IRREGULAR (shared clock).
@@ -820,14 +854,71 @@ DERIVATIONS = {
     CheckId.DECISION_UNIMPLEMENTED: _decision_unimplemented,
     CheckId.SYSTEM_DEADLINE_OVERDUE: _system_deadline_overdue,
     CheckId.DATA_DATE_UNREADABLE: _date_unreadable,
-    CheckId.DATA_DATE_ORDER: _date_order,
-    CheckId.DATA_DUPLICATE_ID: _duplicate_id,
     CheckId.DATA_DUPLICATE_ROW: _duplicate_row,
-    CheckId.DATA_REQUIRED_MISSING: _required_missing,
     CheckId.SYSTEM_FLAG_MISMATCH: _system_flag_mismatch,
-    CheckId.DATA_VALUE_UNKNOWN: _value_unknown,
     CheckId.RECORD_INCONSISTENT: _record_inconsistent,
+    **{cid: partial(_Deriver.judged_elsewhere, cid=cid) for cid in LEDGER_CHECKS},
 }
+
+
+def derived_checks(evaluated) -> list[CheckId]:
+    """The checks whose columns the clock table holds, in report order (HANDLING_OVERDUE's
+    clock is derived with EXTENSION_IRREGULAR's, which needs its original last day)."""
+    wanted = set(evaluated)
+    if CheckId.EXTENSION_IRREGULAR in wanted:
+        wanted.add(CheckId.HANDLING_OVERDUE)
+    return [cid for cid in checks() if cid in wanted]
+
+
+def clock_schema(evaluated) -> dict[str, str]:
+    """The clock table's columns and dtypes for the checks evaluated, in order — the same for
+    every extract (and every chunk of one) with those checks (docs/checks.md)."""
+    schema = {SOURCE_ROW: "int64", PROFILE_COLUMN: "object"}
+    for cid in derived_checks(evaluated):
+        schema[f"{cid}{STATE}"] = "int8"
+        if cid in TIMED_CHECKS:
+            dates = (START, LAST_DAY, ACT_ON)
+        else:
+            dates = {CheckId.EXTENSION_IRREGULAR: (START, LAST_DAY, ACT_ON),
+                     CheckId.REPLY_MISSING: (START,),
+                     CheckId.RECORD_INCONSISTENT: (START,)}.get(cid, ())
+        schema.update({f"{cid}{suffix}": "datetime64[ns]" for suffix in dates})
+        if cid in TIMED_CHECKS:
+            schema[f"{cid}{OPEN}"] = "boolean"
+        schema.update({f"{cid}{suffix}": dtype for suffix, dtype in FLAGS.get(cid, {}).items()})
+        if cid in DETAILED:
+            schema[f"{cid}{DETAIL}"] = "object"
+        if cid == CheckId.NOTICE_LATE:
+            schema[f"{cid}{RULE}"] = "object"
+        if cid in TIMED_CHECKS:
+            schema[f"{cid}{NOTE}"] = "object"
+    return schema
+
+
+def _empty_column(dtype: str, n: int):
+    """An all-NULL column of a contract dtype (a note column without notes)."""
+    if dtype == "object":
+        return pd.Series([None] * n, dtype=object)
+    return pd.array([pd.NA] * n, dtype=dtype) if dtype in ("boolean", "Int64") else \
+        np.full(n, np.datetime64("NaT"), dtype=_NS)
+
+
+def _contract_dtype(name: str, values):
+    """A derived column in the clock table's dtype: dates ``datetime64[ns]`` (NaT), text
+    ``object`` with ``None``, flags and counts nullable (NA) — never NaN for "no clock"."""
+    if isinstance(values, pd.Series):
+        values = values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) \
+            and not name.endswith(_TEXT) else values.to_numpy()
+    if name.endswith((START, LAST_DAY, ACT_ON)):
+        return np.asarray(values).astype(_NS)
+    if name.endswith(_TEXT) or name == PROFILE_COLUMN:
+        # a Series: from an object array pandas would infer its NaN-valued str dtype
+        values = np.asarray(values, dtype=object)
+        return pd.Series(np.where(pd.isna(values), None, values), dtype=object)
+    return values
+
+
+_TEXT = (DETAIL, RULE, NOTE)
 
 
 def evaluable(present: set[str]) -> tuple[list[CheckId], list[NotEvaluated]]:
@@ -874,16 +965,19 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
     evaluated, skipped = evaluable(set(extract.fields_present))
     d = _Deriver(extract.frame, facts, profiles, as_of, calendar)
     d.evaluated = evaluated
-    for cid, derive in DERIVATIONS.items():
-        if cid in evaluated or (cid == CheckId.HANDLING_OVERDUE
-                                and CheckId.EXTENSION_IRREGULAR in evaluated):
+    derived = derived_checks(evaluated)
+    for cid, derive in DERIVATIONS.items():   # HANDLING_OVERDUE's derives EXTENSION_IRREGULAR
+        if cid in derived:
             derive(d)
-    columns = {PROFILE_COLUMN: d.member_of.to_numpy()}
-    for name, values in d.out.items():
-        values = values.to_numpy() if isinstance(values, pd.Series) else values
-        if name.endswith((START, LAST_DAY, ACTUAL)) and values.dtype != _NS:
-            values = pd.Series(values).astype(_NS).to_numpy()
-        columns[name] = values
+    d.out[SOURCE_ROW] = extract.frame[SOURCE_ROW].to_numpy()
+    d.out[PROFILE_COLUMN] = pd.Series(d.member_of.to_numpy(), dtype=object)
+    schema = clock_schema(evaluated)
+    undeclared = set(d.out) - set(schema)
+    if undeclared:  # a defect: every derived column is part of the contract
+        raise RuntimeError(f"clock columns missing from clock_schema: {sorted(undeclared)}")
+    columns = {name: (_contract_dtype(name, d.out[name]) if name in d.out
+                      else _empty_column(dtype, d.n))
+               for name, dtype in schema.items()}
     del d
     # copy=False: the derived arrays become the frame's columns as they are (no consolidated
     # copy of the whole clocks table next to them)

@@ -31,6 +31,24 @@ class Text:
         return "\n".join(([self.title] if self.title else []) + self.paragraphs)
 
 
+class Link:
+    """A link to a file of the report folder, by a relative address (it works offline and
+    wherever the folder is copied)."""
+
+    def __init__(self, text: str, href: str, note: str | None = None,
+                 title: str | None = None):
+        self.text, self.href, self.note, self.title = text, href, note, title
+
+    def _repr_html_(self) -> str:
+        head = f"<h4>{html.escape(self.title)}</h4>" if self.title else ""
+        note = f"<p><small>{html.escape(self.note)}</small></p>" if self.note else ""
+        return (f'{head}<p><a href="{html.escape(self.href)}">{html.escape(self.text)}</a></p>'
+                + note)
+
+    def __repr__(self) -> str:
+        return "\n".join(x for x in (self.title, f"{self.text}：{self.href}", self.note) if x)
+
+
 class Table:
     """A DataFrame to show, masked and truncated.
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import (ACTUAL, DAYS_LATE, DETAIL, LAST_DAY, NOTE, PROFILE_COLUMN, RULE, START,
-                            Clocks)
+from xfaudit.clocks import (ACT_ON, DETAIL, LAST_DAY, NOTE, OPEN, PROFILE_COLUMN, RULE, START,
+                            TIMED_CHECKS, Clocks)
 from xfaudit.model import FINDING_COLUMNS, SOURCE_ROW
 from xfaudit.profile import ProfileSet
 from xfaudit.config import settings
 from xfaudit.periods import classify
 from xfaudit.schema import CheckId, checks, duty_holders
+from xfaudit.validate import Validation
 
 #: Item fields carried beside each finding (context for the inspector; no personal data).
 CONTEXT_FIELDS = ("case_id", "handling_unit", "category", "summary")
@@ -55,8 +56,9 @@ def _shared_objects(values: pd.Series) -> pd.Series:
 def _clock_column(clocks: pd.DataFrame, name: str, rows: np.ndarray) -> pd.Series:
     if name in clocks.columns:
         return clocks[name].iloc[rows].reset_index(drop=True)
-    return pd.Series(pd.NaT if not name.endswith((DAYS_LATE, DETAIL)) else np.nan,
-                     index=range(len(rows)))
+    if name.endswith(DETAIL):
+        return pd.Series(None, index=range(len(rows)), dtype=object)
+    return pd.Series(pd.NaT, index=range(len(rows)), dtype="datetime64[ns]")
 
 
 def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
@@ -65,6 +67,41 @@ def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
     open_text = "截至审计日已超期" + days + "日，仍未办理"
     done_text = "超期" + days + "日后办理"
     return _shared_objects(open_text.where(is_open, done_text).where(days_late.notna()))
+
+
+def _reason_texts(outcome, rows: np.ndarray, frame: pd.DataFrame,
+                  validation: Validation) -> pd.Series:
+    """The reason an expectation's ``meta`` states, per finding row: ``{value}`` is the row's
+    value of the expectation's column, ``{count}`` how many rows of the judged frame share it."""
+    template = outcome.spec["meta"]["reason"]
+    if "{value}" not in template and "{count}" not in template:
+        return pd.Series(template, index=range(len(rows)), dtype="string")
+    column = outcome.spec["kwargs"]["column"]
+    values = frame[column].iloc[rows].reset_index(drop=True)
+    if "{count}" in template:
+        population = frame[column].iloc[validation.rows.get(outcome.frame, slice(None))]
+        filled = values.map(population.value_counts()).astype("Int64").astype("string")
+        head, tail = template.split("{count}", 1)
+    else:
+        filled = values.astype("string")
+        head, tail = template.split("{value}", 1)
+    return head + filled + tail
+
+
+def _reasons(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame,
+             validation: Validation) -> pd.Series:
+    """Per finding row, the reasons of every expectation of the check it failed, in suite
+    order, joined by '；' (None where no expectation of the check states a reason)."""
+    text = pd.Series(pd.NA, index=range(len(rows)), dtype="string")
+    for outcome in validation.outcomes:
+        if outcome.check_id != cid or "reason" not in outcome.spec["meta"]:
+            continue
+        hit = np.isin(rows, outcome.failing, assume_unique=True)
+        if not hit.any():
+            continue
+        reason = _reason_texts(outcome, rows, frame, validation).where(hit)
+        text = ((text + "；").fillna("") + reason).where(hit, text)
+    return _shared_objects(text)
 
 
 def _duty_holder(cid: CheckId, frame: pd.DataFrame, rows: np.ndarray, bureau: str | None
@@ -90,7 +127,8 @@ def _duty_holder(cid: CheckId, frame: pd.DataFrame, rows: np.ndarray, bureau: st
 
 
 def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd.DataFrame,
-                 profiles: ProfileSet, bureau: str | None = None) -> pd.DataFrame:
+                 profiles: ProfileSet, validation: Validation, bureau: str | None = None
+                 ) -> pd.DataFrame:
     check = checks()[cid]
     out = pd.DataFrame(index=range(len(rows)))
     for name in CONTEXT_FIELDS:
@@ -106,20 +144,25 @@ def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd
     out["severity"] = check.severity
     out["start_on"] = _clock_column(clocks, f"{cid}{START}", rows)
     out["last_day"] = _clock_column(clocks, f"{cid}{LAST_DAY}", rows)
-    out["actual_on"] = _clock_column(clocks, f"{cid}{ACTUAL}", rows)
-    late = pd.to_numeric(_clock_column(clocks, f"{cid}{DAYS_LATE}", rows))
-    out["days_late"] = late.where(late > 0)
-    timed = f"{cid}{DAYS_LATE}" in clocks.columns
-    if timed:
-        out["is_open"] = out["actual_on"].isna() & out["days_late"].notna()
+    act_on = _clock_column(clocks, f"{cid}{ACT_ON}", rows)
+    if cid in TIMED_CHECKS:
+        is_open = clocks[f"{cid}{OPEN}"].iloc[rows].reset_index(drop=True).fillna(False)
+        late = (act_on - out["last_day"]).dt.days.astype("Int64")
+        out["actual_on"] = act_on.where(~is_open)
+        out["days_late"] = late.where(late > 0)
+        out["is_open"] = is_open.astype(bool)
     else:
+        out["actual_on"] = act_on
+        out["days_late"] = pd.array([pd.NA] * len(rows), dtype="Int64")
         out["is_open"] = cid == CheckId.REPLY_MISSING
     member = clocks[PROFILE_COLUMN].iloc[rows].reset_index(drop=True)
     out["profile"] = member
     out["citation"] = _citations(cid, clocks, rows, member, profiles)
-    own_detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
+    detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
+    reasons = _reasons(cid, rows, frame, validation)
+    detail = detail.where(detail.notna(), reasons)
     timing = _timing_detail(out["days_late"], out["is_open"])
-    detail = own_detail.where(own_detail.notna(), timing)
+    detail = detail.where(detail.notna(), timing)
     note = _clock_column(clocks, f"{cid}{NOTE}", rows)
     if note.notna().any():
         detail = (detail.astype("string") + "；" + note.astype("string")).where(
@@ -145,18 +188,21 @@ def _citations(cid: CheckId, clocks: pd.DataFrame, rows: np.ndarray, member: pd.
     return out
 
 
-def build_findings(frame: pd.DataFrame, clocks: Clocks, failing: dict[CheckId, np.ndarray],
+def build_findings(frame: pd.DataFrame, clocks: Clocks, validation: Validation,
                    profiles: ProfileSet, *, period=None, history: pd.DataFrame | None = None,
                    bureau: str | None = None) -> pd.DataFrame:
-    """Assemble the findings table from the failing row positions of every check.
+    """Assemble the findings table from the rows that fail each check's expectations.
 
     Rows are ordered by check (report order), handling unit and source row, so the same
-    inputs always give the same table. ``period`` (default: the as-of date's month) and the
-    findings ``history`` give each finding its period status (:mod:`xfaudit.periods`);
+    inputs always give the same table. A finding's 说明 is the check's own detail (clock
+    table ``__detail``), else the reasons of the expectations the row failed (their
+    ``meta.reason``), else how late it is. ``period`` (default: the as-of date's month) and
+    the findings ``history`` give each finding its period status (:mod:`xfaudit.periods`);
     ``bureau`` names the petition bureau where the registering body is blank.
     """
+    failing = validation.failing(list(clocks.evaluated))
     parts = [_findings_of(cid, np.asarray(rows, dtype=np.int64), frame, clocks.frame, profiles,
-                          bureau)
+                          validation, bureau)
              for cid, rows in failing.items() if len(rows)]
     if not parts:
         return empty_findings()

@@ -11,7 +11,7 @@ its numerator, its denominator and the Chinese formula text, which the report pr
 - 重复信访率 = 重件数 ÷ 本期收到的全部件数
 
 The two time indicators read the derived clocks of the audit (``result.clocks.frame``: the
-``REG_LATE`` / ``HANDLING_OVERDUE`` last day and actual date), so the deadline, the rule profile
+``REG_LATE`` / ``HANDLING_OVERDUE`` last day, act and open flag), so the deadline, the rule profile
 in force for the item and any valid extension are exactly those the findings use; nothing is
 recomputed here. "In the period" means on or after the period's first day and on or before
 the earlier of its last day and the as-of date. Items are counted for the unit in their 责任单位
@@ -34,7 +34,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACTUAL, LAST_DAY
+from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN
 from xfaudit.schema import CheckId, checks, header_of
 from xfaudit.config import settings
 from xfaudit.dates import parse_period
@@ -196,9 +196,10 @@ def _clock_masks(result, spec: IndicatorSpec, window) -> tuple[np.ndarray, np.nd
         names = [p for m in missing for p in m.split("|")[:1]]
         return _missing_text(names) if names else "未计算：该检查项未评估"
     clocks = result.clocks.frame
-    last, actual = clocks[f"{spec.check}{LAST_DAY}"], clocks[f"{spec.check}{ACTUAL}"]
+    last, act_on = clocks[f"{spec.check}{LAST_DAY}"], clocks[f"{spec.check}{ACT_ON}"]
+    done = ~clocks[f"{spec.check}{OPEN}"].fillna(True).to_numpy(dtype=bool)
     in_period = last.between(*window).fillna(False).to_numpy(dtype=bool)
-    on_time = (actual.notna() & (actual <= last)).fillna(False).to_numpy(dtype=bool)
+    on_time = done & (act_on <= last).fillna(False).to_numpy(dtype=bool)
     return in_period, in_period & on_time
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from xfaudit.errors import ConfigError, MappingError
 from xfaudit.headers import fold_header
 from xfaudit.schema import fields, fold_text, value_maps
-from xfaudit.tomlfiles import ANY, check_keys, parse_toml, read_toml
+from xfaudit.tomlfiles import ANY, check_keys, parse_toml, read_text, read_toml
 
 #: What a mapping file may hold.
 MAPPING_SCHEMA = {"description": None, "aliases": {ANY: None}, "values": {ANY: {ANY: None}}}
@@ -121,15 +121,10 @@ def _read_yaml(path: Path) -> object:
         import yaml
     except ImportError:
         raise MappingError(path, "读取 YAML 需要安装 PyYAML；请改用 TOML 格式（.toml）") from None
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise MappingError(path, "无法读取：请以 UTF-8 编码保存")
+    try:
+        text = read_text(path, "表头映射文件")
+    except ConfigError as exc:  # pragma: no cover - gb18030 decodes almost any byte string
+        raise MappingError(path, exc.reason) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -3,13 +3,13 @@
 :func:`run_monthly_audit` executes ``notebooks/monthly_audit.ipynb`` with papermill (kernel
 ``xfaudit``) into a staging folder beside ``reports/<period>/``. The notebook's cells call
 :class:`xfaudit.monthly_report.MonthlyReport`, which audits the extract and writes
-``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json`` and
-``manifest.json`` into the staging folder, and stages the registers it updates (the follow-up
-register, the findings history) in ``.registers/`` inside it. This module then exports
-``report.html`` (no code, ``lang="zh"``, charts embedded, no external URL), completes the
-manifest (timings of every step, file hashes) and only then publishes: the staged registers
-replace those of ``<out_dir>/registers/`` and the staging folder is swapped into place, together
-(:func:`publish_report`). A failure at any step
+``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json``, ``validation.json``,
+Great Expectations' Data Docs (``datadocs/``) and ``manifest.json`` into the staging folder,
+and stages the registers it updates (the follow-up register, the findings history) in
+``.registers/`` inside it. This module then exports ``report.html`` (no code, ``lang="zh"``,
+charts embedded, no external URL), completes the manifest (timings of every step, file hashes)
+and only then publishes: the staged registers replace those of ``<out_dir>/registers/`` and the
+staging folder is swapped into place, together (:func:`publish_report`). A failure at any step
 raises :class:`~xfaudit.errors.RunError` naming the step in Chinese (and the failing cell for
 a notebook error) and leaves an earlier report of the same period and every register
 untouched; the failed notebook is kept as ``reports/<period>.failed.ipynb`` for inspection.
@@ -500,8 +500,8 @@ class MonthlyOutput:
     folder : Path
         ``reports/<period>/``.
     paths : dict
-        ``html``, ``notebook``, ``workbook``, ``manifest``, ``summary``, ``indicators``,
-        ``charts`` (folder) → path.
+        ``html``, ``notebook``, ``workbook``, ``manifest``, ``summary``, ``validation``,
+        ``data_docs`` (the Data Docs' index.html), ``indicators``, ``charts`` (folder) → path.
     manifest : dict
         The run record as written to ``manifest.json``.
     """
@@ -700,8 +700,9 @@ def _run_locked(notebook: Path, params: MonthlyParameters, timings: dict, starte
     target.with_name(f"{target.name}.failed.ipynb").unlink(missing_ok=True)
     paths = {"html": target / HTML_NAME, "notebook": target / NOTEBOOK_NAME,
              "workbook": target / "findings.xlsx", "manifest": target / MANIFEST_NAME,
-             "summary": target / "summary.json", "indicators": target / "indicators.csv",
-             "charts": target / "charts"}
+             "summary": target / "summary.json", "validation": target / "validation.json",
+             "data_docs": target / "datadocs" / "index.html",
+             "indicators": target / "indicators.csv", "charts": target / "charts"}
     say(f"报告已生成：{target / HTML_NAME}")
     return MonthlyOutput(folder=target, paths=paths, manifest=manifest)
 

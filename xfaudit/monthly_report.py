@@ -1,9 +1,11 @@
 """The library half of ``notebooks/monthly_audit.ipynb``: what its cells call.
 
 The notebook holds no audit logic. Its first code cell opens a :class:`MonthlyReport` (load,
-audit, indicators, trend); each later cell displays one of its tables or charts; the last cell
-calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``, ``indicators.csv``,
-``summary.json`` and ``manifest.json`` beside the charts.
+audit, indicators, trend); each later cell displays one of its tables or charts (and
+:meth:`MonthlyReport.data_docs` builds Great Expectations' Data Docs in ``datadocs/``); the
+last cell calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``,
+``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
+charts.
 
 Where the files go: under ``xfaudit monthly`` the driver (:mod:`xfaudit.monthly`) passes
 ``stage_dir`` and publishes the folder itself after exporting the HTML report. Under plain
@@ -25,7 +27,7 @@ import pandas as pd
 
 from xfaudit import charts, indicators, privacy, views
 from xfaudit.dates import month_text
-from xfaudit.display import Table, Text
+from xfaudit.display import Link, Table, Text
 from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (REGISTERS_DIR, MonthlyParameters, file_sha256, folder_hashes,
                              new_staging_dir, package_versions, publish_report, write_manifest)
@@ -33,6 +35,10 @@ from xfaudit.monthly import (REGISTERS_DIR, MonthlyParameters, file_sha256, fold
 #: Columns of the list of open overdue findings shown in the report.
 OPEN_OVERDUE_COLUMNS = ["case_id", "handling_unit", "check_name", "last_day", "days_late",
                         "category", "summary"]
+
+#: Great Expectations' Data Docs inside the report folder, and its start page.
+DATA_DOCS_DIR = "datadocs"
+DATA_DOCS_INDEX = f"{DATA_DOCS_DIR}/index.html"
 
 WAIVERS_NOTE = "已记录豁免登记册，但本版本尚未应用豁免：所有问题均按未豁免列出。"
 
@@ -130,6 +136,7 @@ class MonthlyReport:
         self.charts: dict[str, Path] = {}
         self.accountability_output = None
         self._lock = lock
+        self.data_docs_index: Path | None = None
 
     # -- opening ------------------------------------------------------------------------------
     @classmethod
@@ -284,6 +291,33 @@ class MonthlyReport:
         self.timings["charts"] = self.timings.get("charts", 0.0) + time.perf_counter() - step
         return chart
 
+    def gx_results(self) -> Table:
+        """What Great Expectations found, per expectation of the two suites."""
+        v = self.result.validation
+        note = None
+        if v is not None:
+            s = v.statistics()
+            note = (f"共 {s['evaluated_expectations']} 条规则，{s['successful_expectations']} 条全部"
+                    f"符合，{s['unsuccessful_expectations']} 条有不符合的行；不符合的行即问题清单中的"
+                    "问题。完整记录见 validation.json。")
+        return self._table(views.gx_results(self.result), "Great Expectations 校验结果",
+                           note=note)
+
+    def data_docs(self) -> Link:
+        """Build GX's Data Docs into ``datadocs/`` (offline) and link to them."""
+        from xfaudit.datadocs import build_data_docs
+        from xfaudit.suites import suite_dicts
+
+        step = time.perf_counter()
+        self.data_docs_index = build_data_docs(
+            self.result.validation, suite_dicts(self.result.profiles),
+            self.stage / DATA_DOCS_DIR, title=f"信访事项月度审计 {self.params.period}",
+            run_name=self.result.summary["as_of"])
+        self.timings["data_docs"] = time.perf_counter() - step
+        return Link("打开 Great Expectations 数据文档（Data Docs）", DATA_DOCS_INDEX,
+                    note="Great Expectations 自己生成的校验报告：每条规则、校验行数、不符合的行数与样例；"
+                         "离线可用（所需的样式和脚本都在 datadocs/static/ 中）。")
+
     def _trend_frame(self) -> pd.DataFrame:
         current = views.trend_record(self.result, self.params.period)
         return views.trend(self.params.out_dir, self.params.period, current)
@@ -315,7 +349,7 @@ class MonthlyReport:
     # -- writing ------------------------------------------------------------------------------
     def finish(self) -> Text:
         """Write the workbook, indicators, summary and manifest; publish when self-staged."""
-        from xfaudit.writers import summary_json, workbook
+        from xfaudit.writers import summary_json, validation_json, workbook
 
         if self.published:
             return Text(f"报告已写入 {self.target}；如需重新生成，请重新运行整个笔记本。",
@@ -328,6 +362,9 @@ class MonthlyReport:
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
                            extra={"period": self.params.period})
+        validation_json.write(self.result, self.stage / "validation.json")
+        if self.data_docs_index is None:
+            self.data_docs()
         write_manifest(self.stage, self.manifest())
         lines = [f"已写出：{', '.join(sorted(folder_hashes(self.stage)))}，manifest.json。"]
         if not self.self_staged:
@@ -362,6 +399,14 @@ class MonthlyReport:
             record["note"] = WAIVERS_NOTE
         return record
 
+    def _gx_record(self) -> dict | None:
+        v = self.result.validation
+        if v is None:
+            return None
+        return {"success": v.success, "statistics": v.statistics(),
+                "suites": list(v.suites.values()), "validation": "validation.json",
+                "data_docs": DATA_DOCS_INDEX if self.data_docs_index else None}
+
     def manifest(self) -> dict:
         """The run record (the driver adds its own steps' timings and the file hashes)."""
         s, f, report = self.result.summary, self.result.findings, self.result.extract.report
@@ -387,6 +432,7 @@ class MonthlyReport:
                                                       ("findings", "open", "waived", "evaluated")}
                                       for c in s["checks"]}},
             "not_evaluated": s["not_evaluated"],
+            "great_expectations": self._gx_record(),
             "indicators": self.indicators.to_dict(),
             "trend": views.trend_record(self.result, self.params.period),
             "accountability": (self.accountability_output.to_dict()

@@ -19,6 +19,7 @@ from typing import Callable
 from xfaudit import outdir, privacy, validate
 from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.errors import OutputError, XfauditError
+from xfaudit.io.sniff import check_exists
 from xfaudit.load import load_extract
 
 
@@ -57,7 +58,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
               sheet=None, mapping=None, header_row=None, units=None,
               mask_personal_data: bool = True, config=None,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
-    """Load an extract, audit it, and write findings.csv, findings.xlsx and summary.json.
+    """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
+    validation.json (what Great Expectations said, per expectation).
 
     Personal data is masked in every file written (:func:`xfaudit.privacy.mask_result`)
     unless ``mask_personal_data`` is False; then findings.csv and findings.xlsx carry it and
@@ -89,8 +91,11 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
 
     say = progress or (lambda _text: None)
     bureau = load_config(config).issuer         # a bad file stops here, before any work
+    paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
+    for path in paths:   # a mistyped extract name stops before any output folder is made
+        check_exists(Path(path))
     out_dir = outdir.prepare(out_dir)
-    first = extract_path[0] if isinstance(extract_path, (list, tuple)) else extract_path
+    first = paths[0]
     with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
         outdir.sweep(out_dir)
         validate.preload()
@@ -113,7 +118,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
                    timings: dict) -> dict[str, Path]:
     """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
-    from xfaudit.writers import findings_csv, summary_json, workbook
+    from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
     marking = None if masked else privacy.UNMASKED_NOTICE
     with staging_dir(out_dir / "findings") as tmp:
@@ -123,5 +128,6 @@ def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": timings,
                                                  "mask_personal_data": masked}),
+            "validation": validation_json.write(result, tmp / "validation.json"),
         }
         return publish(staged, out_dir)

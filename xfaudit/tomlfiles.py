@@ -17,7 +17,8 @@ from types import MappingProxyType
 
 from xfaudit.errors import ConfigError
 
-__all__ = ["ANY", "read_toml", "parse_toml", "check_keys", "schema_of", "read_only", "plain"]
+__all__ = ["ANY", "read_toml", "read_text", "parse_toml", "check_keys", "schema_of", "read_only",
+           "plain"]
 
 #: In a key schema: a table whose keys are free (names chosen by the user), each value checked
 #: against the schema given under ``ANY``.
@@ -45,16 +46,19 @@ def read_toml(path: str | Path, what: str) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(path, f"{what}不存在")
-    data = path.read_bytes()
+    return parse_toml(read_text(path, what), path, what)
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """A hand-edited text file: UTF-8 (with or without BOM), or GBK as Notepad on a Chinese
+    Windows saves it."""
+    data = Path(path).read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - gb18030 decodes almost any byte string
-        raise ConfigError(path, f"{what}无法读取：请以 UTF-8 编码保存")
-    return parse_toml(text, path, what)
+    raise ConfigError(path, f"{what}无法读取：请以 UTF-8 编码保存")  # pragma: no cover
 
 
 def parse_toml(text: str, path: str | Path | None, what: str) -> dict:

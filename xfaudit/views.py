@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACTUAL, DAYS_LATE, LAST_DAY, PROFILE_COLUMN, START
+from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN, PROFILE_COLUMN, START, TIMED_CHECKS
 from xfaudit.config import settings
 from xfaudit.dates import PERIOD_LABEL, parse_period
 from xfaudit.errors import CaseNotFoundError
@@ -222,6 +222,41 @@ def rejected_rows(result) -> pd.DataFrame:
                          "剔除原因": rejected["reason"].to_numpy()})
 
 
+def gx_results(result) -> pd.DataFrame:
+    """What Great Expectations found, one row per expectation of the two suites (Chinese).
+
+    The rules each check states in GX, the rows GX evaluated (element count minus missing),
+    how many did not meet the rule and the share; the expectations not run (a check not
+    evaluated, a column the extract lacks) say why.
+    """
+    validation = result.validation
+    columns = ["检查项编号", "检查项", "规则", "校验行数", "不符合行数", "不符合比例", "结果"]
+    if validation is None:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for o in validation.outcomes:
+        meta = o.spec["meta"]
+        percent = "" if o.unexpected_percent is None else f"{o.unexpected_percent:.2f}%"
+        rows.append([meta["check_id"], meta["check_name"], _rule_text(o.spec), o.rows_evaluated,
+                     o.unexpected_count, percent, "通过" if o.success else "未通过"])
+    for n in validation.not_run:
+        meta = n.spec["meta"]
+        rows.append([meta["check_id"], meta["check_name"], _rule_text(n.spec), None, None, "",
+                     "未运行：" + n.reason])
+    table = pd.DataFrame(rows, columns=columns)
+    order = {cid.value: i for i, cid in enumerate(checks())}
+    table = table.assign(_o=table["检查项编号"].map(order)).sort_values("_o", kind="stable")
+    for column in ("校验行数", "不符合行数"):
+        table[column] = table[column].astype("Int64")
+    return table.drop(columns="_o").reset_index(drop=True)
+
+
+def _rule_text(spec: dict) -> str:
+    """The rule as the suite states it, without the check name in front."""
+    text = spec.get("description") or spec["type"]
+    return text.split("：", 1)[1] if "：" in text else text
+
+
 # ---------------------------------------------------------------------------------------------
 # Trend over earlier monthly runs
 # ---------------------------------------------------------------------------------------------
@@ -349,10 +384,11 @@ def _deadlines(result, rows: np.ndarray) -> pd.DataFrame:
         part = part[part[column].notna()]
         if part.empty:
             continue
-        late = part.get(f"{cid}{DAYS_LATE}", pd.Series(np.nan, index=part.index))
-        actual = part.get(f"{cid}{ACTUAL}", pd.Series(pd.NaT, index=part.index))
-        if cid.value == "EXTENSION_IRREGULAR":
-            late = pd.Series(np.nan, index=part.index)  # judged on a flag, not on this day
+        actual = part.get(f"{cid}{ACT_ON}", pd.Series(pd.NaT, index=part.index))
+        late = pd.Series(np.nan, index=part.index)  # EXTENSION_IRREGULAR: its own rules
+        if cid in TIMED_CHECKS:
+            late = (actual - part[column]).dt.days.astype(float)
+            actual = actual.where(~part[f"{cid}{OPEN}"].fillna(False).astype(bool))
         parts.append(pd.DataFrame({
             "日期": part[column], "类别": DEADLINE, "名称": labels.get(cid.value, check.name),
             "检查项编号": cid.value,

@@ -1,0 +1,101 @@
+"""The two frames the suites judge: the clock table's column contract (names, dtypes, NULL for
+"no clock") and the extract as judged."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xfaudit.audit import derive
+from xfaudit.clocks import clock_schema, judged_ledger, ledger_positions
+from xfaudit.model import Extract
+
+AS_OF = "2026-10-31"
+SAMPLE = "tests/files/sample_2026-10.xlsx"
+
+
+def item(**fields):
+    """A routed item received 2026-09-01 (keyword arguments override fields)."""
+    base = dict(case_id="XF1", handling_unit="青石镇", petitioner="测试甲", routing="转送",
+                track="信访程序", received_on="2026-09-01", routed_on="2026-09-05",
+                unit_received_on="2026-09-06", notice_on="2026-09-10",
+                accepted_on="2026-09-10", concluded_on="2026-10-20", reply_on="2026-10-20")
+    base.update(fields)
+    return base
+
+
+def clocks_of(rows, **kw):
+    return derive(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF, **kw)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return derive(SAMPLE, as_of=AS_OF)
+
+
+def test_the_clock_table_has_exactly_the_declared_columns_and_dtypes(sample):
+    frame = sample.clocks.frame
+    schema = clock_schema(sample.clocks.evaluated)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == schema
+    assert list(frame.columns) == list(schema)
+    assert "float64" not in schema.values()          # never NaN for "no clock"
+
+
+def test_a_smaller_extract_declares_fewer_columns_in_the_same_dtypes():
+    d = clocks_of([item()])
+    schema = clock_schema(d.clocks.evaluated)
+    assert {c: str(t) for c, t in d.clocks.frame.dtypes.items()} == schema
+    assert "REVIEW_OVERDUE__state" not in schema     # no 复查 columns: not evaluated
+    assert schema["REG_LATE__act_on"] == "datetime64[ns]"
+    assert schema["REG_LATE__note"] == "object"      # present even when no note is written
+
+
+def test_a_late_act_an_open_clock_and_a_clock_not_yet_started():
+    d = clocks_of([
+        item(case_id="A", routed_on="2026-09-17", unit_received_on="2026-09-17"),
+        item(case_id="B", routed_on=None, unit_received_on=None, notice_on=None,
+             accepted_on=None, concluded_on=None, reply_on=None),
+        item(case_id="C", received_on="2026-11-02", routed_on=None, unit_received_on=None,
+             notice_on=None, accepted_on=None, concluded_on=None, reply_on=None)])
+    f = d.clocks.frame
+    # 15日 from 2026-09-01: day 1 is 09-02, the last day 09-16
+    assert f["REG_LATE__last_day"].tolist()[:2] == [pd.Timestamp("2026-09-16")] * 2
+    # A acted on 09-17 (one day late); B has not acted: its act is the as-of date
+    assert f["REG_LATE__act_on"].tolist()[:2] == [pd.Timestamp("2026-09-17"),
+                                                  pd.Timestamp(AS_OF)]
+    assert f["REG_LATE__open"].tolist()[:2] == [False, True]
+    # C was received after the as-of date: judged, but its clock has not run — NULL, not NaN
+    assert f["REG_LATE__state"].tolist() == [1, 1, 1]
+    assert pd.isna(f.loc[2, "REG_LATE__act_on"]) and f.loc[2, "REG_LATE__open"] is pd.NA
+
+
+def test_no_clock_is_null_in_every_column():
+    # a direct item (直接办理) owes no registration: REG_LATE does not apply
+    d = clocks_of([item(routing="直接办理", routed_on=None, unit_received_on=None)])
+    f = d.clocks.frame
+    assert f.loc[0, "REG_LATE__state"] == 0
+    assert f[["REG_LATE__start", "REG_LATE__last_day", "REG_LATE__act_on"]].isna().all(axis=None)
+    assert f.loc[0, "REG_LATE__open"] is pd.NA
+    assert f.loc[0, "REG_LATE__note"] is None
+
+
+def test_the_judged_ledger_nulls_doubtful_cells_and_leaves_out_copies():
+    rows = [item(case_id="A"), item(case_id="B", accepted_on="2206-09-10"),  # a typo: 2206
+            item(case_id="C", routing="奇怪"), item(case_id="C", routing="奇怪")]  # a copy
+    d = clocks_of(rows)
+    ledger = judged_ledger(d.extract, d.facts)
+    assert ledger["case_id"].tolist() == ["A", "B", "C"]          # the copy left out
+    assert ledger_positions(d.facts).tolist() == [0, 1, 2]
+    assert ledger["source_row"].tolist() == [2, 3, 4]
+    assert pd.isna(ledger.loc[1, "accepted_on"])                  # implausible: no date
+    assert ledger.loc[0, "accepted_on"] == pd.Timestamp("2026-09-10")
+    assert ledger["received_on__doubtful"].tolist() == [False, False, False]
+    assert ledger["routing"].tolist() == ["转送", "转送", "奇怪"]
+    assert ledger.index.equals(pd.RangeIndex(3))
+
+
+def test_an_unreadable_required_date_is_marked_not_empty():
+    d = clocks_of([item(case_id="A", received_on="1985-01-01"), item(case_id="B")])
+    ledger = judged_ledger(d.extract, d.facts)
+    assert ledger["received_on__doubtful"].tolist() == [True, False]
+    assert pd.isna(ledger.loc[0, "received_on"])
+    assert np.issubdtype(ledger["received_on"].dtype, np.datetime64)
