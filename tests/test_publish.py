@@ -191,6 +191,26 @@ def test_a_notebook_failing_after_the_letters_leaves_the_registers_unchanged(
     assert not (reports / NEXT).exists()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (Linux /proc): the Jupyter kernel runs in a session of its
+    own, so killing the command's process group leaves it running."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 def test_a_killed_run_leaves_the_registers_unchanged(october, reports):
     _root, extract, _ = october
     registers = reports / "registers"
@@ -210,7 +230,13 @@ def test_a_killed_run_leaves_the_registers_unchanged(october, reports):
         assert staged is not None, "the run never staged its registers"
         held = snapshot(staged.parent)          # what the run was about to publish
     finally:
+        kernels = descendants(process.pid)
         os.killpg(process.pid, signal.SIGKILL)
+        for pid in kernels:                     # the kernel dies with its command, as kill -9
+            try:                                # of a whole session would do
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         process.wait()
     assert held["问题记录.csv"] != before["问题记录.csv"]   # November would have changed it
     assert snapshot(registers) == before
