@@ -40,11 +40,13 @@ def run(tmp_path_factory):
     (reports / "2026-09").mkdir(parents=True)  # an earlier month, as its run left it
     (reports / "2026-09" / "manifest.json").write_text(json.dumps({"trend": EARLIER}),
                                                        encoding="utf-8")
+    bureau = root / "bureau.toml"
+    shutil.copy(ROOT / "tests" / "files" / "sample_bureau.toml", bureau)
     lines = []
     out = run_monthly_audit(extract, PERIOD, out_dir=reports, holidays=HOLIDAYS,
-                            waivers=waivers, seed=7, progress=lines.append)
+                            waivers=waivers, seed=7, config=bureau, progress=lines.append)
     return SimpleNamespace(out=out, extract=extract, waivers=waivers, reports=reports,
-                           lines=lines, root=root)
+                           lines=lines, root=root, bureau=bureau)
 
 
 def write_register(path: Path) -> Path:
@@ -100,6 +102,12 @@ def test_every_artifact_is_written(run):
         "aging.png", "findings_by_check.png", "findings_by_unit.png", "indicators.png",
         "trend.png"]
     assert not [p for p in run.reports.iterdir() if p.name.startswith(".")]  # no staging left
+    # the letters and the registers, published with the report
+    assert (folder / "通报.docx").is_file() and list((folder / "letters").glob("*.docx"))
+    assert not (folder / ".registers").exists()
+    assert {p.name for p in (run.reports / "registers").iterdir()} == {"建议跟踪台账.xlsx",
+                                                                      "问题记录.csv"}
+    assert "registers" not in json.loads((folder / "manifest.json").read_text("utf-8"))["files"]
 
 
 def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
@@ -109,7 +117,8 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
     assert m["parameters"] == {
         "extract": str(run.extract), "period": PERIOD, "as_of": None, "profile": "auto",
         "holidays": [str(HOLIDAYS)], "waivers": str(run.waivers), "out_dir": str(run.reports),
-        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None, "units": None}
+        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None, "units": None,
+        "config": str(run.bureau)}
     assert m["as_of"] == "2026-10-31" and m["invocation"] == "xfaudit monthly"
     assert m["holidays"][0]["sha256"] == monthly.file_sha256(HOLIDAYS)
     assert m["waivers"]["sha256"] == monthly.file_sha256(run.waivers)

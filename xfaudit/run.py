@@ -29,6 +29,7 @@ class CheckOutput:
 
     result: AuditResult
     paths: dict[str, Path]
+    bureau: str | None = None          # the configured bureau's name (None: not configured)
 
 
 @contextmanager
@@ -55,7 +56,7 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, header_row=None, units=None,
-              mask_personal_data: bool = True,
+              mask_personal_data: bool = True, config=None,
               progress: Callable[[str], None] | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
     validation.json (what Great Expectations said, per expectation).
@@ -72,6 +73,9 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
     mask_personal_data : bool
         Mask petitioners' names, phones, id numbers and house numbers (default True).
+    config : path, dict or AccountabilityConfig, optional
+        The bureau's configuration (``bureau.toml``, :func:`xfaudit.config.load_config`):
+        its issuer is the duty-holder of registration where the ledger names no 登记部门.
     progress : callable, optional
         Receives short Chinese progress lines.
 
@@ -83,7 +87,10 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     FolderLockedError
         Another run holds ``out_dir`` (see :mod:`xfaudit.outdir`).
     """
+    from xfaudit.config import load_config
+
     say = progress or (lambda _text: None)
+    bureau = load_config(config).issuer         # a bad file stops here, before any work
     paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
     for path in paths:   # a mistyped extract name stops before any output folder is made
         check_exists(Path(path))
@@ -96,7 +103,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
                                date_window=date_window(profile, as_of), units=units)
         say(f"核查 {extract.report.rows_kept} 件事项…")
-        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
+        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays, bureau=bureau)
         say("写出问题清单…")
         written = privacy.mask_result(result, enabled=mask_personal_data)
         try:
@@ -105,7 +112,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
             raise
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, exc) from None
-    return CheckOutput(result=result, paths=paths)
+    return CheckOutput(result=result, paths=paths, bureau=bureau)
 
 
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
