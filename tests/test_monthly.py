@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ import xlsxwriter
 from xfaudit import cli, monthly
 from xfaudit.errors import RunError
 from xfaudit.monthly import run_monthly_audit
+from hostile_fixtures import output_texts
 from monthly_fixtures import FORMULA_SUMMARY, PERIOD, personal_values, write_xlsx
 from processes import finished_in
 
@@ -66,27 +66,6 @@ def write_register(path: Path) -> Path:
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-#: Output files that hold no text (images, fonts).
-BINARY = {".png", ".ico", ".gif", ".woff2", ".otf", ".ttf"}
-
-
-def texts_of(folder: Path) -> dict[str, str]:
-    """Every text inside the outputs (xlsx members unzipped; images and fonts left out),
-    by path relative to ``folder``."""
-    texts = {}
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix in BINARY:
-            continue
-        name = path.relative_to(folder).as_posix()
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as book:
-                for member in book.namelist():
-                    texts[f"{name}:{member}"] = book.read(member).decode("utf-8", "replace")
-        else:
-            texts[name] = path.read_bytes().decode("utf-8-sig")
-    return texts
 
 
 # -- the run through the library (what `xfaudit monthly` calls) ------------------------------
@@ -185,7 +164,7 @@ CALLBACK_SAMPLE = "回访抽查.xlsx"
 
 
 def test_no_personal_data_in_any_output_file(run):
-    texts = texts_of(run.out.folder)
+    texts = output_texts(run.out.folder)
     assert len(texts) > 10
     assert any(name.endswith(".docx:word/document.xml") for name in texts)
     leaks = [(name, value) for name, text in texts.items() for value in personal_values()
@@ -295,7 +274,7 @@ def test_plain_papermill_writes_the_report_folder(run, tmp_path):
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
     executed = json.loads((tmp_path / "out.ipynb").read_text("utf-8"))
     assert any(c.get("outputs") for c in executed["cells"])
-    leaks = [v for v in personal_values() for name, text in texts_of(folder).items()
+    leaks = [v for v in personal_values() for name, text in output_texts(folder).items()
              if v in text and not name.startswith(CALLBACK_SAMPLE)]
     assert leaks == []
 
