@@ -225,6 +225,37 @@ def test_every_pair_of_the_items_life_is_ordered(fields_, pair):
     assert pair in result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
 
 
+# The item above was concluded and answered on 10-20, so a 落实日期 of 10-26 follows the
+# original decision; a 复查 decided on 10-28 that replaces it (撤销, 变更, 责令重新办理) puts
+# 落实 after 10-28 too, and 10-26 < 10-28 is out of order. After 维持 the original decision stays
+# in force and 10-26 is in order. The 复核 the same: decided 10-30, replacing, 落实 10-29 < 10-30.
+REVIEWED = dict(review_requested_on="2026-10-22", review_decided_on="2026-10-28",
+                implementation_status="已落实", implemented_on="2026-10-26")
+REPLACED_BY_REVIEW = "落实日期早于改变原意见的复查意见日期"
+REPLACED_BY_REREVIEW = "落实日期早于改变原意见的复核意见日期"
+
+
+@pytest.mark.parametrize("outcome", ["撤销", "变更", "责令重作"])
+def test_implemented_before_the_review_that_replaced_the_decision_is_out_of_order(outcome):
+    result = audited([item(review_outcome=outcome, **REVIEWED)])
+    details = result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
+    assert details == [REPLACED_BY_REVIEW]
+
+
+@pytest.mark.parametrize("outcome", ["维持", "维持原处理意见", None])
+def test_implemented_before_an_upholding_or_unstated_review_is_in_order(outcome):
+    result = audited([item(review_outcome=outcome, **REVIEWED)])
+    assert "DATA_DATE_ORDER" not in found(result)
+
+
+def test_implemented_before_the_rereview_that_replaced_the_upheld_decision():
+    result = audited([item(**{**REVIEWED, "implemented_on": "2026-10-29"}, review_outcome="维持",
+                           rereview_requested_on="2026-10-29",
+                           rereview_decided_on="2026-10-30", rereview_outcome="变更")])
+    details = result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
+    assert details == [REPLACED_BY_REREVIEW]
+
+
 # -- property: no accountability finding rests on a doubtful cell -----------------------------
 
 #: The cells each check reads, independently of the engine (docs/checks.md): a doubtful cell

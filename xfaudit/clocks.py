@@ -42,8 +42,8 @@ from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
 from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
 from xfaudit.profile import Profile, ProfileSet
-from xfaudit.schema import (CheckId, checks, fields, header_of, required_fields, role_values,
-                            vocabulary)
+from xfaudit.schema import (UPHELD, CheckId, checks, fields, header_of, required_fields,
+                            role_values, vocabulary)
 
 _NS = np.dtype("datetime64[ns]")
 
@@ -90,8 +90,6 @@ PROFILE_DATE_FIELDS = ("received_on", "accepted_on", "unit_received_on")
 #: Decisions, latest first, and the dates they were made on (DECISION_UNIMPLEMENTED).
 DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "review_decided_on"),
              ("outcome", "concluded_on"))
-#: A 复查/复核 outcome that leaves the earlier decision standing.
-UPHELD = "维持"
 
 #: Checks judged on a last day and the act (``__last_day`` ≥ ``__act_on``).
 TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
