@@ -109,3 +109,22 @@ def test_an_extract_without_a_unit_column_says_so_on_every_finding():
 def test_classify_on_no_findings():
     empty = audit(Extract.from_frame(pd.DataFrame([item("A")])), as_of=AS_OF).findings.iloc[0:0]
     assert classify(empty, "2026-10").empty
+
+
+def test_an_item_due_on_the_eve_of_the_month_is_new_not_still_open():
+    """November 2026, as-of 11-30; REG_LATE last day = received + 15.
+
+    - EVE: received 10-16 → last day 10-31, October's as-of: on time then (no October
+      finding); its first day overdue is 11-01 → 本期新发现 in November (11-30 − 10-31 = 30 days);
+    - DAY_BEFORE: received 10-15 → last day 10-30, overdue from 10-31, so October's run
+      (as-of 10-31) reported it open 1 day late → 持续未办 in November (11-30 − 10-30 = 31 days).
+    """
+    rows = [item("EVE", received_on="2026-10-16"), item("DAY_BEFORE", received_on="2026-10-15")]
+    october = audit(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF, period="2026-10")
+    assert list(october.filter(check="REG_LATE")["case_id"]) == ["DAY_BEFORE"]
+    history = record(None, october.findings, "2026-10")
+    november = audit(Extract.from_frame(pd.DataFrame(rows)), as_of="2026-11-30",
+                     period="2026-11", history=history).filter(check="REG_LATE")
+    got = {c: (s, int(d)) for c, s, d in zip(november["case_id"], november["period_status"],
+                                             november["days_late"])}
+    assert got == {"EVE": ("本期新发现", 30), "DAY_BEFORE": ("持续未办", 31)}

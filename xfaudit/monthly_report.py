@@ -5,7 +5,7 @@ audit, indicators, the accountability drafts, the items due soon) and shows its 
 (:meth:`MonthlyReport.first_screen`); each later cell displays one of its tables or charts
 (and :meth:`MonthlyReport.data_docs` builds Great Expectations' Data Docs in ``datadocs/``);
 the last cell calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``,
-``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
+``findings.csv``, ``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
 charts.
 
 **No crash on a readable extract.** Every section degrades: where the columns a table needs
@@ -71,6 +71,8 @@ UNIT_PAGES_ANCHOR = "xf-unit-pages"
 
 #: Where the workbook is, for tables cut at ``[report] max_rows``.
 WORKBOOK_NAME = "findings.xlsx"
+#: The findings for other tools, with 本期状态 (``period_status``), as ``xfaudit check`` writes it.
+FINDINGS_CSV_NAME = "findings.csv"
 
 #: Great Expectations' Data Docs inside the report folder, and its start page.
 DATA_DOCS_DIR = "datadocs"
@@ -646,7 +648,7 @@ class MonthlyReport:
     def finish(self) -> Html | Text:
         """Write the workbook, indicators, summary and manifest; publish when self-staged.
         Shows the report folder's files as a table (文件 / 用途)."""
-        from xfaudit.writers import summary_json, validation_json, workbook
+        from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
         if self.published:
             return Text(f"报告已写入报告目录 {self.target.name}；如需重新生成，请重新运行整个笔记本。",
@@ -657,6 +659,8 @@ class MonthlyReport:
                        marking=None if self.mask else privacy.UNMASKED_NOTICE,
                        indicators=self.indicators)
         self.timings["workbook"] = time.perf_counter() - step
+        findings_csv.write(masked, self.stage / FINDINGS_CSV_NAME,
+                           marking=None if self.mask else privacy.UNMASKED_NOTICE)
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
                            extra={"period": self.params.period})
@@ -688,6 +692,7 @@ class MonthlyReport:
             "report.html": "本报告（网页，可离线打开和打印）",
             "monthly_audit.ipynb": "执行后的审计笔记本（可在 JupyterLab 中复核每一步）",
             WORKBOOK_NAME: "问题清单：汇总（含覆盖情况）、按单位汇总、指标、临期预警、全部问题、按检查项和单位分表",
+            FINDINGS_CSV_NAME: "问题清单（CSV，供其他软件读取；含本期状态）",
             "indicators.csv": "各单位考核指标（含分子、分母和计算公式）",
             "summary.json": "机读汇总（各检查项的适用、已判断、无法判断和问题数）",
             "validation.json": "Great Expectations 校验结果（每条规则的校验行数和不符合的行数）",
