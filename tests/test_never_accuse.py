@@ -361,11 +361,14 @@ def test_a_system_flag_without_a_statutory_clock_to_compare_is_not_judged():
 
 def test_a_system_flag_is_judged_where_the_statutory_clock_runs():
     # MAY: accepted 06-01 + 60 = 07-31, concluded 07-20. Row 1 flags 是否超期 = 否 (agrees),
-    # row 2 is 受理 status while concluded on time (agrees), row 3 says nothing: 2 applicable,
-    # 2 judged, no finding
+    # row 2 is 受理 status while concluded on time (agrees), row 3 says nothing, row 4 is
+    # 不予受理 and never accepted (no 办理 clock by statute: nothing to compare its 否 with):
+    # 2 applicable, 2 judged, no finding
     rows = [item(**{**MAY, "case_id": "M1", "system_overdue": False}),
             item(**{**MAY, "case_id": "M2", "status": "受理"}),
-            item(**{**MAY, "case_id": "M3"})]
+            item(**{**MAY, "case_id": "M3"}),
+            item(**{**MAY, "case_id": "M4", "status": "不予受理", "accepted_on": None,
+                    "concluded_on": None, "reply_on": None, "system_overdue": False})]
     result = audited(rows)
     assert coverage(result, "SYSTEM_FLAG_MISMATCH") == {
         "applicable": 2, "judged": 2, "unjudged": 0, "status": "已评估"}
