@@ -375,3 +375,32 @@ def test_the_statutory_clock_wins_where_it_runs():
 def test_a_system_flag_that_disagrees_with_the_statute_is_reported(fields_, detail):
     result = audited([item(**{**MAY, **fields_})])
     assert result.filter(check="SYSTEM_FLAG_MISMATCH")["detail"].tolist() == [detail]
+
+
+def test_a_system_flag_without_a_statutory_clock_to_compare_is_not_judged():
+    # Three items. S1 as a province export has it (no 受理日期: the 办理 clock cannot run),
+    # status 超期未作出处理意见; S2 the same with 是否超期 = 是; S3 says nothing (no status, no
+    # flag). SYSTEM_FLAG_MISMATCH applies to S1 and S2 (the system says something about 办理)
+    # and judges neither (no statutory clock): 0/2, never a silent 已评估; S3 not applicable.
+    rows = [system_row(case_id="S1", status="超期未作出处理意见"),
+            system_row(case_id="S2", system_overdue=True), system_row(case_id="S3")]
+    result = audited(rows)
+    assert coverage(result, "SYSTEM_FLAG_MISMATCH") == {
+        "applicable": 2, "judged": 0, "unjudged": 2, "status": "部分评估（0/2，2件无法判断）"}
+    assert result.filter(check="SYSTEM_FLAG_MISMATCH").empty
+
+
+def test_a_system_flag_is_judged_where_the_statutory_clock_runs():
+    # MAY: accepted 06-01 + 60 = 07-31, concluded 07-20. Row 1 flags 是否超期 = 否 (agrees),
+    # row 2 is 受理 status while concluded on time (agrees), row 3 says nothing, row 4 is
+    # 不予受理 and never accepted (no 办理 clock by statute: nothing to compare its 否 with):
+    # 2 applicable, 2 judged, no finding
+    rows = [item(**{**MAY, "case_id": "M1", "system_overdue": False}),
+            item(**{**MAY, "case_id": "M2", "status": "受理"}),
+            item(**{**MAY, "case_id": "M3"}),
+            item(**{**MAY, "case_id": "M4", "status": "不予受理", "accepted_on": None,
+                    "concluded_on": None, "reply_on": None, "system_overdue": False})]
+    result = audited(rows)
+    assert coverage(result, "SYSTEM_FLAG_MISMATCH") == {
+        "applicable": 2, "judged": 2, "unjudged": 0, "status": "已评估"}
+    assert result.filter(check="SYSTEM_FLAG_MISMATCH").empty

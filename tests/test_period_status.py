@@ -3,6 +3,9 @@ who owes the act (责任主体). Hand-computed against the October 2026 audit (a
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 
@@ -64,6 +67,21 @@ def test_a_rerun_of_the_month_ignores_the_months_own_history(tmp_path):
     assert statuses(again) == statuses(HISTORY)          # October's own rows are ignored
     # recording October again replaces its rows
     assert len(record(again, october, "2026-10")) == len(again)
+
+
+def test_the_history_file_holds_no_formula_and_reads_back_the_names_written(tmp_path):
+    # 问题记录.csv is a CSV a user opens in Excel: a unit "=1+2" or "@SUM(1)" or an id
+    # "-17" must not start a cell (OWASP), yet next month must match them to the extract again
+    history = HISTORY.assign(case_id=["-17", "FIXED"],
+                             responsible_unit=["=1+2", "@SUM(1)"])
+    path = write_history(history, tmp_path / "问题记录.csv")
+    cells = [c for row in csv.reader(io.StringIO(path.read_text("utf-8-sig"))) for c in row]
+    assert "'-17" in cells and "'=1+2" in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    again = read_history(path)
+    assert again["case_id"].tolist() == ["-17", "FIXED"]
+    assert again["responsible_unit"].tolist() == ["=1+2", "@SUM(1)"]
+    assert again["is_open"].tolist() == [True, True]
 
 
 def test_reply_missing_is_new_when_concluded_in_the_period():

@@ -380,6 +380,21 @@ class MonthlyReport:
         return self._table(views.rejected_rows(self.result), "剔除的行",
                            empty="没有剔除的行。")
 
+    def unit_register(self) -> Table | Text:
+        """The unit register's work: how many names it made official and the names of the
+        ledger it does not know (to add to it), or that none was given."""
+        from xfaudit.loadreport import unit_lines
+
+        report = self.result.extract.report
+        if not report.unit_register:
+            return Text("未提供单位名录：责任单位按台账中的写法统计（同一单位的不同写法分别计算）。"
+                        "用 xfaudit units --template 生成单位名录，填写后用 --units 传入。")
+        unknown = pd.DataFrame({"台账中的单位名称": list(report.unknown_units),
+                                "行数": list(report.unknown_units.values())})
+        return self._table(unknown, "单位名录中没有的单位（请补入单位名录）",
+                           note=unit_lines(report)[0], empty="台账中的单位名称都在单位名录中。",
+                           more_in=None)
+
     def waivers(self) -> Table | Text:
         """The waiver register's rows and whether each was applied (when one was given)."""
         if self.waiver_report is None:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xfaudit.dates import parse_period
+from xfaudit.writers.safe import restore_cells, write_csv
 
 __all__ = ["NEW", "CONTINUING", "CORRECTED", "HISTORICAL", "STATUSES", "CURRENT",
            "HISTORY_COLUMNS", "classify", "read_history", "record", "write_history"]
@@ -131,14 +132,14 @@ def read_history(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
-    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    frame = restore_cells(
+        pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     frame["is_open"] = frame["is_open"].isin(["True", "true", "1", "是"])
     frame["waived"] = frame["waived"].isin(["True", "true", "1", "是"])
     return frame[HISTORY_COLUMNS]
 
 
 def write_history(history: pd.DataFrame, path: str | Path) -> Path:
-    """Write the findings history (UTF-8 with BOM, so Excel opens it)."""
-    path = Path(path)
-    history[HISTORY_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    """Write the findings history (UTF-8 with BOM, so Excel opens it; cells that Excel would
+    read as a formula neutralised, and restored by :func:`read_history`)."""
+    return write_csv(history[HISTORY_COLUMNS], path)
