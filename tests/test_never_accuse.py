@@ -105,6 +105,32 @@ def test_an_unreadable_date_read_from_a_file_never_accuses(tmp_path):
     assert detail["A3"] == "转交日期早于收到日期"
 
 
+def test_an_excel_error_in_a_required_text_cell_is_unreadable_not_empty(tmp_path):
+    # 责任单位 holds #REF! (a broken formula): the cell is written but cannot be read, so the
+    # ledger does not show it empty (no DATA_REQUIRED_MISSING); an empty cell still is
+    import xlsxwriter
+
+    path = tmp_path / "台账.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("台账")
+    for col, header in enumerate(["信访件编号", "收到日期", "责任单位", "办理方式"]):
+        sheet.write_string(0, col, header)
+    for row, (case, unit) in enumerate([("R1", "#REF!"), ("R2", None), ("R3", "青石镇")], 1):
+        sheet.write_string(row, 0, case)
+        sheet.write_string(row, 1, "2026-10-01")
+        if unit == "#REF!":
+            sheet.write_formula(row, 2, "=#REF!", None, "#REF!")
+        elif unit:
+            sheet.write_string(row, 2, unit)
+        sheet.write_string(row, 3, "转送")
+    book.close()
+    result = audit(load_extract(path), as_of=AS_OF, profile="national-2022")
+    got = set(zip(result.findings["case_id"], result.findings["check_id"]))
+    assert got == {("R1", "DATA_DATE_UNREADABLE"), ("R2", "DATA_REQUIRED_MISSING")}
+    assert result.filter(check="DATA_DATE_UNREADABLE")["detail"].iloc[0] == \
+        "责任单位：“#REF!”（无法识别）"
+
+
 # -- 2. Plausible dates only ---------------------------------------------------------------
 
 def test_an_implausible_year_is_a_finding_on_its_row_not_a_stopped_audit():

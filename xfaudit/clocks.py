@@ -225,9 +225,10 @@ def _duplicate_ids(frame: pd.DataFrame, copy_of: pd.Series) -> pd.Series:
 
 
 def doubt_marked_fields() -> list[str]:
-    """Required fields whose cell can be written but unreadable (every kind but plain text):
-    the judged ledger marks their doubtful cells, which are not "empty"."""
-    return [name for name in required_fields() if fields()[name].kind != "text"]
+    """Required fields whose cell can be written but unreadable — all of them: a date or a
+    number the parser cannot read, and in any field an Excel error cell (``#REF!``). The
+    judged ledger marks their doubtful cells, which are not "empty"."""
+    return list(required_fields())
 
 
 def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataFrame:
