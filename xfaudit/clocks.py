@@ -13,8 +13,8 @@ vocabulary value is unknown where it decides the duty, or whose start is missing
 *unjudged* (无法判断) — counted, never a finding. Only readable facts make an accountability
 finding.
 
-The clock table (column contract, docs/checks.md "The clock table"): ``source_row``,
-``profile``, and per check ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`,
+The clock table (column contract, docs/checks.md "The clock table"): ``source_row`` and
+``source_file`` (the row's key), ``profile``, and per check ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`,
 :data:`JUDGED`, :data:`UNJUDGED`). Timed checks add ``__start``, ``__last_day``,
 ``__act_on`` (datetime64[ns]; NaT where the clock is not judged or has not started by the
 as-of date) and ``__open`` (boolean: the act has not happened by the as-of date; NA where not
@@ -24,9 +24,17 @@ citation the row's finding carries, where it varies by row) and ``__note`` (a la
 fell on a rest day) explain findings; they are object columns with ``None`` where empty.
 "No clock" is always NULL (NaT / NA), never NaN: on Spark and SQL, NaN compares true.
 
-The derivation is row-local: the whole-table facts (duplicate ids and rows, each row's doubtful
-cells) are computed first (:func:`table_facts`) and passed in. Everything is computed per
-profile *member* (at most a handful), never per row. :func:`judged_ledger` gives the other
+The derivation is row-local by contract, so that it can run on any slice of the rows (a chunk,
+an Arrow batch inside Spark) and give the rows of the same clock table:
+
+- the whole-table facts (duplicate ids and rows, each row's doubtful cells) are computed first
+  (:func:`table_facts`) and passed in (:class:`TableFacts`);
+- it reads only the fields :func:`fields_read` lists (the derivations' fields, the profile's
+  start events, the fields that decide which checks are evaluated);
+- its output is :func:`clock_schema`: the same columns and dtypes for every slice;
+- each row is keyed by (``source_file``, ``source_row``).
+
+Everything is computed per profile *member* (at most a handful), never per row. :func:`judged_ledger` gives the other
 frame the suites judge: the canonical extract as the checks read it.
 """
 
@@ -40,8 +48,8 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
-from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
-from xfaudit.profile import Profile, ProfileSet
+from xfaudit.model import Extract, NotEvaluated, SOURCE_FILE, SOURCE_ROW
+from xfaudit.profile import START_EVENTS, Profile, ProfileSet
 from xfaudit.schema import (CheckId, checks, fields, header_of, required_fields, role_values,
                             vocabulary)
 
@@ -89,6 +97,17 @@ DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "re
              ("outcome", "concluded_on"))
 #: A 复查/复核 outcome that leaves the earlier decision standing.
 UPHELD = "维持"
+
+#: The canonical fields the derivations read, whatever the profile (the profile adds its
+#: clocks' start events: :func:`fields_read`).
+DERIVE_FIELDS = (
+    "received_on", "registered_on", "routing", "routed_on", "track",
+    "petitioner", "assigned_deadline", "unit_received_on", "notice_on", "accepted_on",
+    "extension_days", "extension_approved_on", "extension_notice_on", "concluded_on",
+    "reply_on", "outcome", "feedback_on", "review_requested_on", "review_decided_on",
+    "review_outcome", "rereview_requested_on", "rereview_decided_on", "rereview_outcome",
+    "hearing_days", "implementation_due", "implemented_on", "implementation_status",
+    "status", "system_deadline", "is_concluded", "system_overdue")
 
 #: Checks judged on a last day and the act (``__last_day`` ≥ ``__act_on``).
 TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
@@ -831,6 +850,23 @@ DERIVATIONS = {
 }
 
 
+def fields_read(profiles: ProfileSet) -> list[str]:
+    """Every canonical field the clock table depends on, in contract order.
+
+    The fields the derivations read (:data:`DERIVE_FIELDS`), the events the profile's clocks
+    start from (``start`` of its limits) and the fields that decide which checks are
+    evaluated (each check's ``needs``, the required fields). Deriving on a frame holding only
+    these fields (and ``source_row``) gives the same clock table: a chunked or distributed
+    engine needs to move no other column to the derivation.
+    """
+    wanted = set(DERIVE_FIELDS) | set(PROFILE_DATE_FIELDS) | set(required_fields())
+    for member in profiles.members:
+        wanted |= {member.start_of(key) for key in START_EVENTS if key in member.limits}
+    for check in checks().values():
+        wanted |= set(check.needs) | set(check.needs_any)
+    return [name for name in fields() if name in wanted]
+
+
 def derived_checks(evaluated) -> list[CheckId]:
     """The checks whose columns the clock table holds, in report order (HANDLING_OVERDUE's
     clock is derived with EXTENSION_IRREGULAR's, which needs its original last day)."""
@@ -843,7 +879,7 @@ def derived_checks(evaluated) -> list[CheckId]:
 def clock_schema(evaluated) -> dict[str, str]:
     """The clock table's columns and dtypes for the checks evaluated, in order — the same for
     every extract (and every chunk of one) with those checks (docs/checks.md)."""
-    schema = {SOURCE_ROW: "int64", PROFILE_COLUMN: "object"}
+    schema = {SOURCE_ROW: "int64", SOURCE_FILE: "object", PROFILE_COLUMN: "object"}
     for cid in derived_checks(evaluated):
         schema[f"{cid}{STATE}"] = "int8"
         if cid in TIMED_CHECKS:
@@ -880,7 +916,7 @@ def _contract_dtype(name: str, values):
             and not name.endswith(_TEXT) else values.to_numpy()
     if name.endswith((START, LAST_DAY, ACT_ON)):
         return np.asarray(values).astype(_NS)
-    if name.endswith(_TEXT) or name == PROFILE_COLUMN:
+    if name.endswith(_TEXT) or name in (PROFILE_COLUMN, SOURCE_FILE):
         # a Series: from an object array pandas would infer its NaN-valued str dtype
         values = np.asarray(values, dtype=object)
         return pd.Series(np.where(pd.isna(values), None, values), dtype=object)
@@ -939,6 +975,7 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
         if cid in derived:
             derive(d)
     d.out[SOURCE_ROW] = extract.frame[SOURCE_ROW].to_numpy()
+    d.out[SOURCE_FILE] = np.full(d.n, extract.source_file, dtype=object)
     d.out[PROFILE_COLUMN] = pd.Series(d.member_of.to_numpy(), dtype=object)
     schema = clock_schema(evaluated)
     undeclared = set(d.out) - set(schema)
