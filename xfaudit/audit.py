@@ -105,17 +105,77 @@ def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:
     return "已评估"
 
 
+@dataclass
+class Tally:
+    """The counts a summary is made of, additive over slices of the rows (the chunks of
+    ``--engine chunked``, the batches of Spark): :meth:`of` one slice, :meth:`add` two.
+
+    Attributes
+    ----------
+    coverage : dict
+        Check → ``{"applicable", "judged", "unjudged"}`` rows.
+    members : dict
+        Profile member → rows it governs, in the order members first appear.
+    findings : dict
+        Check id → ``{"findings", "open", "waived"}``.
+    by_unit : dict
+        (handling unit, check id) → findings (findings without a unit are not counted).
+    """
+
+    coverage: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
+    findings: dict = field(default_factory=dict)
+    by_unit: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, clocks: Clocks, findings: pd.DataFrame) -> "Tally":
+        counts = {}
+        for cid, part in findings.groupby("check_id", sort=False):
+            counts[str(cid)] = {"findings": int(len(part)), "open": int(part["is_open"].sum()),
+                                "waived": int(part["waived"].sum())}
+        units = findings.groupby(["handling_unit", "check_id"], sort=False).size()
+        members = clocks.frame["profile"].value_counts(sort=False)
+        return cls(coverage={cid: clocks.coverage(cid) for cid in checks()},
+                   members={str(k): int(v) for k, v in members.items()},
+                   findings=counts,
+                   by_unit={(str(u), str(c)): int(n) for (u, c), n in units.items()})
+
+    def add(self, other: "Tally") -> "Tally":
+        """The tally of both slices (this one's rows first)."""
+        def summed(a: dict, b: dict) -> dict:
+            out = dict(a)
+            for key, value in b.items():
+                if isinstance(value, dict):
+                    out[key] = {k: out.get(key, {}).get(k, 0) + v for k, v in value.items()}
+                else:
+                    out[key] = out.get(key, 0) + value
+            return out
+
+        return Tally(coverage=summed(self.coverage, other.coverage),
+                     members=summed(self.members, other.members),
+                     findings=summed(self.findings, other.findings),
+                     by_unit=summed(self.by_unit, other.by_unit))
+
+
 def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
               as_of: pd.Timestamp) -> dict:
     """Counts per check (found / still open / waived) and per unit, row accounting, checks
     not evaluated — JSON-ready. Call again after findings change (e.g. waivers applied)."""
-    report = extract.report
-    missing = {n.check_id: n for n in clocks.not_evaluated}
+    return summary_of(extract.report, clocks.not_evaluated, Tally.of(clocks, findings),
+                      profiles, as_of)
+
+
+def summary_of(report, not_evaluated: list[NotEvaluated], tally: Tally, profiles: ProfileSet,
+               as_of) -> dict:
+    """The summary (see :func:`summarize`) from the ingest report, the checks not evaluated
+    and the counts — the same dict whichever engine counted them."""
+    missing = {n.check_id: n for n in not_evaluated}
+    empty = {"findings": 0, "open": 0, "waived": 0}
     per_check = []
     for cid, check in checks().items():
-        mine = findings[findings["check_id"] == cid.value]
         skipped = missing.get(cid.value)
-        coverage = clocks.coverage(cid)
+        coverage = tally.coverage.get(cid, {"applicable": 0, "judged": 0, "unjudged": 0})
+        found = tally.findings.get(cid.value, empty)
         per_check.append({
             "check_id": cid.value, "name": check.name, "kind": check.kind,
             "kind_label": KIND_LABELS[check.kind], "severity": check.severity,
@@ -123,27 +183,29 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
             "missing": skipped.missing if skipped else [],
             "status": _status(skipped, coverage),
             **coverage,
-            "findings": int(len(mine)), "open": int(mine["is_open"].sum()),
-            "waived": int(mine["waived"].sum()),
+            "findings": found["findings"], "open": found["open"], "waived": found["waived"],
         })
-    by_unit = (findings.assign(n=1)
-               .pivot_table(index="handling_unit", columns="check_id", values="n",
-                            aggfunc="sum", fill_value=0)
-               if len(findings) else pd.DataFrame())
+    totals = {kind: 0 for kind in KIND_LABELS}
+    for cid, check in checks().items():
+        totals[check.kind] += tally.findings.get(cid.value, empty)["findings"]
+    by_unit: dict[str, dict[str, int]] = {}
+    for (unit, check_id), n in sorted(tally.by_unit.items()):
+        if n:
+            by_unit.setdefault(unit, {})[check_id] = n
+    members = pd.Series(tally.members, dtype="int64").sort_values(ascending=False)
     return {
         "as_of": pd.Timestamp(as_of).date().isoformat(),
         "profile": {"name": profiles.name, "title": profiles.title,
                     "members": [m.name for m in profiles.members],
-                    "items_per_member": clocks.frame["profile"].value_counts().to_dict()},
+                    "items_per_member": {str(k): int(v) for k, v in members.items()}},
         "rows": {"read": report.rows_read, "audited": report.rows_kept,
                  "rejected": report.rows_rejected, "empty": report.empty_rows,
                  "unreadable_cells": int(len(report.unreadable))},
-        "totals": {kind: int((findings["kind"] == kind).sum()) for kind in KIND_LABELS},
+        "totals": totals,
         "checks": per_check,
         "not_evaluated": [{"check_id": n.check_id, "name": n.check_name, "missing": n.missing,
-                           "text": n.describe()} for n in clocks.not_evaluated],
-        "by_unit": {str(unit): {k: int(v) for k, v in row.items() if v}
-                    for unit, row in by_unit.iterrows()},
+                           "text": n.describe()} for n in not_evaluated],
+        "by_unit": by_unit,
     }
 
 

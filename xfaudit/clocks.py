@@ -171,7 +171,30 @@ def table_facts(extract: Extract, window: DateWindow) -> TableFacts:
     """The facts that need the whole table: doubtful cells, duplicate ids, copied rows.
 
     Doubtful cells are those the loader could not read (``report.unreadable``) and the dates
-    outside ``window`` (the audit's plausible window, which depends on the as-of date).
+    outside ``window`` (the audit's plausible window, which depends on the as-of date). The
+    other two are computed from each row's content hash and id, so an engine that sees the
+    rows in chunks computes the same facts from the same per-row values
+    (:func:`content_hashes`, :func:`copies_of`, :func:`duplicate_counts`).
+    """
+    frame = extract.frame
+    doubtful, detail = doubtful_cells(extract, window)
+    copy_of = copies_of(content_hashes(frame), frame[SOURCE_ROW].to_numpy())
+    if "case_id" in frame.columns:
+        codes = pd.factorize(frame["case_id"], use_na_sentinel=True)[0]
+        duplicate_ids = duplicate_counts(codes, copy_of.notna().to_numpy())
+    else:
+        duplicate_ids = np.zeros(len(frame), dtype="int64")
+    return TableFacts(doubtful=doubtful, doubtful_detail=detail,
+                      duplicate_ids=pd.Series(duplicate_ids, index=frame.index),
+                      copy_of=copy_of)
+
+
+def doubtful_cells(extract: Extract, window: DateWindow) -> tuple[pd.DataFrame, pd.Series]:
+    """Each row's doubtful cells (row-local): per field, whether the cell is doubtful
+    (columns: the fields with at least one), and per row their Chinese list (NA where none).
+
+    ``extract.report.unreadable`` may list rows the frame does not hold (a chunk's report may
+    be the whole table's); only the frame's rows are read.
     """
     frame = extract.frame
     n = len(frame)
@@ -195,10 +218,8 @@ def table_facts(extract: Extract, window: DateWindow) -> TableFacts:
                 "row": rows, "field": name, "header": header_of(name),
                 "raw": values.iloc[rows].dt.strftime("%Y-%m-%d").to_numpy(object),
                 "reason": REASON_IMPLAUSIBLE}))
-    copy_of = _copies(frame)
-    return TableFacts(doubtful=pd.DataFrame(doubtful, index=frame.index),
-                      doubtful_detail=_doubtful_detail(pd.concat(parts, ignore_index=True), n),
-                      duplicate_ids=_duplicate_ids(frame, copy_of), copy_of=copy_of)
+    return (pd.DataFrame(doubtful, index=frame.index),
+            _doubtful_detail(pd.concat(parts, ignore_index=True), n))
 
 
 def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
@@ -217,29 +238,40 @@ def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
     return out
 
 
-def _copies(frame: pd.DataFrame) -> pd.Series:
-    """Per row: the source row of the first identical row above it, or NA."""
+def content_hashes(frame: pd.DataFrame) -> np.ndarray | None:
+    """Per row, a 64-bit hash of every cell but ``source_row`` (row-local: a chunk of the
+    rows, with the same columns and dtypes, hashes its rows alike); None without content."""
     content = frame.drop(columns=[SOURCE_ROW])
-    out = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if content.empty or not len(content.columns):
+        return None
+    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+
+
+def copies_of(hashes: np.ndarray | None, source_rows: np.ndarray) -> pd.Series:
+    """Per row: the source row of the first row above it with the same content hash, or NA
+    (an exact copy: identical in every cell)."""
+    out = pd.Series(pd.NA, index=pd.RangeIndex(len(source_rows)), dtype="Int64")
+    if hashes is None:
         return out
-    keys = pd.util.hash_pandas_object(content, index=False)
+    keys = pd.Series(hashes)
     repeated = keys.duplicated(keep="first").to_numpy()
     if repeated.any():
-        first = pd.Series(frame[SOURCE_ROW].to_numpy(), index=keys.to_numpy())
+        first = pd.Series(np.asarray(source_rows), index=hashes)
         first = first[~first.index.duplicated()]
-        out[repeated] = first[keys[repeated].to_numpy()].to_numpy()
+        out[repeated] = first[hashes[repeated]].to_numpy()
     return out
 
 
-def _duplicate_ids(frame: pd.DataFrame, copy_of: pd.Series) -> pd.Series:
-    """Per row: the number of distinct rows (copies once) sharing its case id."""
-    if "case_id" not in frame.columns:
-        return pd.Series(0, index=frame.index, dtype="int64")
-    ids = frame["case_id"]
-    distinct = ~copy_of.notna().to_numpy()
-    counts = ids[distinct & ids.notna().to_numpy()].value_counts()
-    return ids.map(counts).fillna(0).astype("int64")
+def duplicate_counts(codes: np.ndarray, copy: np.ndarray) -> np.ndarray:
+    """Per row: how many distinct rows (a copy does not count) share its case id.
+
+    ``codes`` are the ids factorized over the whole table (-1: empty id, which counts 0).
+    """
+    codes = np.asarray(codes)
+    counted = (codes >= 0) & ~np.asarray(copy, dtype=bool)
+    size = int(codes.max()) + 1 if len(codes) else 0
+    per_id = np.bincount(codes[counted], minlength=size)
+    return np.where(codes >= 0, per_id[np.maximum(codes, 0)] if size else 0, 0).astype("int64")
 
 
 def doubt_marked_fields() -> list[str]:
