@@ -300,7 +300,8 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
     findings = build_findings(extract.frame, clocks, validation, profiles, period=period,
-                              history=history, bureau=bureau)
+                              history=history, bureau=bureau,
+                              shared={"case_id": derived.facts.duplicate_ids})
     timings["findings"] = time.perf_counter() - step
     summary = summarize(extract, clocks, findings, profiles, derived.as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
