@@ -148,6 +148,17 @@ def _add_rule_options(p: argparse.ArgumentParser) -> None:
                    help="节假日文件（CSV），补充内置表之后年份的安排；可重复给出")
 
 
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["pandas", "chunked", "spark"], default="pandas",
+                   help="计算方式：pandas（默认，一次读入内存，适合数百万行以内）、chunked（分块，"
+                        "内存有上限，适合千万行）、spark（Spark 集群，需安装 xfaudit[spark]）")
+    p.add_argument("--chunk-rows", type=_positive, metavar="行数",
+                   help="--engine chunked：每块的行数（默认 500000；越大越快、占内存越多）")
+    p.add_argument("--spark-master", metavar="地址",
+                   help="--engine spark：Spark 主节点，如 local[*]（默认，本机全部核心）、"
+                        "local[2]、spark://主机:7077")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _ChineseParser(
         prog="xfaudit",
@@ -165,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出目录")
     p.add_argument("--no-mask", action="store_true",
                    help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
+    _add_engine_options(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
@@ -172,6 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "未使用的列、缺少的字段及因此无法评估的检查、可能的责任单位列、无法识别的单元格。")
     _add_extract_options(p, optional=True)
     p.add_argument("--mapping-list", action="store_true", help="列出内置的表头映射（省级系统、宁波、公安等）")
+    p.add_argument("--to-parquet", type=Path, metavar="目录",
+                   help="把读取的台账写成规范的 parquet 数据集（供 --engine chunked / spark 使用）；"
+                        "CSV 文件分块读取，内存占用有上限")
+    p.add_argument("--chunk-rows", type=_positive, metavar="行数",
+                   help="--to-parquet：每块（每个 parquet 文件）的行数，默认 500000")
+    p.add_argument("--as-of", type=_date, default=None,
+                   help="--to-parquet：将要审计的审计日，决定日期的合理范围（默认今天）")
+    p.add_argument("--profile", default="auto", help="--to-parquet：将要使用的规则配置（决定日期的合理范围）")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
@@ -246,6 +266,20 @@ def cmd_load(args) -> int:
             return EXIT_OK
     if not args.extract:
         raise SystemExit("错误：缺少必需的参数：extract（台账文件）")
+    if args.to_parquet:
+        from xfaudit.audit import date_window
+        from xfaudit.scale import DEFAULT_CHUNK_ROWS
+        from xfaudit.scale.dataset import convert, open_dataset
+
+        table = _extract_arguments(args)
+        folder = convert(table.pop("path"), args.to_parquet,
+                         rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
+                         date_window=date_window(args.profile, args.as_of), **table)
+        dataset = open_dataset(folder)
+        for line in report_lines(dataset.report):
+            _say(line)
+        _say(f"已写出台账数据集：{folder}（{dataset.rows} 行，{len(dataset.parts)} 个 parquet 文件）")
+        return EXIT_OK
     extract = load_extract(**_extract_arguments(args))
     for line in report_lines(extract.report):
         _say(line)
@@ -259,7 +293,8 @@ def cmd_check(args) -> int:
     table = _extract_arguments(args)
     out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
                     holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
-                    **table)
+                    engine=args.engine, chunk_rows=args.chunk_rows,
+                    spark_master=args.spark_master, **table)
     s = out.result.summary
     report = out.result.extract.report
     rows = s["rows"]

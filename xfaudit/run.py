@@ -55,7 +55,8 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, header_row=None, units=None,
               mask_personal_data: bool = True,
-              progress: Callable[[str], None] | None = None) -> CheckOutput:
+              progress: Callable[[str], None] | None = None, engine: str = "pandas",
+              chunk_rows: int | None = None, spark_master: str | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
     validation.json (what Great Expectations said, per expectation).
 
@@ -73,6 +74,11 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         Mask petitioners' names, phones, id numbers and house numbers (default True).
     progress : callable, optional
         Receives short Chinese progress lines.
+    engine : {"pandas", "chunked", "spark"}
+        ``pandas`` audits the extract in one pass; ``chunked`` in chunks of ``chunk_rows``
+        rows, ``spark`` on Spark (``spark_master``, default ``local[*]``), both from the
+        canonical dataset (:mod:`xfaudit.scale`; ``extract_path`` may be one) and both also
+        writing findings.parquet. Every engine writes the same findings.csv.
 
     Raises
     ------
@@ -88,6 +94,12 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
         outdir.sweep(out_dir)
         validate.preload()
+        if engine != "pandas":
+            return _run_scaled(extract_path, out_dir, engine=engine, as_of=as_of,
+                               profile=profile, holidays=holidays, sheet=sheet,
+                               mapping=mapping, header_row=header_row, units=units,
+                               mask=mask_personal_data, say=say, chunk_rows=chunk_rows,
+                               spark_master=spark_master)
         say("读取台账…")
         extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
                                date_window=date_window(profile, as_of), units=units)
@@ -104,6 +116,67 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     return CheckOutput(result=result, paths=paths)
 
 
+def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, holidays, sheet,
+                mapping, header_row, units, mask: bool, say, chunk_rows: int | None,
+                spark_master: str | None) -> CheckOutput:
+    """``xfaudit check --engine chunked|spark``: the extract as a canonical dataset, audited
+    by the engine; outputs staged and published like the pandas engine's."""
+    import time
+
+    from xfaudit.scale import DEFAULT_CHUNK_ROWS, ENGINES
+    from xfaudit.scale.chunked import audit_dataset, extract_stub
+    from xfaudit.scale.dataset import prepared
+    from xfaudit.scale.outputs import ScaledResult, write_outputs
+    from xfaudit.scale.pipeline import plan
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}")
+    rows = int(chunk_rows or DEFAULT_CHUNK_ROWS)
+    marking = None if mask else privacy.UNMASKED_NOTICE
+    started = time.perf_counter()
+    with staging_dir(out_dir / "findings") as tmp:
+        say("读取台账…")
+        dataset = prepared(extract_path, tmp / "dataset", rows=rows,
+                           date_window=date_window(profile, as_of), sheet=sheet,
+                           mapping=mapping, header_row=header_row, units=units)
+        timings = {"load": time.perf_counter() - started}
+        p = plan(dataset.fields_present, as_of=as_of, profile=profile, holidays=holidays,
+                 mask=mask)
+        say(f"核查 {dataset.report.rows_kept} 件事项（{engine}）…")
+        if engine == "chunked":
+            run = audit_dataset(dataset, p, tmp / "parts", chunk_rows=rows, progress=say)
+            info = {"name": "chunked", "chunk_rows": rows, "chunks": run.chunks}
+        else:
+            from xfaudit.scale.spark import audit_dataset as spark_audit
+
+            run = spark_audit(dataset, p, tmp / "parts", master=spark_master,
+                              progress=say)
+            info = {"name": "spark", "master": run.master,
+                    "batch_rows": run.batch_rows}
+        timings.update(run.timings)
+        say("写出问题清单…")
+        step = time.perf_counter()
+        out = tmp / "out"
+        stub = extract_stub(dataset)
+        try:
+            out.mkdir()
+            staged = write_outputs(run.parts, out, summary=run.summary,
+                                   validation=run.validation, extract=stub, as_of=p.as_of,
+                                   marking=marking,
+                                   extra={"timings": timings, "mask_personal_data": mask,
+                                          "engine": info})
+            timings["write"] = time.perf_counter() - step
+            paths = publish(staged, out_dir)
+        except XfauditError:
+            raise
+        except OSError as exc:
+            raise OutputError.from_os_error(out_dir, exc) from None
+    result = ScaledResult(summary=run.summary, validation=run.validation, extract=stub,
+                          profiles=p.profiles, as_of=p.as_of,
+                          findings_path=paths.get("parquet"), timings=timings, engine=info)
+    return CheckOutput(result=result, paths=paths)
+
+
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
                    timings: dict) -> dict[str, Path]:
     """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
@@ -116,7 +189,8 @@ def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
             "xlsx": workbook.write(result, tmp / "findings.xlsx", marking=marking),
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": timings,
-                                                 "mask_personal_data": masked}),
+                                                 "mask_personal_data": masked,
+                                                 "engine": {"name": "pandas"}}),
             "validation": validation_json.write(result, tmp / "validation.json"),
         }
         return publish(staged, out_dir)

@@ -56,7 +56,7 @@ def arrow_type(dtype: str):
     import pyarrow as pa
 
     return {"datetime64[ns]": pa.date32(), "Int64": pa.int64(), "int64": pa.int64(),
-            "boolean": pa.bool_()}.get(dtype, pa.string())
+            "boolean": pa.bool_(), "bool": pa.bool_()}.get(dtype, pa.string())
 
 
 def to_arrow(values: pd.Series):
@@ -67,7 +67,7 @@ def to_arrow(values: pd.Series):
     if dtype == "datetime64[ns]":
         return pa.array(values.to_numpy().astype("datetime64[D]"), type=pa.date32(),
                         from_pandas=True)
-    if dtype in ("Int64", "boolean", "int64"):
+    if dtype in ("Int64", "boolean", "int64", "bool"):
         return pa.array(values, type=arrow_type(dtype), from_pandas=True)
     return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
@@ -89,16 +89,16 @@ def from_arrow(column, dtype: str) -> pd.Series:
         array = (pd.arrays.BooleanArray(values.astype(bool), missing) if dtype == "boolean"
                  else pd.arrays.IntegerArray(values.astype("int64"), missing))
         return pd.Series(array, dtype=dtype)
-    if dtype == "int64":
-        return pd.Series(column.to_numpy(zero_copy_only=False), dtype="int64")
+    if dtype in ("int64", "bool"):
+        return pd.Series(column.to_numpy(zero_copy_only=False), dtype=dtype)
     return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def table_of(frame: pd.DataFrame):
-    """A canonical frame as an Arrow table."""
+def table_of(frame: pd.DataFrame, schema=None):
+    """A canonical frame (or the findings) as an Arrow table (of ``schema``, if given)."""
     import pyarrow as pa
 
-    return pa.table({name: to_arrow(values) for name, values in frame.items()})
+    return pa.table({name: to_arrow(values) for name, values in frame.items()}, schema=schema)
 
 
 def frame_of(table, dtypes: dict[str, str]) -> pd.DataFrame:
@@ -205,7 +205,7 @@ def write_dataset(source: Extract | Iterable[Extract], folder, *,
                 while len(piece):
                     if writer is None:
                         parts.append(f"part-{len(parts):05d}.parquet")
-                        writer = pq.ParquetWriter(folder / parts[-1], _schema(dtypes))
+                        writer = pq.ParquetWriter(folder / parts[-1], schema_of(dtypes))
                         in_file = 0
                     take = piece.iloc[:rows_per_file - in_file]
                     writer.write_table(table_of(take))
@@ -244,7 +244,7 @@ def _json_default(value):
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def _schema(dtypes: dict[str, str]):
+def schema_of(dtypes: dict[str, str]):
     import pyarrow as pa
 
     return pa.schema([(name, arrow_type(dtype)) for name, dtype in dtypes.items()])
@@ -372,3 +372,38 @@ def open_dataset(folder) -> Dataset:
                    window=None if window is None else DateWindow(
                        first=pd.Timestamp(window["first"]), last=pd.Timestamp(window["last"])))
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Any extract → a dataset
+# ---------------------------------------------------------------------------------------------
+
+def convert(path, folder, *, rows: int = DEFAULT_CHUNK_ROWS, date_window=None, sheet=None,
+            mapping=None, header_row: int | None = None, units=None) -> Path:
+    """Write the canonical dataset of an extract: a CSV file in chunks of ``rows`` records
+    (:func:`xfaudit.loadchunks.load_extract_chunks`, bounded memory), anything else (a
+    workbook, several joined tables, a CSV the chunked reader hands back, ``units``) loaded in
+    one piece by :func:`xfaudit.load.load_extract` first. Same arguments as the loader's."""
+    from xfaudit.load import load_extract
+    from xfaudit.loadchunks import NotStreamable, load_extract_chunks
+
+    one = path if isinstance(path, (str, Path)) else (path[0] if len(path) == 1 else None)
+    if one is not None and sheet is None and units is None and not is_dataset(one):
+        try:
+            chunks = load_extract_chunks(one, rows, mapping=mapping, date_window=date_window,
+                                         header_row=header_row)
+            return write_dataset(chunks, folder, rows_per_file=rows, window=date_window)
+        except NotStreamable:
+            remove(folder)
+    extract = load_extract(path, sheet=sheet, mapping=mapping, date_window=date_window,
+                           header_row=header_row, units=units)
+    return write_dataset(extract, folder, rows_per_file=rows, window=date_window)
+
+
+def prepared(path, folder, **options) -> Dataset:
+    """The dataset of ``path``: the folder itself when it is one, else :func:`convert` into
+    ``folder`` (a temporary one)."""
+    one = path if isinstance(path, (str, Path)) else (path[0] if len(path) == 1 else None)
+    if one is not None and is_dataset(one):
+        return open_dataset(one)
+    return open_dataset(convert(path, folder, **options))

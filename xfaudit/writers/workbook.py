@@ -3,6 +3,11 @@
 Sheets: 汇总 (per check: status, counts; row accounting; checks not evaluated), 按单位汇总
 (units × checks), 全部问题, then one sheet per check and one per unit with findings. Chinese
 headers, frozen header row, autofilter, column widths, dates as real dates, counts as numbers.
+
+A worksheet holds 1,048,576 rows. A findings sheet with more than :data:`SHEET_ROWS` findings
+continues on further sheets (``全部问题``, ``全部问题(2)`` …), each saying which part it is; an
+engine that does not hold every finding in memory writes the summary sheets only and says, on
+汇总, where the findings are (``left_out``).
 Every text cell is written as text: a summary such as ``=HYPERLINK(...)`` stays text. The sheets
 are written by :mod:`xfaudit.writers.fastxlsx` (tens of thousands of findings in seconds).
 """
@@ -46,6 +51,9 @@ _NOTE = {"italic": True, "font_color": "#555555"}
 _BANNER = {"font_size": 12, "bold": True, "font_color": "#C00000", "align": "center",
            "valign": "vcenter"}
 _NO_UNIT = "（未填写单位）"
+
+#: Findings per sheet: a worksheet's rows less the header, a part note and a marking banner.
+SHEET_ROWS = fastxlsx.MAX_ROWS - 3
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -102,7 +110,7 @@ def table_sheet(name: str, table: pd.DataFrame, headers: dict[str, str],
     return fastxlsx.Sheet(name, table, columns, header_style={"valign": "vcenter"}, rows=rows)
 
 
-def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
+def _summary_sheet(result, name: str, left_out: str | None = None) -> fastxlsx.Sheet:
     """Title and notes, the per-check status table, then the checks not evaluated."""
     s, rows = result.summary, result.summary["rows"]
     above = [fastxlsx.Line(f"信访事项办理情况审计汇总（审计日 {s['as_of']}）", _TITLE),
@@ -110,6 +118,7 @@ def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
              fastxlsx.Line(f"读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 "
                            f"{rows['rejected']} 行，空行 {rows['empty']} 行，无法识别的单元格 "
                            f"{rows['unreadable_cells']} 个", _NOTE),
+             *([fastxlsx.Line(left_out, _BANNER | {"align": "left"})] if left_out else []),
              fastxlsx.Line()]
     below = [fastxlsx.Line()] + [fastxlsx.Line("未评估：" + item["text"], _NOTE)
                                  for item in s["not_evaluated"]]
@@ -122,32 +131,59 @@ def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
                           header_style={"valign": "vcenter"})
 
 
-def _unit_matrix(findings: pd.DataFrame) -> pd.DataFrame:
-    if findings.empty:
+def unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per unit (rows) and check name (columns); :func:`unit_matrix` of the counts
+    of several slices added together is the whole table's."""
+    return pd.crosstab(findings["handling_unit"].fillna(_NO_UNIT), findings["check_name"])
+
+
+def unit_matrix(counts: pd.DataFrame | None) -> pd.DataFrame:
+    """The 按单位汇总 table: :func:`unit_counts`, a 合计 column, most findings first."""
+    if counts is None or counts.empty:
         return pd.DataFrame({"handling_unit": [], "合计": []})
-    matrix = pd.crosstab(findings["handling_unit"].fillna(_NO_UNIT), findings["check_name"])
+    matrix = counts.astype("int64")
     matrix["合计"] = matrix.sum(axis=1)
     return matrix.sort_values("合计", ascending=False).reset_index()
 
 
-def _sheets(result, by_check: bool, by_unit: bool) -> list[fastxlsx.Sheet]:
+def _findings_sheets(name: str, shown: pd.DataFrame, taken: set[str],
+                     rows: np.ndarray | None = None) -> list[fastxlsx.Sheet]:
+    """One findings sheet, or several when they exceed :data:`SHEET_ROWS` rows."""
+    positions = np.arange(len(shown)) if rows is None else np.asarray(rows)
+    if len(positions) <= SHEET_ROWS:
+        return [table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=rows)]
+    starts = range(0, len(positions), SHEET_ROWS)
+    sheets = []
+    for k, start in enumerate(starts, start=1):
+        part = positions[start:start + SHEET_ROWS]
+        sheet = table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=part)
+        note = (f"{one_line(name)}：第{k}部分，共{len(starts)}部分（第{start + 1:,}至"
+                f"{start + len(part):,}条，共{len(positions):,}条；一个工作表最多容纳"
+                f"{SHEET_ROWS:,}条）")
+        sheets.append(replace(sheet, above=[fastxlsx.Line(note, _NOTE)]))
+    return sheets
+
+
+def _sheets(result, by_check: bool, by_unit: bool, left_out: str | None = None,
+            counts: pd.DataFrame | None = None) -> list[fastxlsx.Sheet]:
     """Every sheet of the workbook, in tab order, with valid unique names."""
     findings, taken = result.findings, set()
-    shown = _display(findings).reset_index(drop=True)    # index = position, for row cuts
-    matrix = _unit_matrix(findings)
-    sheets = [_summary_sheet(result, sheet_name("汇总", taken)),
+    matrix = unit_matrix(counts if counts is not None else
+                         None if findings.empty else unit_counts(findings))
+    sheets = [_summary_sheet(result, sheet_name("汇总", taken), left_out),
               table_sheet(sheet_name("按单位汇总", taken), matrix, {"handling_unit": "责任单位"},
                           {"handling_unit": 24},
-                          {c: "int" for c in matrix.columns if c != "handling_unit"}),
-              table_sheet(sheet_name("全部问题", taken), shown, FINDING_HEADERS, WIDTHS)]
+                          {c: "int" for c in matrix.columns if c != "handling_unit"})]
+    if left_out:
+        return sheets
+    shown = _display(findings).reset_index(drop=True)    # index = position, for row cuts
+    sheets += _findings_sheets("全部问题", shown, taken)
     if by_check:
         for name, part in shown.groupby("check_name", sort=False):
-            sheets.append(table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS,
-                                      rows=part.index.to_numpy()))
+            sheets += _findings_sheets(name, shown, taken, part.index.to_numpy())
     if by_unit:
         for unit, part in shown.groupby(shown["handling_unit"].fillna(_NO_UNIT), sort=True):
-            sheets.append(table_sheet(sheet_name(unit, taken), shown, FINDING_HEADERS, WIDTHS,
-                                      rows=part.index.to_numpy()))
+            sheets += _findings_sheets(unit, shown, taken, part.index.to_numpy())
     return sheets
 
 
@@ -165,7 +201,8 @@ def _marked(sheet: fastxlsx.Sheet, marking: str) -> fastxlsx.Sheet:
 
 
 def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = True,
-          marking: str | None = None) -> Path:
+          marking: str | None = None, left_out: str | None = None,
+          counts: pd.DataFrame | None = None) -> Path:
     """Write the findings workbook of an audit result.
 
     Parameters
@@ -178,12 +215,16 @@ def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = Tr
         Confidentiality notice of a workbook that carries personal data (an unmasked run,
         :data:`xfaudit.privacy.UNMASKED_NOTICE`): the first row of every sheet, the printed
         header and footer and the document properties say it.
+    left_out : str, optional
+        Write the summary sheets only, with this Chinese note on 汇总 (where the findings
+        are: an engine that never holds them all); ``counts`` (:func:`unit_counts`, added
+        over slices) then gives 按单位汇总.
 
     Returns
     -------
     pathlib.Path
     """
-    sheets = _sheets(result, by_check, by_unit)
+    sheets = _sheets(result, by_check, by_unit, left_out, counts)
     properties = None
     if marking:
         from xfaudit.privacy import CLASSIFICATION
