@@ -899,6 +899,56 @@ def fields_read(profiles: ProfileSet) -> list[str]:
     return [name for name in fields() if name in wanted]
 
 
+def calendar_starts(profiles: ProfileSet) -> dict[str, list[tuple[Profile, str]]]:
+    """The start events whose clocks need the holiday table: field → (member, limit key) of
+    every limit counted in working days or rolled forward over rest days (``extension``
+    counts from the handling clock's last day: listed under the handling start)."""
+    out: dict[str, list[tuple[Profile, str]]] = {}
+    for member in profiles.members:
+        for key in START_EVENTS:
+            if key not in member.limits:
+                continue
+            limit = member.limit(key)
+            needs = limit.day_kind == "working" or member.roll_forward != "none"
+            extension = key == "handling" and "extension" in member.limits and (
+                member.limit("extension").day_kind == "working")
+            if needs or extension:
+                out.setdefault(member.start_of(key), []).append((member, key))
+    return out
+
+
+def check_calendar(starts: dict[str, pd.Series], profiles: ProfileSet, as_of,
+                   calendar: LegalCalendar) -> None:
+    """Raise the :class:`~xfaudit.errors.CalendarError` the derivation would raise, from a
+    sample of each start event's dates: an engine that derives in tasks (Spark) checks the
+    holiday table's years on the driver first, where the error keeps its class.
+
+    Parameters
+    ----------
+    starts : dict
+        Field → dates of that field; for an exact check, per calendar year present the
+        earliest and the latest date on or before the as-of date (every row's clock lies
+        between its year's earliest start and its latest start's last day).
+    profiles, as_of, calendar
+        As for :func:`derive_clocks`.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    for name, uses in calendar_starts(profiles).items():
+        dates = pd.Series(starts.get(name, pd.Series(dtype="datetime64[ns]")),
+                          dtype="datetime64[ns]").dropna()
+        dates = dates[dates <= as_of].reset_index(drop=True)
+        if dates.empty:
+            continue
+        for member, key in uses:
+            limit = member.limit(key)
+            last = calendar.add_days(dates, limit.days, limit.day_kind,
+                                     roll_forward=member.roll_forward)
+            if key == "handling" and "extension" in member.limits:
+                extension = member.limit("extension")
+                calendar.add_days(last, extension.days, extension.day_kind,
+                                  roll_forward=member.roll_forward)
+
+
 def derived_checks(evaluated) -> list[CheckId]:
     """The checks whose columns the clock table holds, in report order (HANDLING_OVERDUE's
     clock is derived with EXTENSION_IRREGULAR's, which needs its original last day)."""

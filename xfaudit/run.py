@@ -47,7 +47,14 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
     placed = {}
     for key, path in files.items():
         final = out_dir / path.name
-        os.replace(path, final)
+        if final.exists() and (path.is_dir() or final.is_dir()):   # a folder (Spark's
+            # findings.parquet, partitioned by unit) replaces a file or a folder: set it aside
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(path, final)
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        else:
+            os.replace(path, final)
         placed[key] = final
     return placed
 

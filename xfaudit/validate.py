@@ -360,20 +360,39 @@ def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame,
         members = [specs[i] for i in group]
         slim, decode = _slim(frame, members)
         decode.update(decoders or {})
-        part = gx.ExpectationSuite(**{**suite, "expectations": members})
+        part = gx.ExpectationSuite(**{**suite, "expectations": numbered(members)})
         batch = batch_definition.get_batch(batch_parameters={"dataframe": slim})
         del slim
         try:
             result = batch.validate(part, result_format=RESULT_FORMAT)
         finally:
             _forget(batch)
-        for i, r in zip(group, result.results, strict=True):
+        for i, r in zip(group, in_spec_order(result.results), strict=True):
             error = _exception_text(r.exception_info)
             if error:
                 raise ValidationEngineError(specs[i]["meta"]["check_id"], error)
             _decode_values(r, decode)
             out[i] = r
     return out
+
+
+#: The ``meta`` key that numbers the expectations handed to GX (removed from its results).
+_POSITION = "xfaudit_position"
+
+
+def numbered(specs: list[dict]) -> list[dict]:
+    """``specs`` with their position in ``meta`` (see :func:`in_spec_order`)."""
+    return [{**spec, "meta": {**spec.get("meta", {}), _POSITION: i}}
+            for i, spec in enumerate(specs)]
+
+
+def in_spec_order(results) -> list:
+    """GX's results of :func:`numbered` expectations in their order (GX evaluates, and
+    returns, the expectations of one column together: a suite's order is not kept)."""
+    ordered = sorted(results, key=lambda r: r.expectation_config.meta[_POSITION])
+    for r in ordered:
+        r.expectation_config.meta.pop(_POSITION, None)
+    return ordered
 
 
 #: Expectation types whose verdict on a row does not change when the column's values are

@@ -56,19 +56,24 @@ def arrow_type(dtype: str):
     import pyarrow as pa
 
     return {"datetime64[ns]": pa.date32(), "Int64": pa.int64(), "int64": pa.int64(),
-            "boolean": pa.bool_(), "bool": pa.bool_()}.get(dtype, pa.string())
+            "boolean": pa.bool_(), "bool": pa.bool_(), "int8": pa.int8()}.get(dtype,
+                                                                              pa.string())
 
 
-def to_arrow(values: pd.Series):
-    """A canonical column as an Arrow array (dates as days; NULL for every missing cell)."""
+def to_arrow(values: pd.Series, dtype: str | None = None):
+    """A canonical column as an Arrow array (dates as days; NULL for every missing cell), of
+    the Arrow type of ``dtype`` (default: the column's own)."""
     import pyarrow as pa
 
-    dtype = str(values.dtype)
+    dtype = dtype or str(values.dtype)
     if dtype == "datetime64[ns]":
-        return pa.array(values.to_numpy().astype("datetime64[D]"), type=pa.date32(),
-                        from_pandas=True)
-    if dtype in ("Int64", "boolean", "int64", "bool"):
-        return pa.array(values, type=arrow_type(dtype), from_pandas=True)
+        return pa.array(pd.Series(values).astype("datetime64[ns]").to_numpy()
+                        .astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
+    if dtype in ("Int64", "boolean", "int64", "bool", "int8"):
+        kind = pa.int8() if dtype == "int8" else arrow_type(dtype)
+        if values.dtype == object:
+            return pa.array(values.to_numpy(dtype=object), type=kind, from_pandas=True)
+        return pa.array(values, type=kind, from_pandas=True)
     return pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
@@ -89,16 +94,18 @@ def from_arrow(column, dtype: str) -> pd.Series:
         array = (pd.arrays.BooleanArray(values.astype(bool), missing) if dtype == "boolean"
                  else pd.arrays.IntegerArray(values.astype("int64"), missing))
         return pd.Series(array, dtype=dtype)
-    if dtype in ("int64", "bool"):
+    if dtype in ("int64", "bool", "int8"):
         return pd.Series(column.to_numpy(zero_copy_only=False), dtype=dtype)
     return pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def table_of(frame: pd.DataFrame, schema=None):
-    """A canonical frame (or the findings) as an Arrow table (of ``schema``, if given)."""
+def table_of(frame: pd.DataFrame, schema=None, dtypes: dict[str, str] | None = None):
+    """A canonical frame (or the findings) as an Arrow table (of ``schema``, if given; each
+    column converted for its dtype in ``dtypes``, default its own)."""
     import pyarrow as pa
 
-    return pa.table({name: to_arrow(values) for name, values in frame.items()}, schema=schema)
+    return pa.table({name: to_arrow(values, (dtypes or {}).get(name))
+                     for name, values in frame.items()}, schema=schema)
 
 
 def frame_of(table, dtypes: dict[str, str]) -> pd.DataFrame:

@@ -31,10 +31,24 @@ class FindingsParts:
     folder: Path
     parts: list[Path] = field(default_factory=list)
     rows: int = 0
+    by_unit: bool = False       # a dataset partitioned by handling_unit (Spark writes one)
 
     def __post_init__(self):
         self.folder = Path(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def partitioned(cls, folder) -> "FindingsParts":
+        """The findings Spark wrote, partitioned by 责任单位 (``handling_unit=…/*.parquet``)."""
+        import pyarrow.dataset as ds
+
+        folder = Path(folder)
+        parts = cls(folder, by_unit=True)
+        parts.parts = sorted(p for p in folder.rglob("*.parquet")
+                             if not any(x.startswith((".", "_")) for x in p.relative_to(folder).parts))
+        parts.rows = ds.dataset(folder, format="parquet", partitioning=_unit_partitioning()
+                                ).count_rows() if parts.parts else 0
+        return parts
 
     def add(self, findings: pd.DataFrame) -> None:
         """Keep one slice's findings (any order; :func:`merge` orders them)."""
@@ -51,10 +65,15 @@ class FindingsParts:
 
         if not self.parts:
             return
-        data = ds.dataset([str(p) for p in self.parts], format="parquet",
-                          schema=schema_of(FINDING_DTYPES))
+        if self.by_unit:
+            data = ds.dataset(self.folder, format="parquet", schema=schema_of(FINDING_DTYPES),
+                              partitioning=_unit_partitioning())
+        else:
+            data = ds.dataset([str(p) for p in self.parts], format="parquet",
+                              schema=schema_of(FINDING_DTYPES))
         for cid in checks():
-            table = data.to_table(filter=ds.field("check_id") == cid.value)
+            table = data.to_table(filter=ds.field("check_id") == cid.value,
+                                  columns=FINDING_COLUMNS)
             if table.num_rows:
                 yield cid.value, ordered(frame_of(table, FINDING_DTYPES))
 
@@ -66,6 +85,13 @@ class FindingsParts:
         return pd.concat(pieces, ignore_index=True)
 
 
+def _unit_partitioning():
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    return ds.partitioning(pa.schema([("handling_unit", pa.string())]), flavor="hive")
+
+
 def ordered(findings: pd.DataFrame) -> pd.DataFrame:
     """One check's findings in the one-pass order: handling unit (empty last), source row."""
     return findings.sort_values(["handling_unit", "source_row"], kind="stable",
@@ -74,24 +100,29 @@ def ordered(findings: pd.DataFrame) -> pd.DataFrame:
 
 def merge(parts: FindingsParts, out: Path, *, marking: str | None = None) -> dict[str, Path]:
     """Write findings.csv and findings.parquet from the parts (one check in memory at a time).
+    Findings already partitioned by unit (Spark's) are moved as they are to
+    ``findings.parquet/`` instead of being written again as one file.
 
     Returns
     -------
     dict
         ``csv`` and ``parquet`` → the files written in ``out``.
     """
+    import shutil
+
     import pyarrow.parquet as pq
 
     from xfaudit.writers import findings_csv
 
     out = Path(out)
     schema = schema_of(FINDING_DTYPES)
-    writer = pq.ParquetWriter(out / "findings.parquet", schema)
+    writer = None if parts.by_unit else pq.ParquetWriter(out / "findings.parquet", schema)
     try:
         def pieces():
             yielded = False
             for _cid, frame in parts.by_check():
-                writer.write_table(table_of(frame, schema))
+                if writer is not None:
+                    writer.write_table(table_of(frame, schema))
                 yielded = True
                 yield frame
             if not yielded:
@@ -99,7 +130,11 @@ def merge(parts: FindingsParts, out: Path, *, marking: str | None = None) -> dic
 
         csv = findings_csv.write_pieces(pieces(), out / "findings.csv", marking=marking)
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
+    if parts.by_unit:
+        shutil.move(str(parts.folder), str(out / "findings.parquet"))
+        parts.folder = out / "findings.parquet"
     return {"csv": csv, "parquet": out / "findings.parquet"}
 
 
@@ -135,9 +170,12 @@ class ScaledResult:
     def findings(self) -> pd.DataFrame:
         import pyarrow.parquet as pq
 
-        if self.findings_path is None or not Path(self.findings_path).exists():
+        path = self.findings_path
+        if path is None or not Path(path).exists():
             return empty_findings()
-        return frame_of(pq.read_table(self.findings_path), FINDING_DTYPES)
+        if Path(path).is_dir():
+            return FindingsParts.partitioned(path).everything()
+        return frame_of(pq.read_table(path), FINDING_DTYPES)
 
 
 @dataclass
