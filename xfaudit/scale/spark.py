@@ -94,7 +94,7 @@ class SparkRun:
 # The session
 # ---------------------------------------------------------------------------------------------
 
-def session(master: str | None = None, batch_rows: int = BATCH_ROWS):
+def session(master: str | None = None, batch_rows: int | None = None):
     """The Spark session (created, or the running one reconfigured for xfaudit).
 
     Raises
@@ -110,6 +110,7 @@ def session(master: str | None = None, batch_rows: int = BATCH_ROWS):
     if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
         raise DependencyError("Java", "未安装", "Java 17（--engine spark 需要）")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    batch_rows = int(batch_rows or BATCH_ROWS)
     builder = (SparkSession.builder.appName("xfaudit")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
@@ -433,7 +434,7 @@ def _tally(wide, findings, p: Plan) -> Tally:
 # ---------------------------------------------------------------------------------------------
 
 def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None = None,
-                  batch_rows: int = BATCH_ROWS,
+                  batch_rows: int | None = None,
                   progress: Callable[[str], None] | None = None) -> SparkRun:
     """Audit a canonical dataset on Spark (see the module docstring).
 
@@ -446,10 +447,11 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None
         on a cluster a path every executor can write.
     master : str, optional
         ``local[*]`` (default), ``local[2]``, ``spark://host:7077`` …
-    batch_rows : int
-        Rows per Arrow batch handed to the pandas code.
+    batch_rows : int, optional
+        Rows per Arrow batch handed to the pandas code (default :data:`BATCH_ROWS`).
     """
     say = progress or (lambda _text: None)
+    batch_rows = int(batch_rows or BATCH_ROWS)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     spark = session(master, batch_rows)
