@@ -36,14 +36,16 @@ system-fonts:
 	  && rm -f $$HOME/.cache/matplotlib/fontlist-*.json; \
 	else echo "提示：未找到中文字体，请安装 fonts-noto-cjk（图表中的中文可能无法显示）"; fi
 
-# LibreOffice and poppler let the tests convert letters to PDF and read them back.
+# LibreOffice and poppler let the tests convert letters to PDF and read them back; headless
+# Chromium renders report.html and prints it on A4 (tests/test_report_render.py).
 system-test-tools:
-	@if command -v soffice >/dev/null && command -v pdftotext >/dev/null; then :; \
+	@if command -v soffice >/dev/null && command -v pdftotext >/dev/null \
+	    && command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "安装 LibreOffice（测试用，将公文转为 PDF）…"; \
+	  echo "安装 LibreOffice、poppler 和 Chromium（测试用：公文和网页报告转为 PDF）…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils >/dev/null; \
-	else echo "提示：未安装 LibreOffice，相关测试将跳过"; fi
+	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils chromium >/dev/null; \
+	else echo "提示：未安装 LibreOffice 或 Chromium，相关测试将跳过"; fi
 
 # Re-pin every dependency at the versions installed in .venv (after changing pyproject.toml
 # and checking the tests pass with the new versions).

@@ -32,7 +32,7 @@ def test_writes_every_output(produced):
     assert out.paths["register"] == root / "registers" / "建议跟踪台账.xlsx"
     frame = out.letters_frame()
     assert frame["发文字号"].str.startswith("测信督〔2026〕").all()
-    assert frame["类型"].iloc[-1] == "circular"
+    assert frame["类型"].iloc[-1] == "通报"
 
 
 def test_summary_for_the_notebook_and_manifest(produced):

@@ -106,3 +106,51 @@ def test_dollars_and_control_characters_in_unit_names_are_drawn_as_text():
     _render_strictly(chart)
     labels = [t.get_text() for t in chart.figure.axes[0].get_yticklabels()]
     assert "县$^$局" in labels and "青石镇" in labels
+
+
+def test_legends_sit_outside_the_axes():
+    for chart in _charts(audit_result()):
+        fig = chart.figure
+        _render_strictly(chart)
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            assert ax.get_legend() is None, chart.name
+            box = ax.get_window_extent(renderer)
+            for legend in fig.legends:
+                assert not legend.get_window_extent(renderer).overlaps(box), chart.name
+
+
+def test_every_chart_has_a_chinese_description():
+    for chart in _charts(audit_result()):
+        assert len(chart.alt) > 20 and chart.alt.startswith(("条形图", "柱状图", "折线图", "时间线图"))
+        png, metadata = chart._repr_png_()
+        assert png == chart.png and metadata == {"alt": chart.alt}
+
+
+def test_indicator_chart_shows_every_ranked_unit_and_no_bar_for_a_missing_figure():
+    """The fixture gives both units both time figures (城南街道 及时受理率 1/1: XF-B2 due
+    10-25, routed 10-11; 青石镇 1/3). With 城南街道's 及时受理率 taken away (no item due),
+    the chart draws three bars and, for the missing figure, a hollow marker and the reason —
+    not a bar of 0."""
+    from dataclasses import replace
+
+    ind = indicators.compute(audit_result(), PERIOD)
+    gone = (ind.table["unit"] == "城南街道") & (ind.table["indicator"] == "timely_acceptance")
+    table = ind.table.assign(rate=ind.table["rate"].mask(gone),
+                             status=ind.table["status"].mask(gone, "本期无适用事项"))
+    chart = charts.indicators(replace(ind, table=table))
+    _render_strictly(chart)
+    ax = chart.figure.axes[0]
+    assert sorted(t.get_text() for t in ax.get_yticklabels()) == ["城南街道", "青石镇"]
+    bars = [p for p in ax.patches if p.get_width() > 0]
+    assert len(bars) == 3
+    hollow = [line for line in ax.get_lines() if line.get_markerfacecolor() == "white"]
+    assert len(hollow) == 1
+    assert [t.get_text() for t in ax.texts if "无适用" in t.get_text()] == ["及时受理率：本期无适用事项"]
+    assert "前" not in ax.get_title() and "城南街道本期无适用事项" in chart.alt
+
+
+def test_indicator_chart_title_says_when_units_are_left_out():
+    ind = indicators.compute(audit_result(), PERIOD)
+    chart = charts.indicators(ind, top=1)
+    assert chart.figure.axes[0].get_title() == "各责任单位考核指标（排名前1个，其余1个见上表）"

@@ -164,3 +164,31 @@ def test_usage_errors_are_chinese_with_exit_2(capsys, argv, expected):
         main(argv)
     assert exit_.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_a_missing_extract_leaves_no_output_folder(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("check", tmp_path / "nonexist.xlsx", "--as-of", "2026-10-31", "--out", out)
+    assert proc.returncode == 2 and "文件不存在" in proc.stderr
+    assert not out.exists()
+
+
+def test_check_says_first_that_most_checks_cannot_run(tmp_path, capsys):
+    """An export with only 信访件编号, 收到日期, 限办时间 and 是否办结 (no unit column): the
+    first lines say so, before the counts; only SYSTEM_DEADLINE_OVERDUE runs (1 of 10)."""
+    from xfaudit.schema import header_of
+
+    ledger = tmp_path / "省系统导出.csv"
+    columns = ["case_id", "received_on", "system_deadline", "is_concluded"]
+    ledger.write_text(",".join(header_of(c) for c in columns)
+                      + "\nS1,2026-08-21,2026-10-20,否\nS2,2026-08-01,2026-09-30,是\n",
+                      encoding="utf-8")
+    assert main(["check", str(ledger), "--as-of", "2026-10-31", "--out",
+                 str(tmp_path / "out")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("审计日"))
+    warnings = [line for line in lines[:first] if line.startswith("请先注意：")]
+    assert warnings[0].startswith("请先注意：台账没有责任单位列")
+    assert warnings[1].startswith("请先注意：履职检查项 10 项中有 9 项未评估")
+    # S1 is open past 限办时间 10-20: 11 days at 10-31
+    assert "履职问题 1 个（超期仍未办 1 个），台账质量问题" in "\n".join(lines)

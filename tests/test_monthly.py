@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import zipfile
@@ -23,6 +22,7 @@ from xfaudit import cli, monthly
 from xfaudit.errors import RunError
 from xfaudit.monthly import run_monthly_audit
 from monthly_fixtures import FORMULA_SUMMARY, PERIOD, personal_values, write_xlsx
+from processes import finished_in
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "monthly_audit.ipynb"
@@ -137,7 +137,7 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
 def test_progress_is_reported_in_chinese(run):
     assert run.lines[0].startswith("月度审计 2026-10（审计日 2026-10-31）")
     assert "执行审计笔记本…" in run.lines and "导出网页报告…" in run.lines
-    assert any("七、单位考核指标" in line for line in run.lines)
+    assert any("八、单位考核指标" in line for line in run.lines)
     assert run.lines[-1].startswith("报告已生成：")
 
 
@@ -154,8 +154,8 @@ def test_report_html_is_chinese_self_contained_and_offline(run):
     assert not re.search(r"(?i)@import|url\(\s*['\"]?(https?:)?//", page)
     assert "<script" not in page.lower()  # nothing to load, nothing to run
     assert ">def " not in page and "MonthlyReport.open" not in page  # code is hidden
-    for text in ("一、概况", "七、单位考核指标", "按期办结率 = ", "全县合计", "2026-09",
-                 "十、Great Expectations 校验结果", "期限届满日"):
+    for text in ("一、概况", "八、单位考核指标", "按期办结率 = ", "全县合计", "2026-09",
+                 "十二、Great Expectations 校验结果", "期限届满日"):
         assert text in page, text
     # the report links to GX's Data Docs in the same folder (a relative address)
     assert '<a href="datadocs/index.html">' in page
@@ -329,13 +329,7 @@ def _soffice_to_pdf(source: Path, profile: Path, infilter: str | None = None) ->
     command = ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{profile}",
                *([f"--infilter={infilter}"] if infilter else []), "--convert-to", "pdf",
                "--outdir", str(source.parent), str(source)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    try:
-        process.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if not finished_in(command, 120):
         pytest.skip(f"LibreOffice did not finish converting {source.name} in 120 s")
     return source.with_suffix(".pdf")
 

@@ -78,7 +78,7 @@ def test_by_check_lists_every_check_with_status():
     assert len(table) == len(CheckId)
     assert table.loc["REG_LATE", ["问题数", "超期仍未办", "涉及单位"]].tolist() == [2, 1, 1]
     assert table.loc["HANDLING_OVERDUE", "问题数"] == 2
-    assert table.loc["REVIEW_OVERDUE", "评估状态"] == "未评估"
+    assert table.loc["REVIEW_OVERDUE", "评估状态"] == "未评估（缺少：复查申请日期、复查意见日期）"
 
 
 def test_by_unit_most_findings_first():
@@ -202,3 +202,155 @@ def test_views_do_not_change_the_findings():
         view(result.findings)
     pd.testing.assert_frame_equal(result.findings, before)
     assert np.all(result.findings.columns == before.columns)
+
+
+# -- coverage, what to know first, 临期预警, filter --------------------------------------------
+
+def test_coverage_rate_is_findings_over_rows_judged():
+    """REG_LATE on the fixture: all 11 items are 转送 with a 收到日期, so the duty applies
+    to 11 and each is judged (the two without 转交日期 are open: 转送 is known); findings:
+    XF-A2 (routed on day 17) and XF-A3 (open since day 26): 2 ÷ 11 = 18.2%."""
+    table = views.coverage(audit_result()).set_index("检查项编号")
+    row = table.loc["REG_LATE"]
+    assert [row["适用"], row["已判断"], row["无法判断"], row["问题数"]] == [11, 11, 0, 2]
+    assert row["问题率"] == "18.2%" and row["评估状态"] == "已评估"
+    assert "15日内" in row["判定规则"] and "《信访工作条例》第二十二条第一款" in row["依据"]
+    not_run = table.loc["REVIEW_OVERDUE"]
+    assert [not_run["适用"], not_run["问题率"]] == ["—", "—"]
+    assert not_run["评估状态"].startswith("未评估（缺少：")
+
+
+def test_every_check_states_its_rule_in_one_sentence():
+    from xfaudit.schema import checks
+
+    for check in checks().values():
+        assert check.rule.endswith("。") and check.rule.count("。") == 1, check.id
+
+
+def test_rule_days_follow_each_profile_in_use():
+    from xfaudit.profile import load_profile_set
+    from xfaudit.schema import checks
+
+    check = checks()[CheckId.HANDLING_OVERDUE]
+    members = load_profile_set("zhejiang-example").members + load_profile_set(
+        "national-2022").members
+    text = views.check_rule(check, members)
+    assert "30日（" in text and "60日（" in text   # 浙江's 30 days beside the national 60
+
+
+def test_run_warnings_say_first_what_the_reader_must_know():
+    from xfaudit.audit import audit
+    from xfaudit.model import Extract
+    from monthly_fixtures import frame
+
+    from xfaudit.synth import generate
+
+    partial = views.run_warnings(audit_result())   # the fixture lacks 复查/复核/落实/… columns
+    assert partial == ["履职检查项 10 项中有 6 项未评估（台账缺少相关列），本期履职问题数不代表全面审计结果。"
+                       "未评估：延期不规范、交办件未按期反馈、复查超期、复核超期、复查复核意见未落实、"
+                       "按系统限办时间超期。",
+                       # XF-A3 and XF-B4 are 转送 without a 单位收到日期: the notice clock cannot start
+                       "1 项履职检查只判断了部分适用事项（部分评估），其余事项因日期无法识别或缺失而无法判断："
+                       "受理告知超期（9/11）。"]
+    data = generate(200, "2026-10", 3)
+    full = audit(Extract.from_frame(data.frame), as_of=data.as_of)
+    assert not [w for w in views.run_warnings(full) if "未评估" in w or "责任单位列" in w]
+    bare = audit(Extract.from_frame(frame()[["case_id", "received_on"]]), as_of="2026-10-31")
+    warnings = views.run_warnings(bare)
+    assert warnings[0].startswith("台账没有责任单位列") and "不做单位排名" in warnings[0]
+    assert warnings[1].startswith("履职检查项 10 项中有 10 项未评估")
+    empty = audit(Extract.from_frame(frame().iloc[:0]), as_of="2026-10-31")
+    assert views.run_warnings(empty)[0].startswith("台账中没有可审计的事项")
+
+
+def test_due_soon_lists_open_deadlines_in_the_next_days():
+    """At 2026-10-31 one open deadline falls in the next 15 days: XF-B4 was received on
+    10-20 and not yet routed; 10-20 + 15 days = 11-04, 4 days after the as-of date. The
+    ledger names no 登记部门, so the bureau owes it. (XF-A3, received 10-05, was due 10-20:
+    overdue, not due soon; every open handling clock is due after 11-15.)"""
+    table = views.due_soon(audit_result())
+    assert table[["信访件编号", "剩余天数", "责任单位", "期限"]].values.tolist() == [
+        ["XF-B4", 4, "信访部门（本局）", "登记转送交办期限"]]
+    assert table["期限届满日"].tolist() == [pd.Timestamp("2026-11-04")]
+    assert views.due_soon(audit_result(), days=3).empty
+    per_unit = views.due_soon_by_unit(table, [7, 15])
+    assert per_unit.values.tolist() == [["信访部门（本局）", 1, 1], ["合计", 1, 1]]
+
+
+def test_due_soon_earlier_as_of():
+    """At 2026-10-15, XF-A3 (received 10-05, due 10-20) has 5 days left and XF-A2's late
+    routing is not yet a fact (routed 10-12: done, not open)."""
+    table = views.due_soon(audit_result("2026-10-15"))
+    rows = table[table["期限"] == "登记转送交办期限"]
+    assert rows[["信访件编号", "剩余天数"]].values.tolist() == [["XF-A3", 5]]
+
+
+def test_filter_matches_parts_of_names_and_explains_an_empty_result():
+    result = audit_result()
+    assert len(result.filter(unit="青石", check="登记")) == 2        # A2 and A3
+    assert len(result.filter(check="reg_late")) == 2
+    found = result.filter(unit="青石镇", check="复核超期")
+    assert found.empty and "“青石镇”有 3 个问题，但其中没有“复核超期”的问题" in found.message
+    assert result.filter(check="复核").message.startswith("本期没有“复核超期”的问题（未评估（缺少：")
+    wrong = result.filter(unit="城北街道")
+    assert wrong.message.startswith("没有责任单位包含“城北街道”的问题。相近的单位：城南街道")
+    near = result.filter(check="受理超期")
+    assert "相近的检查项：受理告知超期" in near.message
+    html = result.filter(unit="城北街道")._repr_html_()
+    assert "相近的单位" in html and "城南街道" in html
+    # the rows keep the stable columns; the display has the Chinese ones
+    some = result.filter(unit="青石镇")
+    assert list(some.columns)[:3] == ["case_id", "check_id", "check_name"]
+    assert "信访件编号" in some._repr_html_() and "case_id" not in some._repr_html_()
+    assert type(some.head(1)) is pd.DataFrame
+
+
+def test_result_table_shows_chinese_headers_and_clean_values():
+    html = audit_result().table(unit="青石镇")._repr_html_()
+    for raw in ("None", "NaN", "NaT", "&lt;NA&gt;", "True", "False", "accountability"):
+        assert raw not in html
+    assert "信访件编号" in html and "履职问题" in html
+
+
+def test_case_record_has_no_raw_values():
+    record = views.case_record(audit_result(), "XF-A3")
+    text = record.to_string()
+    for raw in ("None", "NaN", "NaT", "<NA>", "True", "False", "00:00:00"):
+        assert raw not in text
+    values = dict(zip(record["字段"], record["值"]))
+    assert values["收到日期"] == "2026-10-05" and values["办结日期"] == ""
+
+
+def test_the_readme_example_returns_rows_on_the_bundled_sample(monkeypatch):
+    """The README's JupyterLab example, run as written from the repository's root."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text("utf-8")
+    section = readme.split("## In JupyterLab", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(root)
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    result = namespace["result"]
+    found = result.filter(unit="青石镇", check="办理超期")
+    assert len(found) == 2 and set(found["check_id"]) == {"HANDLING_OVERDUE"}
+    assert found.message is None
+    assert len(result.findings) > 500
+
+
+def test_extract_and_its_ingest_report_display_in_chinese_without_raw_values(tmp_path):
+    from clean_values import dirty, visible_text
+    from xfaudit.load import load_extract
+    from monthly_fixtures import write_xlsx
+
+    extract = load_extract(write_xlsx(tmp_path / "台账.xlsx"))
+    shown = extract._repr_html_()
+    assert ">信访件编号</th>" in shown and ">case_id</th>" not in shown
+    assert "王**" in shown and "王测一" not in shown           # masked
+    report = extract.report._repr_html_()
+    # the fixture has no 复查 columns: each missing field with the checks it disables
+    assert "表头映射" in report and "因此无法评估的检查" in report and "复查超期" in report
+    for markup in (shown, report):
+        assert dirty(visible_text(markup)) == []

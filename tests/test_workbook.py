@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from xfaudit.audit import audit
 from xfaudit.model import FINDING_HEADERS, Extract
+from xfaudit.schema import checks
 from xfaudit.synth import generate
 from xfaudit.writers import workbook
 from xfaudit.writers.workbook import SHEET_COLUMNS, sheet_name
@@ -48,12 +49,12 @@ def test_sheets_present_with_chinese_names(book, result):
     findings = result.findings
     checks = list(dict.fromkeys(findings["check_name"]))
     units = sorted(findings["handling_unit"].fillna("（未填写单位）").unique())
-    assert book.sheetnames == ["汇总", "按单位汇总", "全部问题"] + checks + units
+    assert book.sheetnames == ["汇总", "按单位汇总", "临期预警", "全部问题"] + checks + units
 
 
-def test_only_three_sheets_without_splits(result, tmp_path):
+def test_only_four_sheets_without_splits(result, tmp_path):
     out = workbook.write(result, tmp_path / "f.xlsx", by_check=False, by_unit=False)
-    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "按单位汇总", "全部问题"]
+    assert openpyxl.load_workbook(out).sheetnames == ["汇总", "按单位汇总", "临期预警", "全部问题"]
 
 
 def test_findings_headers_are_chinese(book):
@@ -98,25 +99,72 @@ def test_all_findings_sheet_matches_findings(book, result):
     assert yes_no == ["是" if v else "否" for v in findings["is_open"]]
 
 
+SUMMARY_HEADERS = ["问题类型", "问题性质", "严重程度", "适用", "已判断", "无法判断", "问题数",
+                   "超期仍未办", "已豁免", "评估状态", "检查项编号"]
+
+
+def summary_header_row(ws) -> int:
+    return next(r for r in range(1, 20) if ws.cell(r, 1).value == "问题类型")
+
+
 def test_summary_counts_equal_findings(book, result):
     ws = book["汇总"]
     assert ws["A1"].value.startswith("信访事项办理情况审计汇总") and ws["A1"].font.sz == 14
-    assert ws.freeze_panes == "A6"
-    assert [c.value for c in ws[5]] == ["检查项编号", "问题类型", "问题性质", "严重程度",
-                                        "评估状态", "问题数", "仍未办", "已豁免"]
+    top = summary_header_row(ws)
+    assert ws.freeze_panes == f"A{top + 1}"
+    assert [c.value for c in ws[top]] == SUMMARY_HEADERS
     checks = result.summary["checks"]
-    table = rows(ws, 6)[:len(checks)]
+    table = rows(ws, top + 1)[:len(checks)]
     findings = result.findings
     for row in table:
-        mine = findings[findings["check_id"] == row[0]]
-        assert row[5:8] == [len(mine), int(mine["is_open"].sum()), int(mine["waived"].sum())]
-    assert sum(r[5] for r in table) == len(findings)
-    assert ws.auto_filter.ref == f"A5:H{5 + len(checks)}"
+        mine = findings[findings["check_id"] == row[-1]]
+        overdue = mine["is_open"] & (mine["days_late"].fillna(0) > 0) & (
+            mine["kind"] == "accountability")
+        assert row[6:9] == [len(mine), int(overdue.sum()), int(mine["waived"].sum())]
+    assert sum(r[6] for r in table) == len(findings)
+    assert ws.auto_filter.ref == f"A{top}:K{top + len(checks)}"
+
+
+def test_summary_shows_coverage_and_status(book, result):
+    """适用 / 已判断 / 无法判断 per check as the summary counts them; a check not evaluated
+    has no coverage figures and says why."""
+    ws = book["汇总"]
+    top = summary_header_row(ws)
+    by_id = {r[-1]: r for r in rows(ws, top + 1)[:len(result.summary["checks"])]}
+    for c in result.summary["checks"]:
+        row = by_id[c["check_id"]]
+        assert row[9] == c["status"]
+        if c["evaluated"]:
+            assert row[3:6] == [c["applicable"], c["judged"], c["unjudged"]]
+            assert row[3] == row[4] + row[5]
+        else:
+            assert row[3:6] == [None, None, None] and row[9].startswith("未评估（缺少：")
+    assert by_id["FEEDBACK_MISSING"][9] == "未评估（缺少：反馈日期）"
+
+
+def test_every_sheet_prints_landscape_fitted_to_width_with_print_titles(book):
+    for ws in book.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.page_setup.paperSize == 9, ws.title  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0, ws.title
+        assert ws.print_title_rows, ws.title
+        top = int(ws.print_title_rows.split(":")[0].strip("$"))
+        assert ws.freeze_panes == f"A{top + 1}", ws.title  # the repeated row is the header
+
+
+def test_rule_applied_is_the_statute_title(book):
+    ws = book["全部问题"]
+    col = SHEET_COLUMNS.index("profile") + 1
+    assert ws.cell(1, col).value == "适用规则"
+    values = {ws.cell(r, col).value for r in range(2, ws.max_row + 1)}
+    assert values <= {"《信访工作条例》（2022年5月1日起施行）", "《信访条例》（2005年5月1日起施行）"}
+    assert values
 
 
 def test_not_evaluated_notes_below_the_table(book, result):
     ws = book["汇总"]
-    below = 5 + len(result.summary["checks"]) + 2
+    below = summary_header_row(ws) + len(result.summary["checks"]) + 2
     assert ws.cell(below - 1, 1).value is None
     notes = [ws.cell(below + i, 1).value for i in range(len(result.summary["not_evaluated"]))]
     assert notes and all(n.startswith("未评估：") for n in notes)
@@ -127,17 +175,46 @@ def test_per_check_and_per_unit_sheets_hold_their_findings(book, result):
     findings = result.findings
     for name, part in findings.groupby("check_name"):
         assert len(rows(book[sheet_name(name, set())], 2)) == len(part)
-    unit_sheets = book.sheetnames[3 + findings["check_name"].nunique():]
+    unit_sheets = book.sheetnames[4 + findings["check_name"].nunique():]
     assert sum(len(rows(book[s], 2)) for s in unit_sheets) == len(findings)
 
 
 def test_unit_matrix_totals(book, result):
     ws = book["按单位汇总"]
     header = [c.value for c in ws[1]]
-    assert header[0] == "责任单位" and header[-1] == "合计"
+    assert header[0] == "责任单位" and header[-2:] == ["超期仍未办", "合计"]
+    order = [c.name for c in checks().values()]
+    assert header[1:-2] == [n for n in order if n in set(result.findings["check_name"])]
     data = rows(ws, 2)
-    assert sum(r[-1] for r in data) == len(result.findings)
+    *units, total = data
+    assert total[0] == "合计"
+    assert sum(r[-1] for r in units) == len(result.findings) == total[-1]
+    assert total[1:] == [sum(r[i] for r in units) for i in range(1, len(header))]
+    assert total[-2] == result.summary["open_overdue"]
     assert all(isinstance(v, int) for r in data for v in r[1:])
+
+
+def test_indicator_sheet_in_percent_with_the_overall_row(result, tmp_path):
+    from xfaudit import indicators
+
+    ind = indicators.compute(result, "2026-10")
+    book = openpyxl.load_workbook(workbook.write(result, tmp_path / "i.xlsx", indicators=ind,
+                                                 by_check=False, by_unit=False))
+    assert book.sheetnames == ["汇总", "按单位汇总", "指标", "临期预警", "全部问题"]
+    ws = book["指标"]
+    header = [c.value for c in ws[3]]
+    assert header[:4] == ["责任单位", "排名", "及时受理率", "按期办结率"]
+    names = [r[0] for r in rows(ws, 4)]
+    end = names.index("全县合计")
+    data = rows(ws, 4)[:end + 1]
+    ranked = list(ind.ranking["责任单位"])
+    # ranked units in ranking order, then the labels standing for no unit (never ranked)
+    assert names[:len(ranked)] == ranked
+    assert set(names[len(ranked):end]) <= indicators.pseudo_units()
+    overall = ind.table[(ind.table["unit"] == "全县合计")
+                        & (ind.table["indicator"] == "on_time_conclusion")].iloc[0]
+    assert data[-1][3] == pytest.approx(overall["numerator"] / overall["denominator"])
+    assert ws.cell(4 + len(data) - 1, 4).number_format == "0.0%"
 
 
 def test_properties_and_calamine(book, path):
@@ -151,7 +228,7 @@ def test_no_findings_gives_header_only_sheets(tmp_path):
     clean = data.frame.iloc[:0]
     res = audit(Extract.from_frame(clean), as_of=data.as_of)
     book = openpyxl.load_workbook(workbook.write(res, tmp_path / "empty.xlsx"))
-    assert book.sheetnames == ["汇总", "按单位汇总", "全部问题"]
+    assert book.sheetnames == ["汇总", "按单位汇总", "临期预警", "全部问题"]
     assert book["全部问题"].max_row == 1
 
 

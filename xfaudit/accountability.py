@@ -27,6 +27,10 @@ from xfaudit.config import AccountabilityConfig, load_config
 from xfaudit.dates import month_text, parse_period
 from xfaudit.recommend import RecommendationSet, recommend
 
+#: Chinese names of the documents' kinds (letters_frame, the report).
+DOCUMENT_KINDS = {"improvement": "督办及改进工作建议函", "policy": "完善政策建议",
+                  "sanction": "处分/追责建议草稿", "circular": "通报"}
+
 CIRCULAR_FILE = "通报.docx"
 SAMPLE_FILE = "回访抽查.xlsx"
 LETTERS_DIR = "letters"
@@ -59,9 +63,22 @@ class AccountabilityOutput:
 
     def letters_frame(self) -> pd.DataFrame:
         """One row per document written (letters and the circular)."""
-        rows = [{"文件": l.path.name, "类型": l.kind, "责任单位": l.unit, "发文字号": l.doc_no,
+        rows = [{"文件": l.path.name, "类型": DOCUMENT_KINDS.get(l.kind, l.kind), "责任单位": l.unit,
+                 "发文字号": l.doc_no,
                  "建议编号": l.recommendation, "标题": l.title} for l in self.letters]
         return pd.DataFrame(rows, columns=["文件", "类型", "责任单位", "发文字号", "建议编号", "标题"])
+
+    def todo(self) -> dict[str, int]:
+        """What the inspector does next, as counts: ``letters_to_sign`` (督办及改进工作建议函,
+        完善政策建议 and the 通报), ``drafts_to_review`` (处分/追责建议草稿), ``callbacks``
+        (items of the callback sample), ``awaiting_answers`` (recommendations sent and not yet
+        answered, overdue ones included) and ``overdue_answers`` (past their feedback date)."""
+        kinds = [letter.kind for letter in self.letters]
+        return {"letters_to_sign": sum(k in ("improvement", "policy", "circular") for k in kinds),
+                "drafts_to_review": sum(k == "sanction" for k in kinds),
+                "callbacks": int(len(self.sample.frame)),
+                "awaiting_answers": int(self.review.pending),
+                "overdue_answers": int(len(self.review.overdue))}
 
     def to_dict(self) -> dict:
         """JSON-ready summary with SHA-256 of every file (for the run's manifest)."""
@@ -83,10 +100,12 @@ class AccountabilityOutput:
                 f"documents={len(self.letters)}, callback_sample={len(self.sample.frame)})")
 
     def _repr_html_(self) -> str:
+        from xfaudit.display import html_table
+
         recs = self.recommendations
         parts = [f"<h4>问责与督办（{html.escape(self.period)}）</h4>",
                  recs._repr_html_(),
-                 "<h5>生成的文书</h5>", self.letters_frame().to_html(index=False),
+                 "<h5>生成的文书</h5>", html_table(self.letters_frame()),
                  "<h5>回访抽查</h5>", self.sample._repr_html_(),
                  "<h5>建议跟踪</h5>", self.review._repr_html_()]
         return "".join(parts)

@@ -18,8 +18,8 @@ import pandas as pd
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import (Clocks, TableFacts, derive_clocks, judged_ledger, ledger_positions,
                             table_facts)
-from xfaudit.dates import DateWindow, parse_as_of
-from xfaudit.findings import build_findings
+from xfaudit.dates import DateWindow, chinese_date, parse_as_of
+from xfaudit.findings import build_findings, open_overdue
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
 from xfaudit.schema import KIND_LABELS, checks
@@ -62,19 +62,42 @@ class AuditResult:
         return self.clocks.not_evaluated
 
     def filter(self, unit: str | None = None, check: str | None = None,
-               severity: str | None = None, include_waived: bool = True) -> pd.DataFrame:
-        """Findings of one unit / check / severity (any argument may be left out)."""
-        f = self.findings
-        mask = pd.Series(True, index=f.index)
-        if unit:
-            mask &= f["handling_unit"] == unit
-        if check:
-            mask &= (f["check_id"] == check) | (f["check_name"] == check)
-        if severity:
-            mask &= f["severity"] == severity
-        if not include_waived:
-            mask &= ~f["waived"]
-        return f[mask]
+               severity: str | None = None, include_waived: bool = True, *,
+               period_status: str | None = None) -> "FindingsFrame":
+        """Findings of one unit / check / severity (any argument may be left out).
+
+        ``unit`` matches part of a name (``石桥镇`` finds 青禾县石桥镇人民政府) in the 责任单位 or
+        the 责任主体; ``check`` an id (``HANDLING_OVERDUE``, any case, also part of it) or part
+        of a Chinese name (``办理超期``, ``超期``); ``severity`` is exact (严重 / 较重 / 一般 /
+        提示); ``period_status`` matches part of the 本期状态 (本期新发现, 持续未办 …).
+
+        Returns the rows as a DataFrame with the stable columns (``FindingsFrame``): shown in a
+        notebook with Chinese headers, and, when nothing matches, with a line saying so and
+        the closest unit and check names.
+        """
+        from xfaudit.views import filter_findings
+
+        rows, message = filter_findings(self, unit=unit, check=check, severity=severity,
+                                        include_waived=include_waived,
+                                        period_status=period_status)
+        found = FindingsFrame(rows)
+        found.message = message
+        found.profiles = self.profiles
+        return found
+
+    def table(self, unit: str | None = None, check: str | None = None,
+              severity: str | None = None, include_waived: bool = True, *,
+              period_status: str | None = None, columns: list[str] | None = None,
+              mask: bool = True):
+        """The findings (all, or those :meth:`filter` selects) as a table to show: Chinese
+        headers and values, personal data masked, at most ``[report] max_rows`` rows."""
+        from xfaudit.display import Table
+        from xfaudit.views import findings_table
+
+        found = self.filter(unit=unit, check=check, severity=severity,
+                            include_waived=include_waived, period_status=period_status)
+        return Table(findings_table(found, columns, profiles=self.profiles), "审计发现的问题",
+                     mask=mask, empty=found.message or "没有符合条件的问题。")
 
     def __repr__(self) -> str:
         t = self.summary["totals"]
@@ -82,17 +105,45 @@ class AuditResult:
                 f"accountability={t['accountability']}, data_quality={t['data_quality']})")
 
     def _repr_html_(self) -> str:
+        from xfaudit.display import html_table
+        from xfaudit.views import run_warnings
+
         s = self.summary
         rows = s["rows"]
-        head = (f"<h4>审计结果（审计日 {s['as_of']}，规则：{html.escape(s['profile']['title'])}）</h4>"
+        warnings = "".join(f'<p class="xf-warning"><b>注意：</b>{html.escape(w)}</p>'
+                           for w in run_warnings(self))
+        head = (f"<h4>审计结果（审计日 {chinese_date(self.as_of)}，规则：{html.escape(s['profile']['title'])}）</h4>"
+                + warnings +
                 f"<p>读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行；"
-                f"履职问题 {s['totals']['accountability']} 个，台账质量问题 "
-                f"{s['totals']['data_quality']} 个。</p>")
-        table = pd.DataFrame(s["checks"])[["check_id", "name", "applicable", "judged",
-                                           "unjudged", "findings", "open", "waived", "status"]]
-        table.columns = ["编号", "检查项", "适用", "已判断", "无法判断", "问题数", "仍未办",
-                         "已豁免", "状态"]
-        return head + table.to_html(index=False)
+                f"履职问题 {s['totals']['accountability']} 个（其中超期仍未办 "
+                f"{s.get('open_overdue', 0)} 个），台账质量问题 {s['totals']['data_quality']} 个。</p>")
+        table = pd.DataFrame(s["checks"])[["name", "applicable", "judged", "unjudged",
+                                           "findings", "open_overdue", "waived", "status",
+                                           "check_id"]]
+        table.columns = ["检查项", "适用", "已判断", "无法判断", "问题数", "超期仍未办", "已豁免",
+                         "状态", "编号"]
+        return head + html_table(table)
+
+
+class FindingsFrame(pd.DataFrame):
+    """Findings selected by :meth:`AuditResult.filter`: a DataFrame with the stable columns
+    (``model.FINDING_COLUMNS``) that a notebook shows with Chinese headers and clean values,
+    and — when empty — with why and the closest names. Anything derived from it is a plain
+    DataFrame."""
+
+    _metadata = ["message", "profiles"]
+
+    @property
+    def _constructor(self):
+        return pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        from xfaudit.display import Table
+        from xfaudit.views import findings_table
+
+        message = getattr(self, "message", None) or "没有符合条件的问题。"
+        return Table(findings_table(pd.DataFrame(self), profiles=getattr(self, "profiles", None)),
+                     f"筛选出的问题（{len(self)} 个）", empty=message)._repr_html_()
 
 
 def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:
@@ -117,7 +168,8 @@ class Tally:
     members : dict
         Profile member → rows it governs, in the order members first appear.
     findings : dict
-        Check id → ``{"findings", "open", "waived"}``.
+        Check id → ``{"findings", "open", "open_overdue", "waived"}`` (超期仍未办:
+        :func:`xfaudit.findings.open_overdue`).
     by_unit : dict
         (handling unit, check id) → findings (findings without a unit are not counted).
     """
@@ -130,8 +182,11 @@ class Tally:
     @classmethod
     def of(cls, clocks: Clocks, findings: pd.DataFrame) -> "Tally":
         counts = {}
-        for cid, part in findings.groupby("check_id", sort=False):
+        overdue = open_overdue(findings).to_numpy(dtype=bool)
+        for cid, rows in findings.groupby("check_id", sort=False).indices.items():
+            part = findings.iloc[rows]
             counts[str(cid)] = {"findings": int(len(part)), "open": int(part["is_open"].sum()),
+                                "open_overdue": int(overdue[rows].sum()),
                                 "waived": int(part["waived"].sum())}
         units = findings.groupby(["handling_unit", "check_id"], sort=False).size()
         members = clocks.frame["profile"].value_counts(sort=False)
@@ -170,7 +225,7 @@ def summary_of(report, not_evaluated: list[NotEvaluated], tally: Tally, profiles
     """The summary (see :func:`summarize`) from the ingest report, the checks not evaluated
     and the counts — the same dict whichever engine counted them."""
     missing = {n.check_id: n for n in not_evaluated}
-    empty = {"findings": 0, "open": 0, "waived": 0}
+    empty = {"findings": 0, "open": 0, "open_overdue": 0, "waived": 0}
     per_check = []
     for cid, check in checks().items():
         skipped = missing.get(cid.value)
@@ -183,7 +238,8 @@ def summary_of(report, not_evaluated: list[NotEvaluated], tally: Tally, profiles
             "missing": skipped.missing if skipped else [],
             "status": _status(skipped, coverage),
             **coverage,
-            "findings": found["findings"], "open": found["open"], "waived": found["waived"],
+            "findings": found["findings"], "open": found["open"],
+            "open_overdue": found["open_overdue"], "waived": found["waived"],
         })
     totals = {kind: 0 for kind in KIND_LABELS}
     for cid, check in checks().items():
@@ -202,6 +258,8 @@ def summary_of(report, not_evaluated: list[NotEvaluated], tally: Tally, profiles
                  "rejected": report.rows_rejected, "empty": report.empty_rows,
                  "unreadable_cells": int(len(report.unreadable))},
         "totals": totals,
+        "open_overdue": sum(tally.findings.get(cid.value, empty)["open_overdue"]
+                            for cid in checks()),
         "checks": per_check,
         "not_evaluated": [{"check_id": n.check_id, "name": n.check_name, "missing": n.missing,
                            "text": n.describe()} for n in not_evaluated],

@@ -80,10 +80,15 @@ def use_chinese_fonts() -> str:
 
 @dataclass
 class Chart:
-    """A figure and its PNG (shown by Jupyter, saved as ``charts/<name>.png``)."""
+    """A figure and its PNG (shown by Jupyter, saved as ``charts/<name>.png``).
+
+    ``alt`` is the chart's description in Chinese (what it shows and its main figures): the
+    ``alt`` text of the image in the HTML report, for readers who cannot see it.
+    """
 
     name: str
     figure: Figure
+    alt: str = ""
     _png: bytes | None = field(default=None, repr=False)
 
     @property
@@ -103,8 +108,12 @@ class Chart:
         path.write_bytes(self.png)
         return path
 
-    def _repr_png_(self) -> bytes:
-        return self.png
+    def __repr__(self) -> str:
+        return f"图表 {self.name}：{self.alt}" if self.alt else f"图表 {self.name}"
+
+    def _repr_png_(self) -> tuple[bytes, dict]:
+        # IPython attaches the metadata to the output: the report's template writes it as alt
+        return self.png, {"alt": self.alt or self.name}
 
 
 def _figure(width: float, height: float) -> tuple[Figure, object]:
@@ -126,6 +135,19 @@ def _empty(ax, text: str = "本期无数据") -> None:
     ax.set_yticks([])
 
 
+def _legend_below(fig, ax) -> None:
+    """The legend under the axes, never over the bars or lines (constrained layout makes
+    room for it)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(handles), fontsize=8,
+                   frameon=False)
+
+
+def _count(value) -> str:
+    return "无数据" if pd.isna(value) else f"{int(value)}个"
+
+
 def _bar_labels(ax, bars, values) -> None:
     for bar, value in zip(bars, values):
         if value:
@@ -140,7 +162,8 @@ def findings_by_check(table: pd.DataFrame) -> Chart:
     fig, ax = _figure(7.5, 0.35 * len(t) + 1.2)
     open_ = t["超期仍未办"].to_numpy()
     rest = (t["问题数"] - t["超期仍未办"]).to_numpy()
-    labels = [f"{n}（未评估）" if s == "未评估" else n for n, s in zip(t["问题类型"], t["评估状态"])]
+    labels = [f"{n}（未评估）" if str(s).startswith("未评估") else n
+              for n, s in zip(t["问题类型"], t["评估状态"])]
     y = np.arange(len(t))
     ax.barh(y, open_, color=DARK, label="超期仍未办")
     bars = ax.barh(y, rest, left=open_, color=LIGHT, label="其他")
@@ -149,14 +172,18 @@ def findings_by_check(table: pd.DataFrame) -> Chart:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("问题数")
     ax.set_title("各检查项发现的问题")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    _legend_below(fig, ax)
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart("findings_by_check", fig)
+    counts = "，".join(f"{n}{int(v)}个（超期仍未办{int(o)}个）" if o else f"{n}{int(v)}个"
+                      for n, v, o in zip(table["问题类型"], table["问题数"], table["超期仍未办"]))
+    return Chart("findings_by_check", fig,
+                 alt=f"条形图：各检查项发现的问题数，深色部分为超期仍未办。{counts}。")
 
 
 def findings_by_unit(table: pd.DataFrame, top: int | None = None) -> Chart:
     """Stacked bars per unit (超期仍未办 / 其他履职问题 / 台账质量问题); from
-    :func:`xfaudit.views.by_unit`, the ``top`` units with most findings."""
+    :func:`xfaudit.views.by_unit`, the ``top`` units with most findings (the title says
+    前N个 when some are left out; the table beside the chart lists every unit)."""
     top = top or settings()["charts"]["top_units"]
     t = table.head(top).iloc[::-1]
     fig, ax = _figure(7.5, 0.32 * max(len(t), 3) + 1.2)
@@ -174,11 +201,15 @@ def findings_by_unit(table: pd.DataFrame, top: int | None = None) -> Chart:
         ax.set_yticks(y, _labels(t["责任单位"]), fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("问题数")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    suffix = f"（前{top}个）" if len(table) > top else ""
+        _legend_below(fig, ax)
+    suffix = f"（问题最多的前{top}个，其余见上表）" if len(table) > top else ""
     ax.set_title(f"各责任单位的问题{suffix}")
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart("findings_by_unit", fig)
+    listed = "，".join(f"{one_line(u)}{int(n)}个" for u, n in
+                      zip(table["责任单位"].head(top), table["合计"].head(top)))
+    alt = (f"条形图：各责任单位的问题数（超期仍未办、其他履职问题、台账质量问题）{suffix}。{listed}。"
+           if len(table) else "条形图：本期没有问题。")
+    return Chart("findings_by_unit", fig, alt=alt)
 
 
 def aging(table: pd.DataFrame) -> Chart:
@@ -200,13 +231,15 @@ def aging(table: pd.DataFrame) -> Chart:
     ax.set_ylabel("问题数")
     ax.set_title("超期仍未办问题的账龄")
     if groups:
-        ax.legend(fontsize=8, frameon=False)
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside right upper", fontsize=8,
+                   frameon=False)
     else:
         ax.text(0.5, 0.5, "无超期仍未办的问题", ha="center", va="center", color=GREY,
                 transform=ax.transAxes)
     ax.set_ylim(0, max(bottom.max(initial=0) * 1.15, 1))
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart("aging", fig)
+    buckets = "，".join(f"超期{label}的{int(n)}个" for label, n in zip(table.index, bottom))
+    return Chart("aging", fig, alt=f"柱状图：超期仍未办问题按超期天数分段，按检查项堆叠。{buckets}。")
 
 
 def trend(table: pd.DataFrame) -> Chart:
@@ -225,46 +258,97 @@ def trend(table: pd.DataFrame) -> Chart:
         title += "（仅有本期数据）"
     ax.set_title(title)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, frameon=False)
+    _legend_below(fig, ax)
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart("trend", fig)
+    months = "；".join(
+        f"{p}：" + "，".join(f"{c}{_count(table[c].iloc[i])}" for c, _ in series)
+        for i, p in enumerate(table["期间"].astype(str)))
+    return Chart("trend", fig, alt=f"折线图：{title}（履职问题、超期仍未办、台账质量问题）。{months}。")
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}%".replace(".0%", "%")
 
 
 def indicators(ind, keys: tuple[str, ...] = ("timely_acceptance", "on_time_conclusion"),
                top: int | None = None) -> Chart:
     """Grouped bars of indicators per unit, the overall figure as a dashed line; from
-    :class:`xfaudit.indicators.Indicators` (units in ranking order)."""
-    top = top or settings()["charts"]["top_units"]
+    :class:`xfaudit.indicators.Indicators` (units in ranking order, every ranked unit unless
+    ``top`` is given, then the title says 前N个).
+
+    A unit without a figure (no item due in the period, or the indicator not computable) is
+    a hollow marker labelled with the reason — never a bar of 0. The axis starts near the
+    lowest figure so that the differences between units show; the legend sits under the
+    axes, away from the bars and the dashed lines.
+    """
     table = ind.table
-    units = list(ind.ranking["责任单位"].head(top))[::-1]
-    fig, ax = _figure(7.5, 0.45 * max(len(units), 3) + 1.4)
+    ranked = list(ind.ranking["责任单位"])
+    shown = ranked[:top] if top else ranked
+    units = shown[::-1]
+    fig, ax = _figure(7.5, 0.42 * max(len(units), 3) + 1.8)
     height = 0.8 / len(keys)
     y = np.arange(len(units))
-    drawn = 0
-    for i, key in enumerate(keys):
-        rows = table[table["indicator"] == key]
-        rate = rows.set_index("unit")["rate"]
-        values = rate.reindex(units).to_numpy(dtype=float) * 100
-        name = rows["name"].iloc[0] if len(rows) else key
-        colour = PALETTE[i % len(PALETTE)]
-        if np.isnan(values).all():
-            continue
-        ax.barh(y + (i - (len(keys) - 1) / 2) * height, np.nan_to_num(values), height=height,
-                color=colour, label=name)
-        overall = rate.get(ind.overall_label, np.nan)
-        if pd.notna(overall):
-            ax.axvline(overall * 100, color=colour, linestyle="--", linewidth=1)
-        drawn += 1
-    if not drawn or not units:
+    handles, lows, series = [], [], []
+    for key in keys:
+        rows = table[table["indicator"] == key].set_index("unit")
+        name = str(rows["name"].iloc[0]) if len(rows) else key
+        values = rows["rate"].reindex(units).to_numpy(dtype=float) * 100
+        status = rows["status"].reindex(units).fillna("").to_numpy(dtype=object)
+        overall = rows["rate"].get(ind.overall_label, np.nan) * 100
+        series.append((name, values, status, overall))
+        lows.extend(v for v in [*values, overall] if np.isfinite(v))
+    label = ind.overall_label
+    described = [_indicator_alt(name, units[::-1], values[::-1], status[::-1], overall, label)
+                 for name, values, status, overall in series]
+    if not units or not lows:
         _empty(ax, "本期无可计算的指标")
     else:
+        lo = max(0.0, np.floor((min(lows) - 5) / 10) * 10)
+        for i, (name, values, status, overall) in enumerate(series):
+            handles.extend(_indicator_bars(ax, y + (len(keys) - 1) / 2 * height - i * height,
+                                           height, lo, name, values, status, overall, label,
+                                           PALETTE[i % len(PALETTE)]))
         ax.set_yticks(y, _labels(units), fontsize=9)
-        ax.set_xlim(0, 105)
-        ax.set_xlabel("%（虚线为全县合计）")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
-    ax.set_title("各责任单位考核指标")
+        ax.set_xlim(lo, 106)
+        ax.set_xlabel(f"%（虚线为{label}）")
+        fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8,
+                   frameon=False)
+    left_out = len(ranked) - len(shown)
+    suffix = f"（排名前{len(shown)}个，其余{left_out}个见上表）" if left_out > 0 else ""
+    ax.set_title(f"各责任单位考核指标{suffix}")
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart("indicators", fig)
+    return Chart("indicators", fig,
+                 alt=f"条形图：各责任单位考核指标{suffix}，按通报排名排列。" + "".join(described))
+
+
+def _indicator_bars(ax, y, height, lo, name, values, status, overall, overall_label, colour):
+    """One indicator's bars (from ``lo``), value labels, hollow markers where a unit has no
+    figure, and the overall figure's dashed line; returns the legend handles."""
+    handles = []
+    known = np.isfinite(values)
+    if known.any():
+        bars = ax.barh(y[known], values[known] - lo, left=lo, height=height, color=colour,
+                       label=name)
+        for bar, value in zip(bars, values[known]):
+            ax.text(bar.get_x() + bar.get_width(), bar.get_y() + bar.get_height() / 2,
+                    f" {_percent(value)}", va="center", fontsize=7)
+        handles.append(bars)
+    for yy, reason in zip(y[~known], status[~known]):
+        ax.plot([lo + 0.6], [yy], marker="o", markersize=5, markerfacecolor="white",
+                markeredgecolor=colour, linestyle="none")
+        ax.text(lo + 1.6, yy, f"{name}：{reason or '无数据'}", va="center", fontsize=7,
+                color=GREY)
+    if np.isfinite(overall):
+        handles.append(ax.axvline(overall, color=colour, linestyle="--", linewidth=1,
+                                  label=f"{overall_label}{name} {_percent(overall)}"))
+    return handles
+
+
+def _indicator_alt(name, units, values, status, overall, overall_label) -> str:
+    parts = [f"{one_line(u)}{_percent(v)}" if np.isfinite(v) else f"{one_line(u)}{s or '无数据'}"
+             for u, v, s in zip(units, values, status)]
+    head = f"{name}（{overall_label}{_percent(overall)}）" if np.isfinite(overall) else name
+    return f"{head}：" + "，".join(parts) + "。"
 
 
 def timeline(table: pd.DataFrame, as_of=None, case_id: str = "") -> Chart:
@@ -283,7 +367,7 @@ def timeline(table: pd.DataFrame, as_of=None, case_id: str = "") -> Chart:
     name = f"timeline_{case_id}" if case_id else "timeline"
     if not labels:
         _empty(ax, "该事项没有日期")
-        return Chart(name, fig)
+        return Chart(name, fig, alt=f"时间线图：信访件{case_id}没有任何日期。")
     top = len(labels) - 1
     y_events = top - np.arange(len(events))
     ax.scatter(events["日期"], y_events, color=ACCENT, zorder=3)
@@ -303,7 +387,10 @@ def timeline(table: pd.DataFrame, as_of=None, case_id: str = "") -> Chart:
     ax.set_title(f"信访件 {case_id} 办理时间线（◆ 法定期限届满日，● 实际日期）")
     fig.autofmt_xdate()
     ax.spines[["top", "right"]].set_visible(False)
-    return Chart(name, fig)
+    steps = "，".join(f"{n}{d:%Y-%m-%d}" for n, d in zip(events["名称"], events["日期"]))
+    limits = "，".join(f"{n}{d:%Y-%m-%d}（{s}）" for n, d, s in
+                       zip(deadlines["名称"], deadlines["日期"], deadlines["状态"]))
+    return Chart(name, fig, alt=f"时间线图：信访件{case_id}的办理事件（{steps}）与法定期限（{limits}）。")
 
 
 def _deadline_row(ax, d: pd.Series, y: float, as_of) -> None:

@@ -289,6 +289,7 @@ def cmd_load(args) -> int:
 def cmd_check(args) -> int:
     from xfaudit.loadreport import unit_lines, where_read
     from xfaudit.run import run_check
+    from xfaudit.views import run_warnings
 
     table = _extract_arguments(args)
     out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
@@ -306,12 +307,18 @@ def cmd_check(args) -> int:
         _say(line)
     for warning in report.warnings:
         _say(f"注意：{warning}")
+    for line in run_warnings(out.result):
+        _say(f"请先注意：{line}")
     _say(f"审计日 {s['as_of']}，规则：{s['profile']['title']}")
     _say(f"读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 {rows['rejected']} 行")
-    _say(f"履职问题 {s['totals']['accountability']} 个，台账质量问题 {s['totals']['data_quality']} 个")
+    _say(f"履职问题 {s['totals']['accountability']} 个（超期仍未办 {s['open_overdue']} 个），"
+         f"台账质量问题 {s['totals']['data_quality']} 个")
     for c in s["checks"]:
-        if c["findings"] or not c["evaluated"]:
-            status = f"{c['findings']} 个（仍未办 {c['open']}）" if c["evaluated"] else c["status"]
+        if c["findings"] or not c["evaluated"] or c["unjudged"]:
+            status = (f"{c['findings']} 个（超期仍未办 {c['open_overdue']}）"
+                      if c["evaluated"] else c["status"])
+            if c["evaluated"] and c["unjudged"]:
+                status += f"；{c['status']}"
             _say(f"  {c['name']}：{status}")
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
     if args.no_mask:
@@ -339,6 +346,8 @@ def cmd_monthly(args) -> int:
                             mask_personal_data=not args.no_mask, seed=args.seed,
                             sheet=table["sheet"], mapping=table["mapping"],
                             units=table["units"], progress=_say)
+    for line in out.manifest.get("warnings", []):
+        _say(f"请先注意：{line}")
     totals = out.manifest["findings"]["totals"]
     _say(f"履职问题 {totals['accountability']} 个（超期仍未办 {out.manifest['findings']['open_overdue']} 个），"
          f"台账质量问题 {totals['data_quality']} 个")

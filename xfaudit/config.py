@@ -254,7 +254,7 @@ _INDICATOR = {"name": None, "kind": None, "check": None, "period_field": None, "
 #: The keys monthly.toml may hold (what indicators.py, views.py, charts.py and display.py read).
 MONTHLY_SCHEMA = {
     "report": {"overall_label": None, "no_unit_label": None, "no_unit_column_label": None,
-               "max_rows": None, "trend_months": None},
+               "max_rows": None, "trend_months": None, "due_soon_days": None},
     "aging": {"bounds": None},
     "charts": {"dpi": None, "fonts": None, "top_units": None},
     "indicators": {ANY: _INDICATOR},

@@ -23,6 +23,22 @@ CONTEXT_FIELDS = ("case_id", "handling_unit", "category", "summary")
 _DATE_COLUMNS = ("start_on", "last_day", "actual_on")
 
 
+def open_overdue(findings: pd.DataFrame) -> pd.Series:
+    """超期仍未办 — the one definition the report, the workbook, the circular and ``result``
+    use: an accountability finding whose act is still missing at the as-of date and whose last
+    day has passed (``days_late > 0``). An open finding without a day count (a missing reply,
+    REPLY_MISSING) is open but not 超期."""
+    late = pd.to_numeric(findings["days_late"]).fillna(0) > 0
+    return (findings["kind"] == "accountability") & findings["is_open"].astype(bool) & late
+
+
+def responsible_units(cid: CheckId, frame: pd.DataFrame, rows: np.ndarray,
+                      bureau: str | None = None) -> pd.Series:
+    """Who owes the act of check ``cid`` on the given rows of the extract (the findings'
+    ``responsible_unit``): also for rows without a finding, e.g. items due soon."""
+    return _duty_holder(cid, frame, np.asarray(rows, dtype=np.int64), bureau)[0]
+
+
 def empty_findings() -> pd.DataFrame:
     """A findings table with no rows and the stable dtypes."""
     return _typed(pd.DataFrame({c: [] for c in FINDING_COLUMNS}))

@@ -148,16 +148,18 @@ class FollowupReview:
                 "notes": list(self.notes)}
 
     def _repr_html_(self) -> str:
+        from xfaudit.display import html_table
+
         out = "".join(f"<p>{html.escape(line)}</p>" for line in self.describe())
         if len(self.overdue):
-            out += self.overdue.rename(columns={
+            out += html_table(self.overdue.rename(columns={
                 "id": "建议编号", "unit": "责任单位", "addressee": "主送机关", "kind_name": "建议类型",
                 "doc_no": "发文字号", "issued_on": "发文日期", "feedback_due": "反馈期限",
-                "days_overdue": "逾期天数", "title": "标题"}).to_html(index=False)
+                "days_overdue": "逾期天数", "title": "标题"}))
         if len(self.escalations):
-            out += self.escalations.rename(columns={
+            out += html_table(self.escalations.rename(columns={
                 "unit": "责任单位", "check_id": "检查项编号", "check_name": "问题类型",
-                "months": "连续月数", "since": "起始期间", "findings": "本月问题数"}).to_html(index=False)
+                "months": "连续月数", "since": "起始期间", "findings": "本月问题数"}))
         return out
 
 

@@ -150,6 +150,27 @@ class Indicators:
         wide.columns.name = None
         return wide.rename_axis("责任单位").reset_index()
 
+    def _repr_html_(self) -> str:
+        """Notebook view: the overall figures with their formulas, the units × indicators
+        table and the ranking rule (Chinese, no NaN)."""
+        from xfaudit.display import Table
+
+        first, last = self.window
+        from xfaudit.dates import chinese_date
+
+        head = (f"<h4>考核指标（{self.period}，统计区间 {chinese_date(first)}至{chinese_date(last)}）</h4>")
+        return (head + Table(self.overall(), f"{self.overall_label}")._repr_html_()
+                + Table(self.by_unit(), "各责任单位（单元格为“比率（分子/分母）”）",
+                        empty="没有责任单位。")._repr_html_()
+                + Table(self.ranking, "通报排名", note=ranking_rule_text(),
+                        empty="没有可排名的责任单位。")._repr_html_())
+
+    def __repr__(self) -> str:
+        overall = "，".join(f"{n} {v}" for n, v in zip(self.overall()["指标"],
+                                                       self.overall()["数值"]))
+        return (f"Indicators(period={self.period!r}, units={len(self.ranking)}, "
+                f"{self.overall_label}：{overall})")
+
     def formulas(self) -> pd.DataFrame:
         """指标 / 计算公式 / 说明 (the notes under the unit table)."""
         return pd.DataFrame([{"指标": s.name, "计算公式": s.formula,

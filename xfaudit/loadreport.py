@@ -239,6 +239,8 @@ def _elsewhere(report, row) -> bool:
 
 def report_html(report) -> str:
     """The ingest report for a notebook: Chinese headers, no None/NaN."""
+    from xfaudit.display import html_table
+
     e = html.escape
     parts = [f"<h4>台账读取情况：{e(where_read(report))}</h4>",
              f"<p>读取 {report.rows_read} 行，保留 {report.rows_kept} 行，剔除 {report.rows_rejected} 行，"
@@ -247,7 +249,7 @@ def report_html(report) -> str:
     if report.columns is not None and len(report.columns):
         table = report.columns.rename(columns={"column": "列", "header": "本地表头",
                                                "fields": "字段", "names": "中文名", "use": "用途"})
-        parts.append("<h5>表头映射</h5>" + table.fillna("").to_html(index=False, escape=True))
+        parts.append("<h5>表头映射</h5>" + html_table(table))
     if report.absent_fields:
         present = [f for f in fields() if f not in report.absent_fields]
         effects = disabled_checks(report.absent_fields, present)
@@ -255,12 +257,12 @@ def report_html(report) -> str:
                              "字段名": report.absent_fields,
                              "因此无法评估的检查": ["、".join(effects.get(f, [])) or "—"
                                            for f in report.absent_fields]})
-        parts.append("<h5>缺少的字段</h5>" + rows.to_html(index=False, escape=True))
+        parts.append("<h5>缺少的字段</h5>" + html_table(rows))
     if report.unit_candidates:
         rows = pd.DataFrame({"列": [c["column"] for c in report.unit_candidates],
                              "本地表头": [c["header"] for c in report.unit_candidates],
                              "示例": ["、".join(c["examples"]) for c in report.unit_candidates]})
-        parts.append("<h5>可能的责任单位列（未使用）</h5>" + rows.to_html(index=False, escape=True))
+        parts.append("<h5>可能的责任单位列（未使用）</h5>" + html_table(rows))
     for t in report.tables:
         parts.append("<h5>关联表</h5><p>" + "<br>".join(e(line) for line in t.lines()) + "</p>")
     if report.warnings:

@@ -168,17 +168,20 @@ class Extract:
         return cls(frame=out, report=report)
 
     def _repr_html_(self) -> str:
-        """Jupyter view: the ingest figures and the first rows, personal data masked."""
-        from xfaudit.privacy import mask_frame
-
+        """Jupyter view: the ingest figures and the first rows (Chinese headers, clean values,
+        personal data masked); ``extract.report`` shows how it was read."""
         import html
 
+        from xfaudit.display import html_table
+        from xfaudit.privacy import mask_frame
+        from xfaudit.views import extract_table
+
         r = self.report
-        return (f"<b>台账</b> {html.escape(Path(r.path).name)}（{html.escape(str(r.sheet or r.file_format))}）："
+        return (f"<p><b>台账</b> {html.escape(Path(r.path).name)}（{html.escape(str(r.sheet or r.file_format))}）："
                 f"读取 {r.rows_read} 行，保留 {r.rows_kept} 行，剔除 {r.rows_rejected} 行，"
                 f"空行 {r.empty_rows} 行，无法识别的单元格 {len(r.unreadable)} 个；"
-                f"缺少字段 {len(r.absent_fields)} 个。"
-                + mask_frame(self.frame.head(10)).to_html(max_cols=12))
+                f"缺少字段 {len(r.absent_fields)} 个（详见 extract.report）。前10行：</p>"
+                + html_table(extract_table(mask_frame(self.frame.head(10)))))
 
     def __repr__(self) -> str:
         r = self.report

@@ -401,21 +401,25 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict,
 # ---------------------------------------------------------------------------------------------
 
 #: nbconvert template: JupyterLab's, minus everything it would load from the network
-#: (require.js, MathJax, Mermaid, widget manager), plus fonts and print rules for Chinese.
+#: (require.js, MathJax, Mermaid, widget manager), plus the report's own CSS (fonts, table
+#: alignment, A4 print rules: :data:`xfaudit.report_page.PAGE_CSS`) after JupyterLab's, and
+#: images with their Chinese alt text (``Chart`` puts it in the output's metadata).
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block extra_css -%}
+{%- block html_head_css -%}
 <style type="text/css">
-body, .jp-RenderedHTMLCommon { font-family: "Noto Sans CJK SC", "Source Han Sans SC",
-  "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif; }
-.jp-RenderedHTMLCommon table.xf-table { font-size: 12px; }
-.jp-RenderedHTMLCommon table.xf-table td { white-space: normal; max-width: 28em; }
-@media print { .jp-Cell-outputWrapper img { max-width: 100%; page-break-inside: avoid; } }
+@@PAGE_CSS@@
 </style>
-{%- endblock extra_css -%}
+{%- endblock html_head_css -%}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ output | get_metadata('alt', 'image/png') | default('图表', true) | escape_html }}">
+</div>
+{%- endblock data_png %}
 """
 
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S)
@@ -440,9 +444,12 @@ def export_html(notebook: str | Path, html_path: str | Path, title: str) -> Path
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
+    from xfaudit.report_page import PAGE_CSS
+
     nb = nbformat.read(str(notebook), as_version=4)
+    template = OFFLINE_TEMPLATE.replace("@@PAGE_CSS@@", PAGE_CSS)
     exporter = HTMLExporter(
-        extra_loaders=[DictLoader({"xfaudit_offline.html.j2": OFFLINE_TEMPLATE})],
+        extra_loaders=[DictLoader({"xfaudit_offline.html.j2": template})],
         template_file="xfaudit_offline.html.j2", exclude_input=True,
         exclude_input_prompt=True, exclude_output_prompt=True, mathjax_url="",
         require_js_url="", language_code="zh")

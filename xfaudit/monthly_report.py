@@ -1,11 +1,17 @@
 """The library half of ``notebooks/monthly_audit.ipynb``: what its cells call.
 
 The notebook holds no audit logic. Its first code cell opens a :class:`MonthlyReport` (load,
-audit, indicators, trend); each later cell displays one of its tables or charts (and
-:meth:`MonthlyReport.data_docs` builds Great Expectations' Data Docs in ``datadocs/``); the
-last cell calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``,
+audit, indicators, the accountability drafts, the items due soon) and shows its first screen
+(:meth:`MonthlyReport.first_screen`); each later cell displays one of its tables or charts
+(and :meth:`MonthlyReport.data_docs` builds Great Expectations' Data Docs in ``datadocs/``);
+the last cell calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``,
 ``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
 charts.
+
+**No crash on a readable extract.** Every section degrades: where the columns a table needs
+are absent it says ``无法计算（缺少：…）`` (:func:`unavailable`) instead of failing, an extract
+without items gives tables of zeros, and an extract without a 责任单位 column gives no ranking
+and no unit section (the first screen says so first).
 
 Where the files go: under ``xfaudit monthly`` the driver (:mod:`xfaudit.monthly`) passes
 ``stage_dir`` and publishes the folder itself after exporting the HTML report. Under plain
@@ -19,22 +25,52 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import html
 import shutil
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from xfaudit import charts, indicators, privacy, views
-from xfaudit.dates import month_text
-from xfaudit.display import Link, Table, Text
+from xfaudit import charts, indicators, privacy, report_page, views
+from xfaudit.dates import chinese_date, month_text
+from xfaudit.display import Html, Link, Table, Text, html_table
+from xfaudit.periods import CONTINUING, CURRENT, NEW
+from xfaudit.schema import checks, header_of
 from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
                              package_versions, replace_dir, write_manifest)
 
 #: Columns of the list of open overdue findings shown in the report.
 OPEN_OVERDUE_COLUMNS = ["case_id", "handling_unit", "check_name", "last_day", "days_late",
-                        "category", "summary"]
+                        "period_status", "category", "summary"]
+
+#: Columns of a unit's findings in its section.
+UNIT_FINDING_COLUMNS = ["case_id", "check_name", "last_day", "actual_on", "days_late",
+                        "period_status", "category"]
+
+#: The report's numbered sections: (anchor, heading). The notebook's section cells start with
+#: ``<a id="anchor"></a>`` and ``## heading`` (a test keeps them equal); the contents list of
+#: the first screen links to the anchors.
+SECTIONS = (
+    ("xf-overview", "一、概况"),
+    ("xf-checks", "二、按检查项统计"),
+    ("xf-units", "三、按责任单位统计"),
+    ("xf-aging", "四、超期仍未办问题的账龄"),
+    ("xf-due-soon", "五、临期预警"),
+    ("xf-trend", "六、逐月趋势"),
+    ("xf-data-quality", "七、台账质量问题"),
+    ("xf-indicators", "八、单位考核指标"),
+    ("xf-ranking", "九、责任单位通报排名"),
+    ("xf-accountability", "十、督办与三项建议"),
+    ("xf-unit-pages", "十一、各责任单位情况"),
+    ("xf-gx", "十二、Great Expectations 校验结果"),
+    ("xf-files", "十三、输出文件"),
+)
+UNIT_PAGES_ANCHOR = "xf-unit-pages"
+
+#: Where the workbook is, for tables cut at ``[report] max_rows``.
+WORKBOOK_NAME = "findings.xlsx"
 
 #: Folder under ``out_dir`` holding the registers all months share.
 REGISTERS_DIR = "registers"
@@ -44,6 +80,23 @@ DATA_DOCS_DIR = "datadocs"
 DATA_DOCS_INDEX = f"{DATA_DOCS_DIR}/index.html"
 
 WAIVERS_NOTE = "已记录豁免登记册，但本版本尚未应用豁免：所有问题均按未豁免列出。"
+
+
+def unavailable(missing: list[str], what: str | None = None) -> Text:
+    """What a section shows when its inputs are absent: ``无法计算（缺少：…）``."""
+    text = f"无法计算（缺少：{'、'.join(dict.fromkeys(missing))}）"
+    return Text(f"{what}：{text}。" if what else text + "。")
+
+
+def missing_headers(result, check_ids) -> list[str]:
+    """The Chinese names of the fields that keep every one of ``check_ids`` from running
+    (empty when at least one of them runs)."""
+    skipped = {n.check_id: n for n in result.not_evaluated}
+    ids = [str(c) for c in check_ids]
+    if not ids or any(c not in skipped for c in ids):
+        return []
+    return ["或".join(header_of(p) for p in m.split("|"))
+            for c in ids for m in skipped[c].missing]
 
 
 def waiver_hook():
@@ -115,6 +168,11 @@ class MonthlyReport:
         Seconds per step.
     waiver_report : WaiverReport or None
         What the waiver register did (None without a register).
+    due : DataFrame
+        Open items due in the next days (:func:`xfaudit.views.due_soon`).
+    accountability_output : AccountabilityOutput or None
+        The letters, circular, callback sample and follow-up review, drafted once by
+        :meth:`open` (the first screen counts them; section 十 shows them).
     """
 
     def __init__(self, params: MonthlyParameters, result, unit_indicators, stage: Path,
@@ -130,6 +188,7 @@ class MonthlyReport:
         self.published = False
         self.charts: dict[str, Path] = {}
         self.accountability_output = None
+        self.due = views.due_soon(result)
         self._lock = lock
         self.data_docs_index: Path | None = None
 
@@ -138,7 +197,8 @@ class MonthlyReport:
     def open(cls, extract=None, period=None, *, as_of=None, profile="auto", holidays=None,
              waivers=None, out_dir="reports", mask_personal_data=True, seed=0, sheet=None,
              mapping=None, units=None, stage_dir=None) -> "MonthlyReport":
-        """Load and audit the extract, compute the indicators (the notebook's first step).
+        """Load and audit the extract, compute the indicators, draft the accountability
+        documents (the notebook's first step).
 
         Parameters are those of :func:`xfaudit.monthly.run_monthly_audit`; ``stage_dir`` is
         set by ``xfaudit monthly`` (leave it None when running the notebook directly).
@@ -150,6 +210,23 @@ class MonthlyReport:
         lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
+        if stage_dir:
+            stage, self_staged = Path(stage_dir), False
+        else:
+            stage, self_staged = new_staging_dir(Path(params.out_dir) / params.period), True
+            atexit.register(shutil.rmtree, stage, True)
+        report = cls.from_result(result, params, stage, self_staged=self_staged,
+                                 timings=timings, waiver_report=waiver_report, lock=lock)
+        report.draft_accountability()
+        return report
+
+    @classmethod
+    def from_result(cls, result, params: MonthlyParameters, stage: Path, *,
+                    self_staged: bool = False, timings: dict | None = None,
+                    waiver_report=None, lock=None) -> "MonthlyReport":
+        """A report of an audit already made (waivers applied): masks the free text once and
+        computes the indicators. :meth:`open` calls it; tests and other drivers may too."""
+        timings = {} if timings is None else timings
         # Free text is masked once, here: every table, chart, letter and workbook of the
         # report is a view of these findings. The personal columns stay for the callback list
         # (and are masked wherever a table is shown or written).
@@ -157,13 +234,9 @@ class MonthlyReport:
         step = time.perf_counter()
         unit_indicators = indicators.compute(result, params.period)
         timings["indicators"] = time.perf_counter() - step
-        if stage_dir:
-            stage, self_staged = Path(stage_dir), False
-        else:
-            stage, self_staged = new_staging_dir(Path(params.out_dir) / params.period), True
-            atexit.register(shutil.rmtree, stage, True)
-        return cls(params, result, unit_indicators, stage, self_staged, timings, waiver_report,
-                   lock)
+        Path(stage).mkdir(parents=True, exist_ok=True)
+        return cls(params, result, unit_indicators, Path(stage), self_staged, timings,
+                   waiver_report, lock)
 
     # -- what the cells show ------------------------------------------------------------------
     @property
@@ -171,28 +244,117 @@ class MonthlyReport:
         return self.params.mask_personal_data
 
     def _table(self, frame: pd.DataFrame, title: str | None = None, **kw) -> Table:
+        kw.setdefault("more_in", WORKBOOK_NAME)
         return Table(frame, title, mask=self.mask, **kw)
 
-    def headline(self) -> Text:
-        """One paragraph with the month's main figures (and warnings about the run)."""
-        s, f = self.result.summary, self.result.findings
-        accountability = f[f["kind"] == views.ACCOUNTABILITY]
-        lines = [
-            f"{month_text(self.params.period)}，审计日 {s['as_of']}，"
-            f"适用规则：{s['profile']['title']}。",
-            f"台账读取 {s['rows']['read']} 行，审计 {s['rows']['audited']} 件，剔除 {s['rows']['rejected']} 行。"
-            f"发现履职问题 {len(accountability)} 个（涉及 {accountability['case_id'].nunique()} 件、"
-            f"{accountability['handling_unit'].nunique()} 个责任单位），其中超期仍未办 "
-            f"{int(views.open_overdue_mask(f).sum())} 个；台账质量问题 "
-            f"{int((f['kind'] == views.DATA_QUALITY).sum())} 个。",
-        ]
-        if self.result.not_evaluated:
-            names = "、".join(n.check_name for n in self.result.not_evaluated)
-            lines.append(f"因台账缺少相关列，以下检查项未评估：{names}。")
+    @property
+    def _accountability(self) -> pd.DataFrame:
+        f = self.result.findings
+        return f[(f["kind"] == views.ACCOUNTABILITY).to_numpy()]
+
+    def _county(self) -> str:
+        from xfaudit.config import load_config
+
+        cfg = (self.accountability_output.config if self.accountability_output is not None
+               and self.accountability_output.config is not None else load_config(None))
+        return cfg.issuer["county"]
+
+    def _source_lines(self) -> list[str]:
+        from xfaudit import __version__
+        from xfaudit.loadreport import where_read
+
+        s, report = self.result.summary, self.result.extract.report
+        digest = report.sha256 or (file_sha256(report.path) if Path(report.path).is_file()
+                                   else "")
+        lines = [f"审计台账：{where_read(report)}"
+                 + (f"，SHA-256 {digest[:16]}…" if digest else "")
+                 + f"；读取 {s['rows']['read']} 行，审计 {s['rows']['audited']} 件，剔除 "
+                   f"{s['rows']['rejected']} 行"]
+        for table in report.tables:
+            lines.append(f"关联表：{table.name}，SHA-256 {table.sha256[:16]}…")
+        now = dt.datetime.now()
+        lines.append(f"适用规则：{s['profile']['title']}；审计日 {chinese_date(self.result.as_of)}；"
+                     f"xfaudit {__version__}；生成于 {chinese_date(now)} {now:%H:%M}")
         if self.waiver_report is not None:
             lines.append(self.waiver_report.describe()[0] + "被豁免的问题仍列出，标为“已豁免”。")
         elif self.params.waivers:
             lines.append(WAIVERS_NOTE)
+        if not self.mask:
+            lines.append("注意：本报告未屏蔽信访人个人信息（mask_personal_data=False），请勿外传。")
+        return lines
+
+    def _tiles(self) -> list[report_page.Tile]:
+        s, f = self.result.summary, self._accountability
+        status = f["period_status"]
+        new, going = int((status == NEW).sum()), int((status == CONTINUING).sum())
+        current = f[status.isin(CURRENT).to_numpy()]
+        units = {u for u in current["responsible_unit"].dropna() if views.is_named_unit(u)}
+        horizons = views.due_soon_days()
+        due = [int((self.due["剩余天数"] <= d).sum()) for d in horizons]
+        overdue = int(s.get("open_overdue", 0))
+        return [
+            report_page.Tile(str(s["rows"]["audited"]), "审计事项（件）",
+                             f"读取 {s['rows']['read']} 行"),
+            report_page.Tile(str(new), "本期新发现履职问题", alert=new > 0),
+            report_page.Tile(str(going), "持续未办履职问题", "期限在本期之前、仍未办",
+                             alert=going > 0),
+            report_page.Tile(str(overdue), "超期仍未办", "截至审计日", alert=overdue > 0),
+            report_page.Tile(str(len(units)), "涉及责任单位", "有本期履职问题的单位"),
+            report_page.Tile(" / ".join(map(str, due)),
+                             " / ".join(f"{d}日内" for d in horizons) + "到期",
+                             "仍未办、期限将届满（项）", alert=due[0] > 0),
+            report_page.Tile(str(s["totals"]["data_quality"]), "台账质量问题"),
+        ]
+
+    def _todo(self) -> list[tuple[str, str | None]]:
+        out = []
+        acc = self.accountability_output
+        if acc is not None:
+            todo = acc.todo()
+            out.append((f"签发督办及改进工作建议函、完善政策建议和通报 {todo['letters_to_sign']} 份"
+                        "（letters 文件夹和 通报.docx，均为草稿，审核后编号印发）", "#xf-accountability"))
+            out.append((f"审核处分/追责建议草稿 {todo['drafts_to_review']} 份", "#xf-accountability"))
+            out.append((f"电话回访 {todo['callbacks']} 件（回访抽查.xlsx，含联系方式，注意保密）", None))
+            out.append((f"跟踪已发建议的书面反馈 {todo['awaiting_answers']} 件，其中逾期未反馈 "
+                        f"{todo['overdue_answers']} 件（建议跟踪台账）", "#xf-accountability"))
+        horizons = views.due_soon_days()
+        soon = int((self.due["剩余天数"] <= horizons[0]).sum())
+        if soon:
+            out.append((f"提醒责任单位办理 {horizons[0]} 日内到期的 {soon} 项（见“五、临期预警”）",
+                        "#xf-due-soon"))
+        return out
+
+    def _unit_sections_wanted(self) -> bool:
+        return views.has_unit_column(self.result)
+
+    def first_screen(self) -> Html:
+        """The first screen: county, period, as-of date, the audited file with its SHA-256,
+        the profile and version; what to know first (no unit column, checks not evaluated);
+        the headline figures (本期新发现 / 持续未办, units, items due soon); the to-do list;
+        the contents with a link to every section and every unit's section."""
+        subtitle = (f"{self._county()} · {month_text(self.params.period)} · 审计日 "
+                    f"{chinese_date(self.result.as_of)}")
+        warnings = views.run_warnings(self.result)
+        units = self._unit_anchors() if self._unit_sections_wanted() else []
+        tiles = self._tiles()
+        markup = report_page.first_screen(
+            subtitle=subtitle, source=self._source_lines(), warnings=warnings, tiles=tiles,
+            todo=self._todo(), contents=list(SECTIONS), units=units,
+            units_anchor=UNIT_PAGES_ANCHOR)
+        text = "；".join(f"{t.label} {t.value}" for t in tiles)
+        return Html(markup, "\n".join([subtitle, *warnings, text]))
+
+    def headline(self) -> Text:
+        """One paragraph with the month's main figures, what to know first leading."""
+        s, f = self.result.summary, self._accountability
+        lines = [*views.run_warnings(self.result),
+                 f"{month_text(self.params.period)}，审计日 {chinese_date(self.result.as_of)}，"
+                 f"适用规则：{s['profile']['title']}。",
+                 f"台账读取 {s['rows']['read']} 行，审计 {s['rows']['audited']} 件，剔除 "
+                 f"{s['rows']['rejected']} 行。发现履职问题 {len(f)} 个（本期新发现 "
+                 f"{int((f['period_status'] == NEW).sum())} 个、持续未办 "
+                 f"{int((f['period_status'] == CONTINUING).sum())} 个；超期仍未办 "
+                 f"{s.get('open_overdue', 0)} 个），台账质量问题 {s['totals']['data_quality']} 个。"]
         if not self.mask:
             lines.append("注意：本报告未屏蔽信访人个人信息（mask_personal_data=False），请勿外传。")
         return Text(*lines, title="本月概要")
@@ -218,6 +380,22 @@ class MonthlyReport:
     def by_check(self) -> Table:
         return self._table(views.by_check(self.result), "按检查项统计")
 
+    def check_coverage(self) -> Table:
+        """Per check, as data-validation reports show it: rows 适用 / 已判断 / 无法判断, findings,
+        问题率 (findings ÷ rows judged), 超期仍未办 and the status (部分评估 and 未评估 said as
+        such); the rules themselves are :meth:`check_rules`."""
+        table = views.coverage(self.result).drop(columns=["判定规则", "依据"])
+        return self._table(table, "各检查项的覆盖范围与问题数", max_rows=len(checks()),
+                           note="适用：台账显示该义务适用的事项；已判断：起算日、期限和办理情况均可确认的事项；"
+                                "无法判断：日期无法识别或缺失，不作为问题；问题率 = 问题数 ÷ 已判断；"
+                                "超期仍未办：截至审计日仍未办理且已过期限届满日。")
+
+    def check_rules(self) -> Table:
+        """Each check's rule in one sentence and the provisions its findings cite (under the
+        rule profiles in force for the audited items)."""
+        table = views.coverage(self.result)[["检查项", "判定规则", "依据"]]
+        return self._table(table, "各检查项的判定规则与法定依据", max_rows=len(checks()))
+
     def by_unit(self) -> Table:
         return self._table(views.by_unit(self.result.findings), "按责任单位统计",
                            empty="本期没有发现问题。")
@@ -226,20 +404,53 @@ class MonthlyReport:
         return self._table(views.unit_check_matrix(self.result.findings),
                            "责任单位 × 检查项（履职问题）", empty="本期没有履职问题。")
 
-    def aging(self) -> Table:
+    def _timed_missing(self) -> list[str]:
+        from xfaudit.clocks import TIMED_CHECKS
+
+        return missing_headers(self.result, TIMED_CHECKS)
+
+    def aging(self) -> Table | Text:
+        missing = self._timed_missing()
+        if missing:
+            return unavailable(missing, "超期仍未办问题的账龄")
         return self._table(views.aging(self.result.findings), "超期仍未办问题的账龄", index=True)
 
-    def aging_by_unit(self) -> Table:
-        return self._table(views.aging(self.result.findings, by="unit").T,
+    def aging_by_unit(self) -> Table | Text:
+        missing = self._timed_missing()
+        if missing:
+            return unavailable(missing, "各责任单位的账龄")
+        return self._table(views.aging(self.result.findings, by="unit").T.rename_axis("责任单位"),
                            "各责任单位超期仍未办问题的账龄", index=True)
 
-    def open_overdue_list(self) -> Table:
+    def open_overdue_list(self) -> Table | Text:
+        missing = self._timed_missing()
+        if missing:
+            return unavailable(missing, "超期仍未办的问题")
         f = self.result.findings
         rows = f[views.open_overdue_mask(f)].sort_values(["days_late", "case_id"],
                                                          ascending=[False, True])
         shown = views.findings_table(rows, OPEN_OVERDUE_COLUMNS)
         return self._table(shown, "超期仍未办的问题（超期最久的在前）",
                            empty="没有超期仍未办的问题。")
+
+    def due_soon_by_unit(self) -> Table | Text:
+        """临期预警 per unit: deadlines falling within each horizon (7 and 15 days)."""
+        missing = self._timed_missing()
+        if missing:
+            return unavailable(missing, "临期预警")
+        horizons = views.due_soon_days()
+        return self._table(views.due_soon_by_unit(self.due, horizons),
+                           f"各责任单位{'、'.join(f'{d}日内' for d in horizons)}到期的事项",
+                           empty=f"截至审计日，没有{horizons[-1]}日内到期的仍未办事项。",
+                           note=f"仍未办理、期限届满日在审计日（{chinese_date(self.result.as_of)}）之后"
+                                f"{horizons[-1]}日内的法定期限；同一事项的几个期限分别计数。")
+
+    def due_soon_list(self) -> Table | Text:
+        """临期预警: the open items due soonest, with their unit and deadline."""
+        if self._timed_missing():
+            return Text("")
+        return self._table(self.due, "临期事项清单（期限最近的在前）",
+                           empty="没有临期事项。")
 
     def trend(self) -> Table:
         return self._table(self._trend_frame(), "逐月趋势",
@@ -256,15 +467,18 @@ class MonthlyReport:
     def indicators_by_unit(self) -> Table:
         window = self.indicators.window
         return self._table(self.indicators.by_unit(), "各责任单位考核指标",
-                           note=f"统计区间：{window[0]:%Y-%m-%d} 至 {window[1]:%Y-%m-%d}；"
+                           note=f"统计区间：{chinese_date(window[0])}至{chinese_date(window[1])}；"
                                 "单元格为“比率（分子/分母）”。")
 
     def indicator_formulas(self) -> Table:
         return self._table(self.indicators.formulas(), "指标计算公式与统计范围")
 
-    def ranking(self) -> Table:
+    def ranking(self) -> Table | Text:
+        if not views.has_unit_column(self.result):
+            return unavailable([header_of("handling_unit")], "责任单位通报排名")
         return self._table(self.indicators.ranking, "责任单位通报排名",
-                           note=indicators.ranking_rule_text())
+                           note=indicators.ranking_rule_text(),
+                           empty="本期没有可排名的责任单位。")
 
     def chart(self, name: str) -> charts.Chart:
         """Draw one of the report's charts, save it to ``charts/<name>.png`` and return it.
@@ -317,8 +531,9 @@ class MonthlyReport:
         current = views.trend_record(self.result, self.params.period)
         return views.trend(self.params.out_dir, self.params.period, current)
 
-    def accountability(self):
-        """Draft the three recommendations, the letters, the circular and the callback sample.
+    def draft_accountability(self):
+        """Draft the three recommendations, the letters, the circular and the callback sample
+        (once; :meth:`open` calls it so that the first screen can count them).
 
         Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder and
         updates the follow-up register ``<out_dir>/registers/建议跟踪台账.xlsx``, which all
@@ -326,6 +541,8 @@ class MonthlyReport:
         """
         from xfaudit import accountability
 
+        if self.accountability_output is not None:
+            return self.accountability_output
         step = time.perf_counter()
         self.accountability_output = accountability.produce(
             self.result, self.params.period, self.stage,
@@ -334,18 +551,99 @@ class MonthlyReport:
         self.timings["accountability"] = time.perf_counter() - step
         return self.accountability_output
 
+    def accountability(self):
+        """Section 十: the recommendations, letters, circular, callback sample and follow-up
+        (drafted by :meth:`draft_accountability`)."""
+        return self.draft_accountability()
+
+    # -- one section per unit -------------------------------------------------------------------
+    def _unit_names(self) -> list[str]:
+        """Units with a section: the ranked units, then any other unit that owes an act of a
+        current finding (never a pseudo-unit or a duty-holder still to be verified)."""
+        ranked = list(self.indicators.ranking["责任单位"])
+        current = self._accountability[self._accountability["period_status"].isin(CURRENT)]
+        others = sorted(set(current["responsible_unit"].dropna().astype(str)) - set(ranked))
+        return [u for u in ranked + others if views.is_named_unit(u)]
+
+    def _unit_anchors(self) -> list[tuple[str, str]]:
+        return [(f"xf-unit-{i}", name) for i, name in enumerate(self._unit_names(), start=1)]
+
+    def _unit_lines(self, unit: str) -> list[str]:
+        ranking, table = self.indicators.ranking, self.indicators.table
+        lines = []
+        place = ranking.index[ranking["责任单位"] == unit]
+        if len(place):
+            lines.append(f"通报排名：第{int(ranking.loc[place[0], '排名'])}名（共{len(ranking)}个单位）。")
+        mine = table[table["unit"] == unit]
+        if len(mine):
+            rates = indicators.format_rates(mine, with_counts=True)
+            lines.append("考核指标：" + "；".join(f"{n} {r}" for n, r in zip(mine["name"], rates))
+                         + "。")
+        f = self._accountability
+        own = f[(f["responsible_unit"] == unit).to_numpy()]
+        status = own["period_status"]
+        horizons = views.due_soon_days()
+        due = self.due[self.due["责任单位"] == unit]
+        lines.append(f"履职问题：本期新发现 {int((status == NEW).sum())} 个，持续未办 "
+                     f"{int((status == CONTINUING).sum())} 个，其中超期仍未办 "
+                     f"{int(views.open_overdue_mask(own).sum())} 个；临期："
+                     + "，".join(f"{d}日内到期 {int((due['剩余天数'] <= d).sum())} 项"
+                                for d in horizons) + "。")
+        return lines
+
+    def _unit_documents(self, unit: str) -> list[tuple[str, str]]:
+        acc = self.accountability_output
+        if acc is None:
+            return []
+        out = []
+        for letter in acc.letters:
+            if letter.unit == unit:
+                path = Path(letter.path)
+                shown = path.relative_to(self.stage) if path.is_relative_to(self.stage) else path.name
+                out.append((Path(shown).as_posix(), f"{letter.title}（{path.name}）"))
+        return out
+
+    def unit_pages(self) -> Html | Text:
+        """Section 十一: one anchored section per responsible unit — its rank and indicators,
+        its current findings (本期新发现 and 持续未办, waived ones left out), the items due soon,
+        and the documents drafted for it."""
+        if not self._unit_sections_wanted():
+            return unavailable([header_of("handling_unit")], "各责任单位情况")
+        f = self._accountability
+        current = f[f["period_status"].isin(CURRENT).to_numpy() & ~f["waived"].astype(bool)]
+        current = current.sort_values(["period_status", "days_late", "case_id"],
+                                      ascending=[False, False, True], na_position="last")
+        from xfaudit.config import settings
+
+        parts, limit = [], settings()["report"]["max_rows"]
+        for anchor, unit in self._unit_anchors():
+            own = current[(current["responsible_unit"] == unit).to_numpy()]
+            shown = views.findings_table(own, UNIT_FINDING_COLUMNS)
+            table = (html_table(privacy.mask_frame(shown.head(limit), enabled=self.mask))
+                     if len(shown) else "<p>本期没有需要督办的履职问题。</p>")
+            if len(shown) > limit:
+                table += (f'<p class="xf-note"><small>另有 {len(shown) - limit} 个问题未显示，'
+                          f"完整内容见 {WORKBOOK_NAME}。</small></p>")
+            parts.append(report_page.unit_section(anchor, unit, self._unit_lines(unit), table,
+                                                  self._unit_documents(unit)))
+        if not parts:
+            return Text("本期没有需要单列的责任单位。")
+        return Html("".join(parts), "\n".join(name for _, name in self._unit_anchors()))
+
     # -- writing ------------------------------------------------------------------------------
-    def finish(self) -> Text:
-        """Write the workbook, indicators, summary and manifest; publish when self-staged."""
+    def finish(self) -> Html | Text:
+        """Write the workbook, indicators, summary and manifest; publish when self-staged.
+        Shows the report folder's files as a table (文件 / 用途)."""
         from xfaudit.writers import summary_json, validation_json, workbook
 
         if self.published:
-            return Text(f"报告已写入 {self.target}；如需重新生成，请重新运行整个笔记本。",
+            return Text(f"报告已写入报告目录 {self.target.name}；如需重新生成，请重新运行整个笔记本。",
                         title="输出文件")
         step = time.perf_counter()
         masked = privacy.mask_result(self.result, enabled=self.mask)
-        workbook.write(masked, self.stage / "findings.xlsx",
-                       marking=None if self.mask else privacy.UNMASKED_NOTICE)
+        workbook.write(masked, self.stage / WORKBOOK_NAME,
+                       marking=None if self.mask else privacy.UNMASKED_NOTICE,
+                       indicators=self.indicators)
         self.timings["workbook"] = time.perf_counter() - step
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
@@ -354,19 +652,58 @@ class MonthlyReport:
         if self.data_docs_index is None:
             self.data_docs()
         write_manifest(self.stage, self.manifest())
-        lines = [f"已写出：{', '.join(sorted(folder_hashes(self.stage)))}，manifest.json。"]
+        files = self._files_table()
         if not self.self_staged:
-            lines.append("网页报告 report.html 在笔记本执行完成后导出；全部写完后替换报告目录 "
-                         f"{self.target}。")
+            note = ("网页报告 report.html 和执行后的笔记本在笔记本执行完成后写出；全部写完后一次性替换"
+                    f"报告目录 {self.target.name}（任何一步失败，原有报告不变）。")
         else:
             replace_dir(self.stage, self.target)
             shutil.rmtree(self.stage, ignore_errors=True)
             self.published = True
             if self._lock is not None:
                 self._lock.release()
-            lines.append(f"报告目录：{self.target}（直接运行笔记本时不生成 report.html，"
-                         "请使用 xfaudit monthly）。")
-        return Text(*lines, title="输出文件")
+            note = (f"已写入报告目录 {self.target.name}（直接运行笔记本时不生成 report.html，"
+                    "请使用 xfaudit monthly）。")
+        return Html(report_page.files_table(files) + f'<p class="xf-note">{html.escape(note)}</p>',
+                    "\n".join(f"{name}：{purpose}" for name, _, purpose in files) + "\n" + note)
+
+    def _files_table(self) -> list[tuple[str, str | None, str]]:
+        """(name, link or None, purpose) of every file the report folder holds."""
+        written = sorted(folder_hashes(self.stage))
+        letters = [w for w in written if w.startswith("letters/")]
+        acc = self.accountability_output
+        purposes = {
+            "report.html": "本报告（网页，可离线打开和打印）",
+            "monthly_audit.ipynb": "执行后的审计笔记本（可在 JupyterLab 中复核每一步）",
+            WORKBOOK_NAME: "问题清单：汇总（含覆盖情况）、按单位汇总、指标、临期预警、全部问题、按检查项和单位分表",
+            "indicators.csv": "各单位考核指标（含分子、分母和计算公式）",
+            "summary.json": "机读汇总（各检查项的适用、已判断、无法判断和问题数）",
+            "validation.json": "Great Expectations 校验结果（每条规则的校验行数和不符合的行数）",
+            "manifest.json": "运行记录：输入文件和各输出文件的 SHA-256、参数、版本、用时",
+            "通报.docx": "本月通报（草稿）",
+            "回访抽查.xlsx": "回访抽查名单（机密★内部资料：含信访人联系方式）",
+        }
+        rows = []
+        if not self.self_staged:
+            rows += [("report.html", "report.html", purposes["report.html"]),
+                     ("monthly_audit.ipynb", "monthly_audit.ipynb", purposes["monthly_audit.ipynb"])]
+        for name in written:
+            if "/" in name:
+                continue
+            rows.append((name, name, purposes.get(name, "")))
+        if any(w.startswith(f"{DATA_DOCS_DIR}/") for w in written):
+            rows.append((f"{DATA_DOCS_DIR}/", DATA_DOCS_INDEX,
+                         "Great Expectations 数据文档（离线网页，打开 index.html）"))
+        charts_written = [w for w in written if w.startswith("charts/")]
+        if charts_written:
+            rows.append(("charts/", None, f"本报告的图表（{len(charts_written)} 张 PNG）"))
+        if letters:
+            rows.append(("letters/", None, f"督办及改进工作建议函、完善政策建议、处分/追责建议草稿"
+                                           f"（{len(letters)} 份 Word 文档）"))
+        if acc is not None and "register" in acc.paths:
+            rows.append((f"../{REGISTERS_DIR}/{Path(acc.paths['register']).name}", None,
+                         "建议跟踪台账（各月共用，填写反馈情况）"))
+        return rows
 
     def _write_indicators(self, path: Path) -> Path:
         headers = {"unit": "责任单位", "indicator": "指标编号", "name": "指标", "numerator": "分子",
@@ -404,7 +741,9 @@ class MonthlyReport:
             "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "invocation": "notebook",
             "parameters": self.params.to_dict(),
-            "input": {"path": report.path, "sha256": report.sha256 or file_sha256(report.path),
+            "input": {"path": report.path,
+                      "sha256": report.sha256 or (file_sha256(report.path)
+                                                  if Path(report.path).is_file() else ""),
                       "format": report.file_format, "sheet": report.sheet,
                       "header_row": report.header_row, "encoding": report.encoding},
             "holidays": [{"path": h, "sha256": file_sha256(h)} for h in self.params.holidays],
@@ -417,12 +756,17 @@ class MonthlyReport:
             "findings": {"totals": s["totals"],
                          "open_overdue": int(views.open_overdue_mask(f).sum()),
                          "by_check": {c["check_id"]: {k: c[k] for k in
-                                                      ("findings", "open", "waived", "evaluated")}
+                                                      ("findings", "open", "open_overdue",
+                                                       "waived", "evaluated", "applicable",
+                                                       "judged", "unjudged", "status")}
                                       for c in s["checks"]}},
             "not_evaluated": s["not_evaluated"],
             "great_expectations": self._gx_record(),
+            "warnings": views.run_warnings(self.result),
             "indicators": self.indicators.to_dict(),
             "trend": views.trend_record(self.result, self.params.period),
+            "due_soon": {f"{d}日内": int((self.due["剩余天数"] <= d).sum())
+                         for d in views.due_soon_days()},
             "accountability": (self.accountability_output.to_dict()
                                if self.accountability_output is not None else None),
             "files": folder_hashes(self.stage),

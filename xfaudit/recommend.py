@@ -188,7 +188,9 @@ class RecommendationSet:
         notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.notes)
         table = self.to_frame(chinese=True)[["建议编号", "建议类型", "责任单位", "内容分类", "主送机关",
                                              "问题数", "反馈期限"]]
-        return head + notes + table.to_html(index=False)
+        from xfaudit.display import html_table
+
+        return head + notes + html_table(table)
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -247,9 +249,13 @@ def _add_days(start: dt.date, days: int, kind: str) -> dt.date:
 
 
 def accountable(findings: pd.DataFrame) -> pd.DataFrame:
-    """Non-waived accountability findings of a known unit: what recommendations count."""
+    """Non-waived accountability findings of a known unit: what recommendations count (a
+    label that stands for no unit, such as 责任单位未知（台账无此列）, is no unit)."""
+    from xfaudit.indicators import pseudo_units
+
     keep = ((findings["kind"] == "accountability") & ~findings["waived"].astype(bool)
-            & findings["handling_unit"].notna())
+            & findings["handling_unit"].notna()
+            & ~findings["handling_unit"].isin(pseudo_units()))
     return findings[keep]
 
 

@@ -19,7 +19,9 @@ from typing import Callable
 from xfaudit import outdir, privacy, validate
 from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.errors import OutputError, XfauditError
+from xfaudit.io.sniff import check_exists
 from xfaudit.load import load_extract
+from xfaudit.scale.dataset import is_dataset
 
 
 @dataclass
@@ -96,8 +98,12 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         Another run holds ``out_dir`` (see :mod:`xfaudit.outdir`).
     """
     say = progress or (lambda _text: None)
+    paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
+    for path in paths:   # a mistyped extract name stops before any output folder is made
+        if not is_dataset(path):                    # (a dataset is a folder)
+            check_exists(Path(path))
     out_dir = outdir.prepare(out_dir)
-    first = extract_path[0] if isinstance(extract_path, (list, tuple)) else extract_path
+    first = paths[0]
     with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
         outdir.sweep(out_dir)
         validate.preload()
@@ -169,7 +175,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
             out.mkdir()
             staged = write_outputs(run.parts, out, summary=run.summary,
                                    validation=run.validation, extract=stub, as_of=p.as_of,
-                                   marking=marking,
+                                   marking=marking, profiles=p.profiles,
                                    extra={"timings": timings, "mask_personal_data": mask,
                                           "engine": info})
             timings["write"] = time.perf_counter() - step

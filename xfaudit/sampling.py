@@ -113,7 +113,9 @@ class CallbackSample:
     def _repr_html_(self) -> str:
         head = (f"<p>回访抽查：{len(self.frame)} 件（{len(self.plan)} 个单位，随机种子 {self.seed}）。"
                 f"{html.escape(self.describe_rule())}</p>")
-        return head + self.plan.rename(columns=PLAN_HEADERS).to_html(index=False)
+        from xfaudit.display import html_table
+
+        return head + html_table(self.plan.rename(columns=PLAN_HEADERS))
 
 
 def _seed_key(seed: int) -> str:

@@ -275,6 +275,7 @@ class Check:
     needs: tuple[str, ...]
     needs_any: tuple[str, ...]
     duty_holder: str = "handling_unit"
+    rule: str = ""             # the rule in one sentence ({days}: the limit's days, per profile)
 
     @property
     def is_data_quality(self) -> bool:
@@ -301,7 +302,8 @@ def checks() -> dict[CheckId, Check]:
                             severity=spec["severity"], limit=spec.get("limit"),
                             needs=tuple(spec.get("needs", ())),
                             needs_any=tuple(spec.get("needs_any", ())),
-                            duty_holder=spec.get("duty_holder", "handling_unit"))
+                            duty_holder=spec.get("duty_holder", "handling_unit"),
+                            rule=spec.get("rule", ""))
         for cid, spec in data.items() if cid in CheckId.__members__
     }
 

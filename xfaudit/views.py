@@ -12,17 +12,21 @@ Thresholds (aging buckets, label of empty units, months in the trend) come from
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN, PROFILE_COLUMN, START, TIMED_CHECKS
+from xfaudit.clocks import (ACT_ON, JUDGED, LAST_DAY, OPEN, PROFILE_COLUMN, START, STATE,
+                            TIMED_CHECKS)
 from xfaudit.config import settings
-from xfaudit.dates import PERIOD_LABEL, parse_period
+from xfaudit.dates import PERIOD_LABEL, chinese_date, parse_period
 from xfaudit.errors import CaseNotFoundError
+from xfaudit.findings import open_overdue, responsible_units
 from xfaudit.model import SOURCE_ROW
-from xfaudit.schema import KIND_LABELS, checks, date_fields, header_of
+from xfaudit.periods import STATUSES
+from xfaudit.schema import KIND_LABELS, CheckId, checks, date_fields, header_of
 
 #: Ledger fields that are deadlines set by someone, not events (they appear as clocks).
 DEADLINE_FIELDS = ("assigned_deadline", "implementation_due")
@@ -57,10 +61,21 @@ def _units(findings: pd.DataFrame) -> pd.Series:
     return findings["handling_unit"].fillna(settings()["report"]["no_unit_label"])
 
 
+def _pseudo_units() -> set[str]:
+    report = settings()["report"]
+    return {report["no_unit_label"], report["no_unit_column_label"]}
+
+
+def is_named_unit(name) -> bool:
+    """Whether a 责任单位 / 责任主体 names a real unit: not a label standing for no unit
+    (（未填写单位）, 责任单位未知（台账无此列）) nor a duty-holder still to be verified
+    (待核实（复查机关）)."""
+    return bool(name) and name not in _pseudo_units() and not str(name).startswith("待核实")
+
+
 def open_overdue_mask(findings: pd.DataFrame) -> pd.Series:
-    """Accountability findings still open and past their last day (超期未办)."""
-    late = pd.to_numeric(findings["days_late"]).fillna(0) > 0
-    return (findings["kind"] == ACCOUNTABILITY) & findings["is_open"].astype(bool) & late
+    """超期仍未办: :func:`xfaudit.findings.open_overdue`, the one definition."""
+    return open_overdue(findings)
 
 
 def overview(result) -> pd.DataFrame:
@@ -69,7 +84,7 @@ def overview(result) -> pd.DataFrame:
     f = result.findings
     accountability = f[f["kind"] == ACCOUNTABILITY]
     items = [
-        ("审计日", s["as_of"]),
+        ("审计日", chinese_date(result.as_of)),
         ("适用规则", s["profile"]["title"]),
         ("读取行数", s["rows"]["read"]),
         ("审计行数", s["rows"]["audited"]),
@@ -77,11 +92,15 @@ def overview(result) -> pd.DataFrame:
         ("跳过的空行", s["rows"]["empty"]),
         ("无法识别的单元格", s["rows"]["unreadable_cells"]),
         ("履职问题", int(len(accountability))),
+        *[(f"其中{status}", int((accountability["period_status"] == status).sum()))
+          for status in STATUSES],
         ("其中超期仍未办", int(open_overdue_mask(f).sum())),
         ("涉及事项", int(accountability["case_id"].nunique())),
-        ("涉及责任单位", int(accountability["handling_unit"].nunique())),
+        ("涉及责任单位", int(accountability["handling_unit"][
+            ~accountability["handling_unit"].isin(_pseudo_units())].nunique())),
         ("台账质量问题", int((f["kind"] == DATA_QUALITY).sum())),
-        ("未评估的检查项", len(result.not_evaluated)),
+        ("未评估的检查项", sum(not c["evaluated"] for c in s["checks"])),
+        ("部分评估的检查项", sum(bool(c["evaluated"] and c["unjudged"]) for c in s["checks"])),
     ]
     return pd.DataFrame(items, columns=["项目", "数值"]).astype({"数值": object})
 
@@ -95,24 +114,230 @@ def not_evaluated(result) -> pd.DataFrame:
 
 
 def by_check(result) -> pd.DataFrame:
-    """Findings per check, every check listed (with its status when not evaluated)."""
+    """Findings per check, every check listed with its status (已评估 / 部分评估（N/M…） /
+    未评估（缺少：…）, from the audit summary)."""
     f = result.findings
-    skipped = {n.check_id for n in result.not_evaluated}
+    status = {c["check_id"]: c["status"] for c in result.summary["checks"]}
     grouped = f.groupby("check_id")
     counts = pd.DataFrame({
         "问题数": grouped.size(),
-        "超期仍未办": open_overdue_mask(f).groupby(f["check_id"]).sum(),
+        "超期仍未办": open_overdue(f).groupby(f["check_id"]).sum(),
         "已豁免": f["waived"].astype(bool).groupby(f["check_id"]).sum(),
         "涉及单位": grouped["handling_unit"].nunique(),
     })
     table = pd.DataFrame([
         {"检查项编号": cid.value, "问题类型": c.name, "问题性质": KIND_LABELS[c.kind],
-         "严重程度": c.severity, "评估状态": "未评估" if cid.value in skipped else "已评估"}
+         "严重程度": c.severity, "评估状态": status.get(cid.value, "已评估")}
         for cid, c in checks().items()])
     table = table.join(counts, on="检查项编号")
     number_columns = ["问题数", "超期仍未办", "已豁免", "涉及单位"]
     table[number_columns] = table[number_columns].fillna(0).astype("int64")
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage per check (Data-Docs style) and what the reader must know first
+# ---------------------------------------------------------------------------------------------
+
+NOT_EVALUATED = "未评估"
+PARTIAL = "部分评估"
+
+#: Columns of :func:`coverage`.
+COVERAGE_COLUMNS = ["检查项", "判定规则", "依据", "适用", "已判断", "无法判断", "问题数", "问题率",
+                    "超期仍未办", "已豁免", "评估状态", "检查项编号"]
+
+
+def members_in_use(result) -> list:
+    """The rule-profile members that govern at least one audited item (all of them for an
+    empty extract)."""
+    used = result.summary["profile"].get("items_per_member", {})
+    members = [m for m in result.profiles.members if used.get(m.name)]
+    return members or list(result.profiles.members)
+
+
+@cache
+def _builtin_titles() -> dict[str, str]:
+    from xfaudit.profile import builtin_profiles, load_profile_set
+
+    return {m.name: m.title for name in builtin_profiles()
+            for m in load_profile_set(name).members}
+
+
+def profile_titles(profiles=None) -> dict[str, str]:
+    """Profile name → its statute title (``national-2022`` → 《信访工作条例》（2022年5月1日起施行）),
+    for the built-in profiles and the members of ``profiles`` (a ProfileSet)."""
+    titles = dict(_builtin_titles())
+    if profiles is not None:
+        titles.update({m.name: m.title for m in profiles.members})
+    return titles
+
+
+def check_rule(check, members) -> str:
+    """The check's rule in one sentence (checks.toml ``rule``), with ``{days}`` filled from the
+    limit of each profile member in use (``15日``; ``60日（《信访条例》）、30日（…）`` where they
+    differ)."""
+    if "{days}" not in check.rule:
+        return check.rule
+    days = {}
+    for member in members:
+        limit = member.limits.get(check.limit) if check.limit else None
+        if limit is not None and limit.days is not None:
+            days.setdefault(limit.describe(), []).append(member.statute)
+    if not days:
+        text = "规定期限"
+    elif len(days) == 1:
+        text = next(iter(days))
+    else:
+        text = "、".join(f"{d}（{'、'.join(who)}）" for d, who in days.items())
+    return check.rule.replace("{days}", text)
+
+
+def check_citations(check, members) -> str:
+    """The provisions a check's findings cite under the profile members in use."""
+    cited = dict.fromkeys(m.citation(check.limit) for m in members)
+    return "；".join(c for c in cited if c)
+
+
+def _rate_text(numerator: int, denominator: int) -> str:
+    return f"{numerator / denominator * 100:.1f}%" if denominator else "—"
+
+
+def coverage(result) -> pd.DataFrame:
+    """Per check, the way data-validation reports (GX Data Docs) show an expectation: the rule
+    in one sentence and its provision, rows 适用 / 已判断 / 无法判断, findings, the rate
+    (findings ÷ rows judged), 超期仍未办, 已豁免 and the status (已评估 / 部分评估（N/M…） /
+    未评估（缺少：…）). Columns :data:`COVERAGE_COLUMNS`."""
+    members = members_in_use(result)
+    defs = checks()
+    rows = []
+    for c in result.summary["checks"]:
+        check = defs[CheckId(c["check_id"])]
+        evaluated = c["evaluated"]
+        rows.append({
+            "检查项": c["name"], "判定规则": check_rule(check, members),
+            "依据": check_citations(check, members),
+            "适用": c["applicable"] if evaluated else "—",
+            "已判断": c["judged"] if evaluated else "—",
+            "无法判断": c["unjudged"] if evaluated else "—",
+            "问题数": c["findings"],
+            "问题率": _rate_text(c["findings"], c["judged"]) if evaluated else "—",
+            "超期仍未办": c.get("open_overdue", 0), "已豁免": c["waived"],
+            "评估状态": c["status"], "检查项编号": c["check_id"]})
+    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+
+
+def has_unit_column(result) -> bool:
+    """Whether the extract names a 责任单位 at all (some province exports do not)."""
+    return "handling_unit" in result.extract.frame.columns
+
+
+def run_warnings(result) -> list[str]:
+    """What a reader must know before any figure, most serious first: an extract without
+    items; an extract without a unit column (no ranking, no unit letter); most accountability
+    checks not evaluated; checks judged on only part of their items."""
+    s = result.summary
+    out = []
+    rows = s["rows"]
+    if not rows["audited"]:
+        out.append(f"台账中没有可审计的事项（读取 {rows['read']} 行，剔除 {rows['rejected']} 行）：本期各项统计均为0，"
+                   "请确认导出的台账是否完整。")
+    if not has_unit_column(result):
+        label = settings()["report"]["no_unit_column_label"]
+        line = (f"台账没有责任单位列：问题的责任单位记为“{label}”，本期不做单位排名，"
+                "不生成单位督办及改进工作建议函。")
+        candidates = result.extract.report.unit_candidates
+        if candidates:
+            first = candidates[0]["header"]
+            line += (f"台账中可能的责任单位列：「{first}」（如确是，请在映射文件 [aliases] 下写一行 "
+                     f"\"{first}\" = \"handling_unit\" 后重新运行）。")
+        out.append(line)
+    duties = [c for c in s["checks"] if c["kind"] == ACCOUNTABILITY]
+    skipped = [c for c in duties if not c["evaluated"]]
+    if duties and len(skipped) * 2 > len(duties):
+        out.append(f"履职检查项 {len(duties)} 项中有 {len(skipped)} 项未评估（台账缺少相关列），"
+                   "本期履职问题数不代表全面审计结果。未评估："
+                   + "、".join(c["name"] for c in skipped) + "。")
+    partial = [c for c in duties if c["evaluated"] and c["unjudged"]]
+    if partial:
+        out.append(f"{len(partial)} 项履职检查只判断了部分适用事项（部分评估），其余事项因日期无法识别或缺失而"
+                   "无法判断：" + "、".join(f"{c['name']}（{c['judged']}/{c['applicable']}）"
+                                          for c in partial) + "。")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 临期预警: open items whose last day is near
+# ---------------------------------------------------------------------------------------------
+
+#: Columns of :func:`due_soon`.
+DUE_SOON_COLUMNS = ["剩余天数", "期限届满日", "信访件编号", "责任单位", "期限", "检查项", "内容分类",
+                    "台账行号"]
+
+
+def due_soon_days() -> list[int]:
+    """The warning horizons in days (``[report] due_soon_days``, e.g. [7, 15])."""
+    return sorted(int(d) for d in settings()["report"]["due_soon_days"])
+
+
+def due_soon(result, days: int | None = None) -> pd.DataFrame:
+    """Open items whose last day falls in the ``days`` days after the as-of date (default the
+    longest of ``[report] due_soon_days``), one row per item and deadline, soonest first.
+
+    Read from the derived clocks of the timed checks: rows judged, the act still missing, the
+    last day after the as-of date and at most ``days`` days after it. The unit is the one
+    that owes the act (as for findings: the handling unit; the bureau for registration; the
+    review organ for 复查/复核). Columns :data:`DUE_SOON_COLUMNS`; ``剩余天数`` is calendar days
+    from the as-of date to the last day.
+    """
+    days = days if days is not None else due_soon_days()[-1]
+    clocks, frame = result.clocks.frame, result.extract.frame
+    as_of = pd.Timestamp(result.as_of).normalize()
+    labels = settings()["deadline_labels"]
+    parts = []
+    for cid in TIMED_CHECKS:
+        state, last, still_open = (f"{cid}{STATE}", f"{cid}{LAST_DAY}", f"{cid}{OPEN}")
+        if cid not in result.clocks.evaluated or state not in clocks.columns:
+            continue
+        left = (clocks[last] - as_of).dt.days
+        due = ((clocks[state] == JUDGED) & clocks[still_open].eq(True) & (left > 0)
+               & (left <= days)).fillna(False).to_numpy(dtype=bool)
+        rows = np.flatnonzero(due)
+        if not len(rows):
+            continue
+        parts.append(pd.DataFrame({
+            "剩余天数": left.iloc[rows].astype("int64").to_numpy(),
+            "期限届满日": clocks[last].iloc[rows].to_numpy(),
+            "信访件编号": (frame["case_id"].iloc[rows].to_numpy(dtype=object)
+                       if "case_id" in frame else None),
+            "责任单位": responsible_units(cid, frame, rows).to_numpy(dtype=object),
+            "期限": labels.get(cid.value, checks()[cid].name),
+            "检查项": checks()[cid].name,
+            "内容分类": (frame["category"].iloc[rows].to_numpy(dtype=object)
+                     if "category" in frame else None),
+            "台账行号": frame[SOURCE_ROW].iloc[rows].to_numpy()}))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("剩余天数", "台账行号") else
+                                          "datetime64[ns]" if c == "期限届满日" else object)
+                             for c in DUE_SOON_COLUMNS})
+    table = pd.concat(parts, ignore_index=True)[DUE_SOON_COLUMNS]
+    return table.sort_values(["剩余天数", "责任单位", "信访件编号", "期限"], kind="stable",
+                             ignore_index=True)
+
+
+def due_soon_by_unit(table: pd.DataFrame, horizons: list[int] | None = None) -> pd.DataFrame:
+    """Per unit, how many deadlines of :func:`due_soon` fall within each horizon (``7日内到期``,
+    ``15日内到期``: the longer includes the shorter), the most urgent unit first, with 合计."""
+    horizons = sorted(horizons or due_soon_days())
+    headers = [f"{d}日内到期" for d in horizons]
+    if table.empty:
+        return pd.DataFrame(columns=["责任单位", *headers])
+    counts = pd.DataFrame({h: (table["剩余天数"] <= d).groupby(table["责任单位"]).sum()
+                           for h, d in zip(headers, horizons)}).astype("int64")
+    counts = counts.rename_axis("责任单位").reset_index()
+    counts = counts.sort_values([*headers, "责任单位"], ascending=[False] * len(headers) + [True],
+                                ignore_index=True)
+    total = pd.DataFrame([{"责任单位": "合计", **{h: int(counts[h].sum()) for h in headers}}])
+    return pd.concat([counts, total], ignore_index=True)
 
 
 def by_unit(findings: pd.DataFrame) -> pd.DataFrame:
@@ -210,7 +435,7 @@ def data_quality(findings: pd.DataFrame) -> pd.DataFrame:
     """Data-quality findings (台账质量问题), in source-row order."""
     f = findings[findings["kind"] == DATA_QUALITY].sort_values(["source_row", "check_id"])
     table = pd.DataFrame({
-        "台账行号": f["source_row"], "信访件编号": f["case_id"], "责任单位": f["handling_unit"],
+        "台账行号": f["source_row"], "信访件编号": f["case_id"], "责任单位": _units(f),
         "问题类型": f["check_name"], "说明": f["detail"]})
     return table.reset_index(drop=True)
 
@@ -455,21 +680,28 @@ def pick_case(result) -> str | None:
 
 
 def case_record(result, case_id: str, mask: bool = True) -> pd.DataFrame:
-    """One item's ledger cells as 字段 / 值 rows (personal data masked unless ``mask=False``).
+    """One item's ledger cells as 字段 / 值 rows (personal data masked unless ``mask=False``),
+    every value as shown to a reader (dates ``2026-10-31``, 是/否, empty cells blank).
 
     Raises
     ------
     CaseNotFoundError
         No row has that case id.
     """
+    from xfaudit.display import clean_frame
     from xfaudit.privacy import mask_frame
 
     rows = _rows_of_case(result, case_id)
     part = mask_frame(result.extract.frame.iloc[rows], enabled=mask)
-    part = part.rename(columns=header_of).rename(columns={SOURCE_ROW: "台账行号"})
-    shown = part.astype(object).T
+    part = clean_frame(part.rename(columns=header_of).rename(columns={SOURCE_ROW: "台账行号"}))
+    shown = part.T
     shown.columns = [f"第{i + 1}条" for i in range(len(rows))] if len(rows) > 1 else ["值"]
     return shown.rename_axis("字段").reset_index()
+
+
+def extract_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of an extract's canonical frame with the Chinese headers (台账行号, 信访件编号, …)."""
+    return frame.rename(columns=header_of).rename(columns={SOURCE_ROW: "台账行号"})
 
 
 def case_findings(result, case_id: str) -> pd.DataFrame:
@@ -478,8 +710,11 @@ def case_findings(result, case_id: str) -> pd.DataFrame:
     return f[(f["case_id"] == str(case_id)).fillna(False)].reset_index(drop=True)
 
 
-def findings_table(findings: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Findings with Chinese headers and values (问题性质, 是/否), for showing."""
+def findings_table(findings: pd.DataFrame, columns: list[str] | None = None,
+                   profiles=None) -> pd.DataFrame:
+    """Findings with Chinese headers and values (问题性质, 是/否, the statute title for
+    适用规则), for showing. ``profiles``: the audit's ProfileSet, for the titles of a profile
+    given as a file."""
     from xfaudit.model import FINDING_COLUMNS, FINDING_HEADERS
 
     shown = findings[columns or FINDING_COLUMNS].copy()
@@ -488,4 +723,100 @@ def findings_table(findings: pd.DataFrame, columns: list[str] | None = None) -> 
     for column in ("is_open", "waived"):
         if column in shown:
             shown[column] = np.where(shown[column].astype(bool), "是", "否")
+    if "profile" in shown:
+        titles = profile_titles(profiles)
+        shown["profile"] = shown["profile"].map(lambda name: titles.get(name, name))
     return shown.rename(columns=FINDING_HEADERS).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Filtering findings (result.filter): parts of names, and a helpful line when nothing matches
+# ---------------------------------------------------------------------------------------------
+
+def _contains(values: pd.Series, text: str) -> pd.Series:
+    return values.astype("string").str.contains(text, regex=False, case=False).fillna(False)
+
+
+def _check_mask(findings: pd.DataFrame, text: str) -> pd.Series:
+    return _contains(findings["check_id"], text) | _contains(findings["check_name"], text)
+
+
+def _closest(text: str, names: list[str], n: int = 3) -> list[str]:
+    """Names sharing most characters with ``text`` (then the difflib ratio)."""
+    import difflib
+
+    wanted = set(text)
+    scored = sorted(((len(wanted & set(name)) / max(len(wanted), 1),
+                      difflib.SequenceMatcher(None, text, name).ratio(), name)
+                     for name in names), reverse=True)
+    return [name for share, ratio, name in scored[:n] if share > 0 or ratio >= 0.4]
+
+
+def _units_of(findings: pd.DataFrame) -> list[str]:
+    names = pd.concat([findings["handling_unit"], findings["responsible_unit"]]).dropna()
+    return sorted(set(names.astype(str)))
+
+
+def filter_findings(result, *, unit=None, check=None, severity=None, include_waived=True,
+                    period_status=None) -> tuple[pd.DataFrame, str | None]:
+    """The rows :meth:`AuditResult.filter` returns, and — when none — a Chinese line saying
+    which condition matched nothing and the closest unit / check names (or, when each
+    condition matches alone, what the unit does have)."""
+    f = result.findings
+    masks = {}
+    if unit:
+        masks["unit"] = _contains(f["handling_unit"], unit) | _contains(f["responsible_unit"], unit)
+    if check:
+        masks["check"] = _check_mask(f, check)
+    if severity:
+        masks["severity"] = (f["severity"] == severity).fillna(False)
+    if period_status:
+        masks["period_status"] = _contains(f["period_status"], period_status)
+    mask = pd.Series(True, index=f.index)
+    for part in masks.values():
+        mask &= part
+    if not include_waived:
+        mask &= ~f["waived"].astype(bool)
+    rows = f[mask.to_numpy(dtype=bool)]
+    if len(rows) or not masks:
+        return rows, (None if len(rows) else "本期没有发现问题。")
+    return rows, _no_match_message(result, f, masks, unit=unit, check=check, severity=severity,
+                                   period_status=period_status)
+
+
+def _no_match_message(result, f, masks, **given) -> str:
+    lines, known = [], []
+    if "unit" in masks and not masks["unit"].any():
+        if not has_unit_column(result):
+            lines.append("台账没有责任单位列，无法按单位筛选。")
+        else:
+            near = _closest(given["unit"], _units_of(f))
+            lines.append(f"没有责任单位包含“{given['unit']}”的问题。"
+                         + (f"相近的单位：{'、'.join(near)}。" if near else ""))
+    if "check" in masks and not masks["check"].any():
+        text = given["check"]
+        known = [c for c in checks().values() if text.lower() in c.id.value.lower()
+                 or text in c.name]
+        if not known:
+            near = _closest(text, [c.name for c in checks().values()])
+            lines.append(f"没有名称或编号包含“{text}”的检查项。"
+                         + (f"相近的检查项：{'、'.join(near)}。" if near else ""))
+    if "severity" in masks and not masks["severity"].any():
+        lines.append(f"没有严重程度为“{given['severity']}”的问题（严重程度：严重、较重、一般、提示）。")
+    if "period_status" in masks and not masks["period_status"].any():
+        lines.append(f"没有本期状态为“{given['period_status']}”的问题"
+                     "（本期新发现、持续未办、本期已纠正、历史问题）。")
+    if lines:
+        return "".join(lines)
+    if "unit" in masks:
+        mine = f[masks["unit"].to_numpy(dtype=bool)]
+        others = "、".join(f"“{given[k]}”" for k in ("check", "severity", "period_status")
+                          if k in masks)
+        kinds = mine["check_name"].value_counts()
+        return (f"“{given['unit']}”有 {len(mine)} 个问题，但其中没有{others}的问题。该单位的问题类型："
+                + "、".join(f"{n}（{k}个）" for n, k in kinds.items()) + "。")
+    if known:
+        status = {c["check_id"]: c["status"] for c in result.summary["checks"]}
+        return "".join(f"本期没有“{c.name}”的问题（{status.get(c.id.value, '已评估')}）。"
+                       for c in known)
+    return "没有同时符合全部条件的问题；请减少筛选条件。"

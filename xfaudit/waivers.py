@@ -155,7 +155,9 @@ class WaiverReport:
     def _repr_html_(self) -> str:
         head = html.escape(self.describe()[0])
         table = self.to_frame()
-        return f"<p>{head}</p>" + (table.to_html(index=False) if len(table) else "")
+        from xfaudit.display import html_table
+
+        return f"<p>{head}</p>" + (html_table(table) if len(table) else "")
 
 
 def _check_ids(values: pd.Series) -> pd.Series:

@@ -194,7 +194,8 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
 
 
 def extract_stub(dataset: Dataset) -> Extract:
-    """An Extract holding the dataset's report and no rows (for writers that read only the
-    ingest report)."""
-    return Extract(frame=pd.DataFrame({SOURCE_ROW: pd.Series(dtype="int64")}),
+    """An Extract holding the dataset's report and columns but no rows (for writers that read
+    only the ingest report and which fields the extract has)."""
+    return Extract(frame=pd.DataFrame({name: pd.Series(dtype=dtype)
+                                       for name, dtype in dataset.dtypes.items()}),
                    report=dataset.report)

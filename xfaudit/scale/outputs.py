@@ -187,10 +187,11 @@ class _View:
     as_of: pd.Timestamp
     extract: object
     validation: object = None
+    profiles: object = None
 
 
 def write_outputs(parts: FindingsParts, out: Path, *, summary: dict, validation, extract,
-                  as_of, marking: str | None, extra: dict) -> dict[str, Path]:
+                  as_of, marking: str | None, extra: dict, profiles=None) -> dict[str, Path]:
     """findings.csv, findings.parquet, findings.xlsx, summary.json and validation.json of an
     engine run, into ``out`` (a staging folder)."""
     from xfaudit.writers import summary_json, validation_json, workbook
@@ -198,7 +199,7 @@ def write_outputs(parts: FindingsParts, out: Path, *, summary: dict, validation,
     out = Path(out)
     paths = merge(parts, out, marking=marking)
     view = _View(summary=summary, findings=empty_findings(), as_of=pd.Timestamp(as_of),
-                 extract=extract, validation=validation)
+                 extract=extract, validation=validation, profiles=profiles)
     if parts.rows <= WORKBOOK_FINDINGS:
         view.findings = parts.everything()
         paths["xlsx"] = workbook.write(view, out / "findings.xlsx", marking=marking)

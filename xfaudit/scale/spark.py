@@ -417,14 +417,19 @@ def _tally(wide, findings, p: Plan) -> Tally:
     members = (wide.groupBy("profile").agg(F.count("*").alias("n"),
                                            F.min(SOURCE_ROW).alias("first"))
                .orderBy("first").collect())
+    # 超期仍未办 as xfaudit.findings.open_overdue defines it (NULL days_late: not overdue)
+    overdue = ((F.col("kind") == "accountability") & F.col("is_open")
+               & (F.coalesce(F.col("days_late"), F.lit(0)) > 0))
     per_check = (findings.groupBy("check_id")
                  .agg(F.count("*").alias("n"), F.sum(F.col("is_open").cast("long")).alias("o"),
+                      F.sum(overdue.cast("long")).alias("od"),
                       F.sum(F.col("waived").cast("long")).alias("w")).collect())
     units = (findings.where(F.col("handling_unit").isNotNull())
              .groupBy("handling_unit", "check_id").count().collect())
     return Tally(coverage=coverage,
                  members={r["profile"]: int(r["n"]) for r in members},
                  findings={r["check_id"]: {"findings": int(r["n"]), "open": int(r["o"] or 0),
+                                           "open_overdue": int(r["od"] or 0),
                                            "waived": int(r["w"] or 0)} for r in per_check},
                  by_unit={(r["handling_unit"], r["check_id"]): int(r["count"]) for r in units})
 
