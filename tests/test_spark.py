@@ -44,6 +44,12 @@ def spark(monkeypatch_module):
 
     monkeypatch_module.setattr(engine, "BATCH_ROWS", BATCH)
     session = engine.session("local[2]", BATCH)
+    # a 30-row ledger: compiling each of GX's queries costs more than running it (the
+    # results do not depend on it; a third off the module's time)
+    for key, value in {"spark.sql.codegen.wholeStage": "false",
+                       "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+                       "spark.sql.adaptive.enabled": "false"}.items():
+        session.conf.set(key, value)
     yield session
 
 
