@@ -121,6 +121,9 @@ class ExtractChunks:
         self.window = date_window or _dates.DateWindow.around()
         self.header_row = header_row
         self.report = None
+        #: the name rows are keyed by and unreadable cells name (``source_file``)
+        self.file = self.path.name
+        self.fmt = "csv"
 
     def __iter__(self) -> Iterator[Extract]:
         from xfaudit.load import _lookup
@@ -168,25 +171,30 @@ class ExtractChunks:
             if len(breaks):
                 numbers[1:] += np.cumsum(breaks[:-1])
             first_line += lines
-            body = Body.from_columns(cols, numbers)
-            trailing = len(numbers) - len(body.numbers)
-            if body.read.any():
-                acc.empty_rows += acc.pending_empty
-                acc.pending_empty = 0
-            acc.pending_empty += trailing
-            acc.empty_rows += body.empty_rows
-            acc.rows_read += int(body.read.sum())
-            acc.filled |= body.filled_columns()
-            self._keep_unused_texts(acc, body, used, header)
-            built = build(body, columns, self.window, self.spec.values if self.spec else None,
-                          file=self.path.name, sheet=None)
-            acc.rows_kept += len(built.frame)
-            if len(built.rejected):
-                acc.rejected.append(built.rejected)
-            if len(built.unreadable):
-                acc.unreadable.append(built.unreadable)
-            yield Extract(frame=built.frame, report=self._chunk_report(built))
+            yield self._chunk(acc, Body.from_columns(cols, numbers), len(numbers), columns,
+                              used, header)
         self.report = self._whole_report(data, encoding, head, header, columns, acc)
+
+    def _chunk(self, acc: _Accumulated, body: Body, records: int, columns, used: set[int],
+               header, sheet: str | None = None) -> Extract:
+        """One piece's :class:`~xfaudit.model.Extract` (``records`` rows before the trailing
+        empty ones were cut off), its counts added to ``acc``."""
+        if body.read.any():
+            acc.empty_rows += acc.pending_empty
+            acc.pending_empty = 0
+        acc.pending_empty += records - len(body.numbers)
+        acc.empty_rows += body.empty_rows
+        acc.rows_read += int(body.read.sum())
+        acc.filled |= body.filled_columns()
+        self._keep_unused_texts(acc, body, used, header)
+        built = build(body, columns, self.window, self.spec.values if self.spec else None,
+                      file=self.file, sheet=sheet)
+        acc.rows_kept += len(built.frame)
+        if len(built.rejected):
+            acc.rejected.append(built.rejected)
+        if len(built.unreadable):
+            acc.unreadable.append(built.unreadable)
+        return Extract(frame=built.frame, report=self._chunk_report(built))
 
     def _filled(self, data, body_at: int, head, width: int) -> set[int]:
         """Columns with data anywhere in the body (decides between two columns of one
@@ -217,7 +225,7 @@ class ExtractChunks:
         from xfaudit.model import IngestReport
 
         return IngestReport(
-            path=str(self.path), sha256="", file_format="csv", sheet=None, header_row=1,
+            path=str(self.path), sha256="", file_format=self.fmt, sheet=None, header_row=1,
             encoding=None, rows_read=0, rows_kept=len(built.frame), empty_rows=0,
             rejected=built.rejected, unreadable=built.unreadable, mapping={},
             unknown_columns=[], absent_fields=[])
@@ -231,6 +239,12 @@ class ExtractChunks:
         table = _Table(self.path, None, "csv", encoding, digest.hexdigest(),
                        head.grid.number(header.index), header, _StreamBody(acc), columns,
                        None, column_letter)
+        return self._report_of(table, columns, acc)
+
+    def _report_of(self, table, columns, acc: _Accumulated):
+        """The whole ingest report from the table as read and the chunks' counts."""
+        from xfaudit.load import _report
+
         rejected = (pd.concat(acc.rejected, ignore_index=True) if acc.rejected
                     else pd.DataFrame(columns=REJECTED_COLUMNS).astype({"source_row": "int64"}))
         unreadable = (pd.concat(acc.unreadable, ignore_index=True) if acc.unreadable

@@ -75,7 +75,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
 
     Parameters
     ----------
-    extract_path : path of the extract
+    extract_path : path of the extract (several: a list), a canonical dataset folder, or a
+        database table or query (:class:`xfaudit.scale.sql.SqlSource`)
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
     sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
@@ -99,12 +100,13 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     """
     say = progress or (lambda _text: None)
     paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
-    for path in paths:   # a mistyped extract name stops before any output folder is made
-        if not is_dataset(path):                    # (a dataset is a folder)
+    sql = hasattr(extract_path, "url")             # a database table or query
+    for path in [] if sql else paths:   # a mistyped extract name stops before any output
+        if not is_dataset(path):        # folder is made (a dataset is a folder)
             check_exists(Path(path))
     out_dir = outdir.prepare(out_dir)
-    first = paths[0]
-    with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
+    shown = extract_path.name if sql else Path(paths[0]).name
+    with outdir.FolderLock(out_dir, command=f"xfaudit check {shown}"):
         outdir.sweep(out_dir)
         validate.preload()
         if engine != "pandas":
@@ -114,8 +116,9 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
                                mask=mask_personal_data, say=say, chunk_rows=chunk_rows,
                                spark_master=spark_master)
         say("读取台账…")
-        extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
-                               date_window=date_window(profile, as_of), units=units)
+        extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
+                                  header_row=header_row, date_window=date_window(profile, as_of),
+                                  units=units)
         say(f"核查 {extract.report.rows_kept} 件事项…")
         result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
         say("写出问题清单…")
@@ -127,6 +130,19 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, exc) from None
     return CheckOutput(result=result, paths=paths)
+
+
+def _load_one_piece(extract_path, out_dir: Path, **options):
+    """The extract in one piece; a database table (:class:`xfaudit.scale.sql.SqlSource`) is
+    read in chunks into a temporary canonical dataset first, then loaded from it."""
+    if not hasattr(extract_path, "url"):
+        return load_extract(extract_path, **options)
+    from xfaudit.scale import DEFAULT_CHUNK_ROWS
+    from xfaudit.scale.dataset import convert
+
+    with staging_dir(out_dir / "dataset") as tmp:
+        folder = convert(extract_path, tmp / "dataset", rows=DEFAULT_CHUNK_ROWS, **options)
+        return load_extract(folder)
 
 
 def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, holidays, sheet,

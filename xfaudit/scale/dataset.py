@@ -390,9 +390,19 @@ def convert(path, folder, *, rows: int = DEFAULT_CHUNK_ROWS, date_window=None, s
     """Write the canonical dataset of an extract: a CSV file in chunks of ``rows`` records
     (:func:`xfaudit.loadchunks.load_extract_chunks`, bounded memory), anything else (a
     workbook, several joined tables, a CSV the chunked reader hands back, ``units``) loaded in
-    one piece by :func:`xfaudit.load.load_extract` first. Same arguments as the loader's."""
+    one piece by :func:`xfaudit.load.load_extract` first; a table or query of a database
+    (:class:`xfaudit.scale.sql.SqlSource`) in chunks of ``rows`` records. Same arguments as
+    the loader's."""
     from xfaudit.load import load_extract
     from xfaudit.loadchunks import NotStreamable, load_extract_chunks
+    from xfaudit.scale.sql import SqlSource, sql_dataset
+
+    if isinstance(path, SqlSource):
+        if sheet is not None or header_row is not None or units is not None:
+            raise ExtractError(str(path), "数据库来源不支持 --sheet、--header-row、--units",
+                               hint="表头即数据库的列名；统一单位名称请在查询语句中完成。")
+        return sql_dataset(path.url, folder, table=path.table, query=path.query, rows=rows,
+                           mapping=mapping, date_window=date_window)
 
     one = path if isinstance(path, (str, Path)) else (path[0] if len(path) == 1 else None)
     if one is not None and sheet is None and units is None and not is_dataset(one):
@@ -410,7 +420,8 @@ def convert(path, folder, *, rows: int = DEFAULT_CHUNK_ROWS, date_window=None, s
 def prepared(path, folder, **options) -> Dataset:
     """The dataset of ``path``: the folder itself when it is one, else :func:`convert` into
     ``folder`` (a temporary one)."""
-    one = path if isinstance(path, (str, Path)) else (path[0] if len(path) == 1 else None)
+    one = path if isinstance(path, (str, Path)) else (
+        path[0] if isinstance(path, (list, tuple)) and len(path) == 1 else None)
     if one is not None and is_dataset(one):
         return open_dataset(one)
     return open_dataset(convert(path, folder, **options))
