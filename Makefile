@@ -7,13 +7,15 @@ STAMP   := $(VENV)/.installed
 KERNEL  := xfaudit
 PERIOD  ?= 2026-10
 SAMPLE  := tests/files/sample_2026-10.xlsx
+# The fictional 云溪县信访局 of the sample (issuer, 机关代字, 抄送): letters need a bureau.
+BUREAU  := tests/files/sample_bureau.toml
 # Every dependency, transitive ones included, pinned (`make lock` regenerates it).
 LOCK    := constraints.txt
 
 .PHONY: demo test setup system-fonts system-test-tools system-java bench clean lock wheelhouse package-data
 
 demo: setup
-	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports
+	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports --config $(BUREAU)
 
 test: setup system-test-tools system-java
 	$(BIN)/python -m pytest

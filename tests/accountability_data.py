@@ -64,6 +64,12 @@ OLD = dict(received_on="2021-05-20", routed_on="2021-06-20", unit_received_on="2
            reply_on="2021-07-01", satisfaction=None)
 
 
+#: The fictional bureau of the accountability tests.
+BUREAU = {"bureau": {"issuer": "云溪县信访局", "issuer_code": "云溪信督",
+                     "government": "云溪县人民政府", "contact": "测试联系人",
+                     "phone": "0000-00000000", "cc": ["云溪县人民政府办公室", "云溪县纪委监委"]}}
+
+
 def run(rows: list[dict], as_of: str = AS_OF, **kw) -> AuditResult:
     """Audit the rows (as an extract built from a frame)."""
     return audit(Extract.from_frame(pd.DataFrame(rows)), as_of=as_of, **kw)
@@ -76,14 +82,22 @@ def personal_values(rows: list[dict]) -> set[str]:
 
 
 def month_rows() -> list[dict]:
-    """A county month with something for every output: two units with findings, a 2005 item,
-    a sanction candidate, a policy pattern and concluded items to sample."""
+    """A county month with something for every output: two units with findings, a 2005 item
+    (its lateness closed in 2021: history), a sanction draft (XF00002 and its repeat petition
+    XF00029), a policy pattern and concluded items to sample."""
     rows = [
         item(n=1, case_id="XF00001", reply_on=None, satisfaction="不满意"),       # REPLY_MISSING
         item(n=2, case_id="XF00002", handling_unit="白沙街道", escalated=True, **LATE),
         item(n=3, case_id="XF00003", handling_unit="白沙街道", notice_on="2026-09-25"),
         item(n=4, case_id="XF00004", handling_unit="东湖乡", **OLD),
     ]
+    # XF00002's petitioner petitions again on 10-12 (重件, same category), 73 days after its
+    # last day 07-31: with its 92 days' 拖延, the facts of a 追究责任建议 draft
+    rows.append(item(n=2, case_id="XF00029", handling_unit="白沙街道", is_repeat=True,
+                     received_on="2026-10-12", routed_on="2026-10-12",
+                     unit_received_on="2026-10-13", notice_on="2026-10-14",
+                     accepted_on="2026-10-14", concluded_on=None, reply_on=None,
+                     satisfaction=None))
     units = ["青石镇", "白沙街道", "东湖乡", "西岭镇"]
     for k in range(5, 29):
         rows.append(item(n=k, case_id=f"XF{k:05d}", handling_unit=units[k % 4],

@@ -61,6 +61,9 @@ VIOLATIONS = {
     # no 受理日期: the statutory clock cannot run; concluded 10-20, after the system's 10-10
     "SYSTEM_DEADLINE_OVERDUE": dict(accepted_on=None, system_deadline="2026-10-10",
                                     is_concluded="是"),
+    # a data-quality finding that cites the provision naming 弄虚作假 (why it is verified)
+    "RECORD_INCONSISTENT": dict(outcome="支持", implementation_due="2026-10-25",
+                                implementation_status="已落实", implemented_on=None),
 }
 DIRECT = dict(routing="直接办理", routed_on=None, unit_received_on=None,
               notice_on="2026-09-17", accepted_on="2026-09-17")           # 09-01 + 15 = 09-16
@@ -71,7 +74,7 @@ def _shift(value):
         else value
 
 
-def test_the_table_covers_every_accountability_check_under_both_texts():
+def test_the_table_covers_every_accountability_check_and_the_record_check():
     covered = {(check, profile) for check, profile, _, _ in TABLE}
     assert covered == {(c, p) for c in VIOLATIONS for p in ("national-2005", "national-2022")}
 

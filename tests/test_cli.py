@@ -27,12 +27,12 @@ def test_help_lists_every_command(capsys):
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for command in ("check", "load", "synth"):
+    for command in ("check", "load", "synth", "monthly", "init", "units", "waivers"):
         assert command in out
     assert "信访" in out
 
 
-@pytest.mark.parametrize("command", ["check", "load", "synth"])
+@pytest.mark.parametrize("command", ["check", "load", "synth", "monthly", "init"])
 def test_each_subcommand_has_chinese_help(capsys, command):
     with pytest.raises(SystemExit):
         main([command, "--help"])
@@ -102,6 +102,45 @@ def test_check_reproduces_the_planted_truth_of_the_sample(checked):
     expected = set(zip(truth["case_id"], truth["check_id"]))
     assert got - expected == set(), "false positives"
     assert expected - got == set(), "missed"
+
+
+def test_check_takes_the_bureau_configuration(tmp_path, capsys):
+    # 1,500 items take a few seconds; two runs: without the bureau, then with it
+    extract = FILES / "sample_2026-10.xlsx"
+    assert main(["check", str(extract), "--as-of", "2026-10-31", "--out",
+                 str(tmp_path / "a")]) == 0
+    plain = capsys.readouterr().out
+    assert "未给出本局配置（--config bureau.toml）" in plain and "xfaudit init" in plain
+    assert main(["check", str(extract), "--as-of", "2026-10-31", "--out", str(tmp_path / "b"),
+                 "--config", str(FILES / "sample_bureau.toml")]) == 0
+    assert "未给出本局配置" not in capsys.readouterr().out
+    csv = pd.read_csv(tmp_path / "b" / "findings.csv", dtype=str, encoding="utf-8-sig")
+    reg = csv[csv["check_id"] == "REG_LATE"]
+    # the sample's 登记部门 is blank: the bureau itself owes registration
+    assert set(reg["responsible_unit"]) == {"云溪县信访局"}
+    assert set(reg["responsible_role"]) == {"信访部门"}
+
+
+def test_a_misspelt_key_in_the_bureau_file_stops_check_before_any_work(tmp_path):
+    bad = tmp_path / "bureau.toml"
+    bad.write_text('[bureau]\nisuer = "青禾县信访局"\n', encoding="utf-8")
+    proc = run_cli("check", SAMPLE, "--out", tmp_path / "out", "--config", bad)
+    assert proc.returncode == 2 and "「bureau.isuer」" in proc.stderr
+    assert "issuer" in proc.stderr and not (tmp_path / "out").exists()
+
+
+def test_init_writes_a_commented_template_and_never_over_a_file(tmp_path, capsys):
+    path = tmp_path / "bureau.toml"
+    assert main(["init", "--out", str(path)]) == 0
+    assert "已生成本局配置文件" in capsys.readouterr().out
+    text = path.read_text("utf-8")
+    assert "[bureau]" in text and "issuer_code" in text and "发文机关" in text
+    path.write_text("# 已填写\n", encoding="utf-8")
+    assert main(["init", "--out", str(path)]) == 2
+    assert "文件已存在" in capsys.readouterr().err
+    assert path.read_text("utf-8") == "# 已填写\n"
+    assert main(["init", "--out", str(path), "--force"]) == 0 and "[bureau]" in path.read_text(
+        "utf-8")
 
 
 def test_check_prints_a_chinese_summary(checked, capsys):

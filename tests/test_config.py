@@ -9,22 +9,65 @@ from xfaudit.errors import ConfigError
 from xfaudit.profile import load_profile
 
 
-def test_defaults_hold_every_threshold():
+def test_defaults_hold_every_threshold_and_no_issuer():
     cfg = load_config()
     assert cfg.source == "builtin"
     assert cfg["sanction"]["overdue_days"] == 30 and cfg["sanction"]["collective_people"] == 5
     assert cfg["followup"]["default_feedback_days"] == 30
-    assert cfg.issuer["code"] == "云溪信督"
+    # no built-in bureau: no name, no 机关代字 — the run drafts no letter under a made-up one
+    assert not cfg.configured and cfg.issuer is None
+    assert cfg.bureau["issuer_code"] == "" and cfg.bureau["cc"] == []
+
+
+BUREAU = '[bureau]\nissuer = "青禾县信访局"\nissuer_code = "青信督"\ngovernment = "青禾县人民政府"\n'
 
 
 def test_a_user_file_overrides_only_what_it_names(tmp_path):
     path = tmp_path / "bureau.toml"
-    path.write_text('[issuer]\nname = "某县信访局"\n[sanction]\noverdue_days = 60\n',
-                    encoding="utf-8")
+    path.write_text(BUREAU + '[sanction]\noverdue_days = 60\n', encoding="utf-8")
     cfg = load_config(path)
-    assert cfg.issuer["name"] == "某县信访局" and cfg.issuer["code"] == "云溪信督"
+    assert cfg.configured and cfg.issuer == "青禾县信访局"
     assert cfg["sanction"]["overdue_days"] == 60 and cfg["sanction"]["collective_people"] == 5
     assert cfg.source == str(path)
+
+
+def test_the_bureau_derives_county_and_party_government():
+    cfg = load_config({"bureau": {"issuer": "青禾县信访局", "issuer_code": "青信督",
+                                  "government": "青禾县人民政府"}})
+    assert cfg.bureau["county"] == "青禾县"
+    assert cfg.bureau["party_government"] == "中共青禾县委、青禾县人民政府"
+    named = load_config({"bureau": {"issuer": "青禾县信访局", "issuer_code": "青信督",
+                                    "government": "青禾县人民政府", "county": "青禾",
+                                    "party_government": "中共青禾县委员会、青禾县人民政府"}})
+    assert named.bureau["county"] == "青禾"
+    assert named.bureau["party_government"] == "中共青禾县委员会、青禾县人民政府"
+
+
+def test_an_issuer_without_its_code_or_government_is_an_error():
+    with pytest.raises(ConfigError, match="还须填写：issuer_code（机关代字（发文字号用））、government"):
+        load_config({"bureau": {"issuer": "青禾县信访局"}})
+    with pytest.raises(ConfigError, match="cc 应为抄送机关名称的列表"):
+        load_config({"bureau": {"cc": "县政府办"}})
+
+
+def test_the_template_is_a_valid_configuration_and_every_optional_line_too(tmp_path):
+    import re
+
+    from xfaudit.config import bureau_template, write_bureau_template
+
+    path = write_bureau_template(tmp_path / "bureau.toml")
+    cfg = load_config(path)                      # as written: keys present, no bureau yet
+    assert not cfg.configured
+    for key in ("issuer", "issuer_code", "government", "party_government", "contact", "phone",
+                "cc"):
+        assert re.search(rf"^{key} = ", bureau_template(), re.M), key
+    # uncommenting every optional line gives a valid configuration
+    opened = re.sub(r"^# (\[|[a-z_]+ = )", r"\1", bureau_template(), flags=re.M)
+    full = tmp_path / "full.toml"
+    full.write_text(opened, encoding="utf-8")
+    assert load_config(full)["sanction"]["overdue_days"] == 30
+    with pytest.raises(ConfigError, match="文件已存在"):
+        write_bureau_template(path)
 
 
 @pytest.mark.parametrize("profile, scheme, ground", [
@@ -46,7 +89,7 @@ def test_config_errors_are_chinese(tmp_path):
     with pytest.raises(ConfigError, match="配置文件不存在"):
         load_config(tmp_path / "none.toml")
     bad = tmp_path / "bad.toml"
-    bad.write_text("[issuer\n", encoding="utf-8")
+    bad.write_text("[bureau\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="不是有效的 TOML"):
         load_config(bad)
     with pytest.raises(ConfigError, match="scheme"):
@@ -56,7 +99,7 @@ def test_config_errors_are_chinese(tmp_path):
 # -- strict keys: a typo is an error, never the default silently ------------------------------
 
 @pytest.mark.parametrize("text, key, known", [
-    ("[sancton]\noverdue_days = 60\n", "sancton", "issuer、letters"),
+    ("[sancton]\noverdue_days = 60\n", "sancton", "bureau、letters"),
     ("[sanction]\noverdue_day = 60\n", "sanction.overdue_day", "overdue_days、overdue_checks"),
     ("[sampling]\nshares = 0.5\n", "sampling.shares", "min_per_unit、share"),
     ("[letters.titles]\nimprovment = \"x\"\n", "letters.titles.improvment",
@@ -91,8 +134,8 @@ def test_a_province_may_add_its_own_scheme(tmp_path):
 
 def test_a_gbk_user_file_is_read(tmp_path):
     path = tmp_path / "bureau.toml"
-    path.write_bytes('[issuer]\nname = "青禾县信访局"\n'.encode("gbk"))
-    assert load_config(path).issuer["name"] == "青禾县信访局"
+    path.write_bytes(BUREAU.encode("gbk"))
+    assert load_config(path).issuer == "青禾县信访局"
 
 
 def test_the_user_schema_is_the_builtin_files():

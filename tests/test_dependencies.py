@@ -106,6 +106,15 @@ def test_forget_says_so_when_gx_moved_its_batch_manager():
         validate._forget(Moved())
 
 
+def test_fingerprint_switch_says_so_when_gx_moved_its_threshold(monkeypatch):
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    monkeypatch.delattr(engine, "HASH_THRESHOLD")
+    with pytest.raises(DependencyError, match="HASH_THRESHOLD 已变化"):
+        with validate._without_batch_fingerprints():
+            pass
+
+
 def test_every_dependency_is_pinned_at_the_installed_version():
     pinned = pins()
     closure = installed_closure()

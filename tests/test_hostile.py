@@ -29,6 +29,8 @@ from xfaudit.writers.safe import CSV_TRIGGERS
 
 CALLBACK_LIST = "回访抽查.xlsx"
 HOLIDAYS = Path(__file__).parent / "files" / "holidays_2027.csv"
+#: The fictional bureau of the sample: the run drafts its letters.
+BUREAU = Path(__file__).parent / "files" / "sample_bureau.toml"
 
 
 def check(extract: Path, out: Path, *extra: str) -> int:
@@ -162,7 +164,7 @@ def monthly_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("monthly-hostile")
     extract = write_hostile_personal_ledger(root / "台账.csv")
     code = main(["monthly", str(extract), "--period", PERIOD, "--out", str(root / "reports"),
-                 "--holidays", str(HOLIDAYS)])
+                 "--holidays", str(HOLIDAYS), "--config", str(BUREAU)])
     return code, root / "reports" / PERIOD, root / "reports"
 
 
@@ -207,7 +209,7 @@ def test_an_unmasked_monthly_run_marks_every_output_that_carries_personal_data(t
     extract = write_personal_ledger(tmp_path / "台账.csv")
     reports = tmp_path / "reports"
     assert main(["monthly", str(extract), "--period", PERIOD, "--out", str(reports),
-                 "--holidays", str(HOLIDAYS), "--no-mask"]) == 0
+                 "--holidays", str(HOLIDAYS), "--no-mask", "--config", str(BUREAU)]) == 0
     folder = reports / PERIOD
     texts = output_texts(folder)
     carrying = {name.split(":")[0] for name, value in leaks(texts)}

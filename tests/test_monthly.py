@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +20,7 @@ import xlsxwriter
 from xfaudit import cli, monthly
 from xfaudit.errors import RunError
 from xfaudit.monthly import run_monthly_audit
+from hostile_fixtures import output_texts
 from monthly_fixtures import FORMULA_SUMMARY, PERIOD, personal_values, write_xlsx
 from processes import finished_in
 
@@ -40,11 +40,13 @@ def run(tmp_path_factory):
     (reports / "2026-09").mkdir(parents=True)  # an earlier month, as its run left it
     (reports / "2026-09" / "manifest.json").write_text(json.dumps({"trend": EARLIER}),
                                                        encoding="utf-8")
+    bureau = root / "bureau.toml"
+    shutil.copy(ROOT / "tests" / "files" / "sample_bureau.toml", bureau)
     lines = []
     out = run_monthly_audit(extract, PERIOD, out_dir=reports, holidays=HOLIDAYS,
-                            waivers=waivers, seed=7, progress=lines.append)
+                            waivers=waivers, seed=7, config=bureau, progress=lines.append)
     return SimpleNamespace(out=out, extract=extract, waivers=waivers, reports=reports,
-                           lines=lines, root=root)
+                           lines=lines, root=root, bureau=bureau)
 
 
 def write_register(path: Path) -> Path:
@@ -66,27 +68,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-#: Output files that hold no text (images, fonts).
-BINARY = {".png", ".ico", ".gif", ".woff2", ".otf", ".ttf"}
-
-
-def texts_of(folder: Path) -> dict[str, str]:
-    """Every text inside the outputs (xlsx members unzipped; images and fonts left out),
-    by path relative to ``folder``."""
-    texts = {}
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix in BINARY:
-            continue
-        name = path.relative_to(folder).as_posix()
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as book:
-                for member in book.namelist():
-                    texts[f"{name}:{member}"] = book.read(member).decode("utf-8", "replace")
-        else:
-            texts[name] = path.read_bytes().decode("utf-8-sig")
-    return texts
-
-
 # -- the run through the library (what `xfaudit monthly` calls) ------------------------------
 
 def test_every_artifact_is_written(run):
@@ -100,6 +81,12 @@ def test_every_artifact_is_written(run):
         "aging.png", "findings_by_check.png", "findings_by_unit.png", "indicators.png",
         "trend.png"]
     assert not [p for p in run.reports.iterdir() if p.name.startswith(".")]  # no staging left
+    # the letters and the registers, published with the report
+    assert (folder / "通报.docx").is_file() and list((folder / "letters").glob("*.docx"))
+    assert not (folder / ".registers").exists()
+    assert {p.name for p in (run.reports / "registers").iterdir()} == {"建议跟踪台账.xlsx",
+                                                                      "问题记录.csv"}
+    assert "registers" not in json.loads((folder / "manifest.json").read_text("utf-8"))["files"]
 
 
 def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
@@ -109,7 +96,8 @@ def test_manifest_records_inputs_parameters_versions_timings_and_counts(run):
     assert m["parameters"] == {
         "extract": str(run.extract), "period": PERIOD, "as_of": None, "profile": "auto",
         "holidays": [str(HOLIDAYS)], "waivers": str(run.waivers), "out_dir": str(run.reports),
-        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None, "units": None}
+        "mask_personal_data": True, "seed": 7, "sheet": None, "mapping": None, "units": None,
+        "config": str(run.bureau)}
     assert m["as_of"] == "2026-10-31" and m["invocation"] == "xfaudit monthly"
     assert m["holidays"][0]["sha256"] == monthly.file_sha256(HOLIDAYS)
     assert m["waivers"]["sha256"] == monthly.file_sha256(run.waivers)
@@ -176,7 +164,7 @@ CALLBACK_SAMPLE = "回访抽查.xlsx"
 
 
 def test_no_personal_data_in_any_output_file(run):
-    texts = texts_of(run.out.folder)
+    texts = output_texts(run.out.folder)
     assert len(texts) > 10
     assert any(name.endswith(".docx:word/document.xml") for name in texts)
     leaks = [(name, value) for name, text in texts.items() for value in personal_values()
@@ -286,7 +274,7 @@ def test_plain_papermill_writes_the_report_folder(run, tmp_path):
     assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]
     executed = json.loads((tmp_path / "out.ipynb").read_text("utf-8"))
     assert any(c.get("outputs") for c in executed["cells"])
-    leaks = [v for v in personal_values() for name, text in texts_of(folder).items()
+    leaks = [v for v in personal_values() for name, text in output_texts(folder).items()
              if v in text and not name.startswith(CALLBACK_SAMPLE)]
     assert leaks == []
 

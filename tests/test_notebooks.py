@@ -100,7 +100,8 @@ def test_explore_notebook_executes(tmp_path):
     book.create_sheet("填表说明", 0)["A1"] = "本表由各单位填报"
     book.save(extract)
     config = tmp_path / "本局.toml"
-    config.write_text('[issuer]\nname = "测试县信访局"\n', encoding="utf-8")
+    config.write_text('[bureau]\nissuer = "测试县信访局"\nissuer_code = "测信督"\n'
+                      'government = "测试县人民政府"\n', encoding="utf-8")
     out = tmp_path / "explore_out.ipynb"
     papermill.execute_notebook(
         str(NOTEBOOKS / "explore.ipynb"), str(out), kernel_name="xfaudit", progress_bar=False,

@@ -22,8 +22,7 @@ import xlsxwriter
 from xfaudit.calendar import read_holiday_file
 from xfaudit.dates import DateWindow
 from xfaudit.errors import CalendarError, RegisterError
-from xfaudit.followup import (CHECK_COLUMNS, CHECK_SHEET, DOC_COLUMNS, DOC_SHEET, REC_COLUMNS,
-                              REC_SHEET, read_followup)
+from xfaudit.followup import DOC_COLUMNS, DOC_SHEET, REC_COLUMNS, REC_SHEET, read_followup
 from xfaudit.load import load_extract
 from xfaudit.model import Extract
 from xfaudit.waivers import COLUMNS as WAIVER_COLUMNS
@@ -157,12 +156,11 @@ def _followup(tmp_path, cells):
         rows = []
         for i, (_, cell, _, _) in enumerate(chosen):
             row = [None] * len(headers)
-            row[:3] = [f"2026-10-GJ-{i + 1:03d}", "2026-10", "improvement"]
+            row[:3] = [f"2026-10-GJ-{i + 1:03d}", "2026-10", "督办及改进工作建议函"]
             row[column] = cell
             rows.append(row)
         _write_sheet(book, REC_SHEET, headers, rows)
         _write_sheet(book, DOC_SHEET, [c.header for c in DOC_COLUMNS], [])
-        _write_sheet(book, CHECK_SHEET, [c.header for c in CHECK_COLUMNS], [])
         book.close()
         return read_followup(path).recommendations["feedback_on"]
 
@@ -257,12 +255,11 @@ def test_a_register_edited_in_excel_keeps_working(tmp_path):
     rows = []
     for i, cell in enumerate(["2026.10.25", "10月28日"]):
         row = [None] * len(headers)
-        row[:3] = [f"2026-09-GJ-00{i + 1}", "2026-09", "improvement"]
+        row[:3] = [f"2026-09-GJ-00{i + 1}", "2026-09", "督办及改进工作建议函"]
         row[headers.index("反馈日期")] = cell
         rows.append(row)
     _write_sheet(book, REC_SHEET, headers, rows)
     _write_sheet(book, DOC_SHEET, [c.header for c in DOC_COLUMNS], [])
-    _write_sheet(book, CHECK_SHEET, [c.header for c in CHECK_COLUMNS], [])
     book.close()
     with pytest.raises(RegisterError) as caught:
         read_followup(tmp_path / "r.xlsx")

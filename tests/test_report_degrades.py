@@ -101,7 +101,11 @@ def test_without_a_unit_column_no_ranking_no_unit_letter(tmp_path):
     assert first.index("台账没有责任单位列") < first.index("审计事项（件）")  # said first
     assert "无法计算（缺少：责任单位）" in shown["ranking"]
     assert "无法计算（缺少：责任单位）" in shown["unit_pages"]
-    assert "督办及改进工作建议函" not in visible_text(shown["accountability"]).split("生成的文书")[1]
+    drafts = visible_text(shown["accountability"])
+    # No letter to a unit the ledger cannot name: nothing drafted, the unit's findings are
+    # listed under 待核实 with the reason instead.
+    assert "待审核签发的文书 0 份" in drafts
+    assert "责任单位未知（台账无此列）  督办及改进工作建议函  责任主体不明" in drafts
 
 
 def test_with_only_the_system_columns(tmp_path):

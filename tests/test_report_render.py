@@ -27,6 +27,8 @@ from xfaudit.monthly import run_monthly_audit
 from xfaudit.monthly_report import SECTIONS
 
 SAMPLE = Path(__file__).resolve().parent / "files" / "sample_2026-10.xlsx"
+#: The bundled sample's bureau (as `make demo` runs it): the county on the first screen, letters.
+BUREAU = Path(__file__).resolve().parent / "files" / "sample_bureau.toml"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER = pytest.mark.skipif(not (CHROMIUM and shutil.which("pdftotext")),
                              reason="Chromium / poppler not installed (make test installs them)")
@@ -36,7 +38,7 @@ A4_POINTS = (595.0, 842.0)
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("sample")
-    out = run_monthly_audit(SAMPLE, "2026-10", out_dir=root / "reports")
+    out = run_monthly_audit(SAMPLE, "2026-10", out_dir=root / "reports", config=BUREAU)
     return SimpleNamespace(out=out, folder=out.folder, root=root,
                            page=(out.folder / "report.html").read_text("utf-8"))
 

@@ -82,9 +82,33 @@ def test_workbook_is_confidential_and_keeps_text(result, tmp_path):
     phone_col = headers.index("联系电话") + 1
     phones = [sheet.cell(row=r, column=phone_col) for r in range(5, 5 + len(sample.frame))]
     assert all(c.data_type == "s" and c.value.startswith("1380000") for c in phones)
-    assert "随机种子：5" in sheet["A3"].value
+    # the list says how to call and where the method is; the hash details stay in 抽样说明
+    assert "是否收到书面答复" in sheet["A3"].value and "SipHash" not in sheet["A3"].value
     rules = {r[0].value: r[1].value for r in book["抽样说明"].iter_rows(min_row=3, max_row=9)}
     assert rules["随机种子"] == "5" and "SipHash" in rules["抽样规则"]
+    assert "每单位最少件数" in rules and not [k for k in rules if k and "_" in k]
+
+
+def test_the_list_carries_what_the_caller_asks_and_flags_items_without_a_phone(tmp_path):
+    rows = [item(n=600, handling_unit="回访镇"),
+            item(n=601, handling_unit="回访镇", petitioner_phone=None)]
+    sample = draw(run(rows), seed=1)
+    path = write(sample, tmp_path / "回访抽查.xlsx")
+    sheet = openpyxl.load_workbook(path)["回访名单"]
+    headers = [c.value for c in sheet[4]]
+    for header in ("主要诉求", "处理意见", "是否收到书面答复", "对办理结果是否满意", "是否存在推诿",
+                   "回访情况", "联系方式"):
+        assert header in headers, header
+    values = {sheet.cell(row=r, column=headers.index("信访件编号") + 1).value:
+              (sheet.cell(row=r, column=headers.index("联系方式") + 1).value,
+               sheet.cell(row=r, column=headers.index("主要诉求") + 1).value)
+              for r in (5, 6)}
+    assert values["XF00601"][0].startswith("无联系电话") and values["XF00600"][0] is None
+    # the 主要诉求 of the fixture names the petitioner and a phone: both are masked
+    assert "反映道路破损" in values["XF00600"][1]
+    assert "测试" not in values["XF00600"][1] and "13800000600" not in values["XF00600"][1]
+    lists = {dv.sqref: dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert any('"是,否,未作答"' == f for f in lists.values())
 
 
 def test_display_never_shows_contact_details(result, rows):

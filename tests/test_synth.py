@@ -67,7 +67,7 @@ assert all(prof.limit(key).day_kind == "calendar" for prof in (P05, P22) for key
 # docs/checks.md, "Vocabularies and roles"
 DIRECT, ROUTED, ASSIGNED = {"直接办理"}, {"转送", "交办", "督办"}, {"交办"}
 BY_NOTICE, KEPT = {"告知", "不予受理", "不再受理"}, {"存"}
-PETITION, UPHELD, DONE = "信访程序", "维持", "已落实"
+PETITION, UPHELD, DONE, NOT_DONE = "信访程序", "维持", "已落实", "未落实"
 # docs/checks.md, "Vocabularies and roles": 信访件状态
 OPEN_STATUS = {"受理申请审查中", "受理", "超期未作出处理意见"}
 NOT_ACCEPTED = {"不予受理", "不再受理"}
@@ -325,6 +325,22 @@ def _accountability(g: Ledger, clocks: dict[str, Clock], extension: pd.Series
     }
 
 
+def _record_inconsistent(g: Ledger) -> pd.Series:
+    """docs/checks.md, RECORD_INCONSISTENT: 已落实 without a 落实日期, a 落实日期 with 未落实,
+    是否办结 = 否 with a 办结日期; not judged where a compared cell is doubtful."""
+    f = g.f
+    status = g.is_("implementation_status", [DONE, NOT_DONE])
+    flag = f.is_concluded.notna() & ~g.doubt("is_concluded")
+    doubtful = ((status & g.doubt("implemented_on")) | (flag & g.doubt("concluded_on"))
+                | g.doubt("is_concluded"))
+    contradiction = ((g.is_("implementation_status", [DONE]) & f.implemented_on.isna()
+                      & ~g.doubt("implemented_on"))
+                     | (g.is_("implementation_status", [NOT_DONE]) & g.present("implemented_on"))
+                     | (flag & f.is_concluded.eq(False).fillna(False)
+                        & g.present("concluded_on")))
+    return (contradiction & ~doubtful & ~g.copy).astype(bool)
+
+
 def _data_quality(g: Ledger, clocks: dict[str, Clock]) -> dict[str, pd.Series]:
     f, judged = g.f, ~g.copy
     order = pd.Series(False, index=f.index)
@@ -349,6 +365,7 @@ def _data_quality(g: Ledger, clocks: dict[str, Clock]) -> dict[str, pd.Series]:
         "DATA_REQUIRED_MISSING": required & judged,
         "SYSTEM_FLAG_MISMATCH": _flag_mismatch(g, clocks) & judged,
         "DATA_VALUE_UNKNOWN": unknown & judged,
+        "RECORD_INCONSISTENT": _record_inconsistent(g),
     }
 
 
@@ -696,9 +713,13 @@ def test_system_fields_follow_the_statute_where_nothing_is_planted(sample_data):
     has = f.system_deadline.notna()
     assert (f.system_overdue[has] == (act > f.system_deadline)[has]).all()
     assert not f.system_overdue[~has].any()
-    # 是否办结 = 否 exactly while the status is an open one (a planted unknown status aside)
+    # 是否办结 = 否 exactly while the status is an open one (a planted unknown status and a
+    # planted contradicting flag aside)
+    flagged = sample_data.plants.case_id[sample_data.plants.kind.str.startswith(
+        "RECORD_INCONSISTENT/concluded_but_flag_open")]
     known = f.status.isin(vocabulary("status"))
     assert known.mean() > 0.99
+    known &= ~f.case_id.isin(flagged)
     assert (f.is_concluded[known] == ~f.status[known].isin(OPEN_STATUS)).all()
     assert f.is_concluded.notna().all() and f.system_overdue.notna().all()
     assert f.system_overdue.any() and f.is_concluded.any() and not f.is_concluded.all()
@@ -930,3 +951,15 @@ def test_committed_sample_matches_generator(sample_data, tmp_path):
     assert (tmp_path / "sample_2026-10.xlsx").read_bytes() == SAMPLE.read_bytes()
     assert truth_set(data) == reference_truth(data)
     assert SAMPLE.stat().st_size < 400_000
+
+
+def test_record_contradictions_fire_the_record_check_only(small):
+    r = {"RECORD_INCONSISTENT"}
+    undated = _only(small, "RECORD_INCONSISTENT/implemented_without_date", r)
+    assert (undated.implementation_status == DONE).all() and undated.implemented_on.isna().all()
+    status = _only(small, "RECORD_INCONSISTENT/date_but_status_unimplemented", r)
+    assert (status.implementation_status == NOT_DONE).all()
+    # the 落实日期 is on time: the decision's own clock stays silent
+    assert (status.implemented_on <= status.implementation_due).all()
+    flag = _only(small, "RECORD_INCONSISTENT/concluded_but_flag_open", r)
+    assert _all(flag.is_concluded, False) and flag.concluded_on.notna().all()

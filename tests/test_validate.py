@@ -155,6 +155,23 @@ def test_gx_keeps_no_copy_of_the_frame_after_validating(monkeypatch, frames):
     assert not engine.batch_manager.batch_data_cache
 
 
+def test_gx_does_not_fingerprint_our_batches_and_keeps_its_threshold_for_others(frames):
+    # the fingerprint (an MD5 over every row, at both batch loads) is a batch marker nothing
+    # reads: off while our batches validate, GX's own threshold back afterwards
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    before = engine.HASH_THRESHOLD
+    validate.run_suites(suite_dicts(load_profile_set("auto")), {
+        LEDGER: frames.ledger, CLOCKS: frames.clocks}, [CheckId.REG_LATE])
+    assert engine.HASH_THRESHOLD == before
+    _ctx, batch_definition = validate._context()
+    with validate._without_batch_fingerprints():
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frames.clocks})
+    assert "pandas_data_fingerprint" not in batch.batch_markers
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frames.clocks})
+    assert "pandas_data_fingerprint" in batch.batch_markers
+
+
 def test_text_ids_go_to_gx_as_codes_and_come_back_as_text():
     # unique and not-null judge a one-to-one relabelling of the ids row for row; the failing
     # values GX samples are shown as the ids

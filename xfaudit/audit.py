@@ -19,6 +19,7 @@ from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import (Clocks, TableFacts, derive_clocks, judged_ledger, ledger_positions,
                             table_facts)
 from xfaudit.dates import DateWindow, chinese_date, parse_as_of
+from xfaudit.events import empty_events, item_events
 from xfaudit.findings import build_findings, open_overdue
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
@@ -46,6 +47,10 @@ class AuditResult:
         renders).
     timings : dict
         Seconds per step.
+    events : DataFrame
+        What happened after each item that a serious consequence may rest on
+        (:mod:`xfaudit.events`): later petitions of the same petitioner, the item's own
+        越级 flag and rating. No personal data.
     """
 
     findings: pd.DataFrame
@@ -56,6 +61,7 @@ class AuditResult:
     as_of: pd.Timestamp
     timings: dict = field(default_factory=dict)
     validation: validate.Validation | None = None
+    events: pd.DataFrame = field(default_factory=empty_events)
 
     @property
     def not_evaluated(self) -> list[NotEvaluated]:
@@ -361,7 +367,10 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
                               history=history, bureau=bureau,
                               shared={"case_id": derived.facts.duplicate_ids})
     timings["findings"] = time.perf_counter() - step
+    step = time.perf_counter()
+    events = item_events(extract, {a for m in profiles.members for a in m.anonymous_petitioners})
+    timings["events"] = time.perf_counter() - step
     summary = summarize(extract, clocks, findings, profiles, derived.as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
                        profiles=profiles, as_of=derived.as_of, timings=timings,
-                       validation=validation)
+                       validation=validation, events=events)

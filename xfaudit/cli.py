@@ -165,6 +165,14 @@ def _extract_arguments(args) -> dict:
             "units": getattr(args, "units", None)}
 
 
+_CONFIG_HELP = ("本局配置文件（bureau.toml，见 xfaudit init）：发文机关、机关代字、抄送等；"
+                "未给出时只审计和出报告，不生成文书")
+
+
+def _add_config_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, metavar="bureau.toml", help=_CONFIG_HELP)
+
+
 def _add_rule_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default="auto",
                    help="规则配置：auto（默认，按收到日期适用2005或2022年条例）、national-2005、"
@@ -205,6 +213,7 @@ def build_parser(from_database: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="输出目录")
     p.add_argument("--no-mask", action="store_true",
                    help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
+    _add_config_option(p)
     _add_engine_options(p)
     p.set_defaults(func=cmd_check)
 
@@ -251,7 +260,15 @@ def build_parser(from_database: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--sheet", action="append", help=_SHEET_HELP)
     p.add_argument("--mapping", help=_MAPPING_HELP)
     _add_units_option(p)
+    _add_config_option(p)
     p.set_defaults(func=cmd_monthly)
+
+    p = sub.add_parser("init", help="生成本局配置文件模板 bureau.toml（发文机关、机关代字、抄送、联系人等）",
+                       description="写出带说明的本局配置文件模板。填写后用 --config 传给 "
+                                   "xfaudit monthly / xfaudit check（笔记本参数 config）。")
+    p.add_argument("--out", type=Path, default=Path("bureau.toml"), help="输出文件（默认 bureau.toml）")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("units", help="单位名录：统一责任单位名称、标明单位类型和本局",
                        description="生成单位名录模板（xlsx）：单位全称、简称/别名、上级单位、单位类型、"
@@ -333,7 +350,7 @@ def cmd_check(args) -> int:
     table = _extract_arguments(args)
     out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
                     holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
-                    engine=args.engine, chunk_rows=args.chunk_rows,
+                    config=args.config, engine=args.engine, chunk_rows=args.chunk_rows,
                     spark_master=args.spark_master, **table)
     s = out.result.summary
     report = out.result.extract.report
@@ -362,6 +379,9 @@ def cmd_check(args) -> int:
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
     if args.no_mask:
         _say("注意：问题清单未屏蔽信访人个人信息，已标注“机密★内部资料”，请勿外传。")
+    if out.bureau is None:
+        _say("提示：未给出本局配置（--config bureau.toml），登记转送交办超期的责任主体记为“信访部门（本局）”；"
+             "运行 xfaudit init 生成配置文件。")
     return EXIT_OK
 
 
@@ -384,7 +404,7 @@ def cmd_monthly(args) -> int:
                             profile=args.profile, holidays=args.holidays, waivers=args.waivers,
                             mask_personal_data=not args.no_mask, seed=args.seed,
                             sheet=table["sheet"], mapping=table["mapping"],
-                            units=table["units"], progress=_say)
+                            units=table["units"], config=args.config, progress=_say)
     for line in out.manifest.get("warnings", []):
         _say(f"请先注意：{line}")
     totals = out.manifest["findings"]["totals"]
@@ -393,8 +413,27 @@ def cmd_monthly(args) -> int:
     sheet = out.manifest.get("input", {}).get("sheet")
     if sheet:
         _say(f"台账工作表：「{sheet}」")
+    todo = out.manifest.get("accountability") or {}
+    if todo.get("configured") is False:
+        from xfaudit.config import SETUP_HINT
+
+        _say(f"提示：{SETUP_HINT}")
+    elif todo:
+        counts = todo.get("todo", {})
+        _say(f"文书草稿：待审核签发 {counts.get('letters_to_sign', 0)} 份，追究责任建议草稿 "
+             f"{counts.get('drafts_to_review', 0)} 份；回访 {counts.get('callbacks', 0)} 件；"
+             f"逾期未反馈 {counts.get('overdue_answers', 0)} 件；登记册：{todo.get('registers_dir', '')}")
     _say(f"报告目录：{out.folder}")
     _say(f"打开报告：{out.html}")
+    return EXIT_OK
+
+
+def cmd_init(args) -> int:
+    from xfaudit.config import write_bureau_template
+
+    path = write_bureau_template(args.out, overwrite=args.force)
+    _say(f"已生成本局配置文件：{path}。请填写发文机关（issuer）、机关代字（issuer_code）、本级人民政府"
+         "（government）、联系人、电话和抄送机关，然后用 --config 传入。")
     return EXIT_OK
 
 

@@ -75,6 +75,9 @@ FLAGS = {
     CheckId.DATA_DATE_UNREADABLE: {"__unreadable": "boolean"},
     CheckId.DATA_DUPLICATE_ROW: {"__copy": "boolean"},
     CheckId.SYSTEM_FLAG_MISMATCH: {"__mismatch": "boolean"},
+    CheckId.RECORD_INCONSISTENT: {"__done_without_date": "boolean",
+                                  "__date_but_not_done": "boolean",
+                                  "__open_with_date": "boolean"},
 }
 
 #: Checks the suites judge on the judged ledger (:func:`judged_ledger`), not on the clock table.
@@ -864,6 +867,32 @@ def _duplicate_row(d: _Deriver) -> None:
     d.out[f"{cid}{DETAIL}"] = detail.where(d.copy)
 
 
+def _record_inconsistent(d: _Deriver) -> None:
+    """The ledger contradicts itself about an act (docs/checks.md, RECORD_INCONSISTENT), as
+    three flags: 落实情况 *done* with no 落实日期 (``__done_without_date``); a 落实日期 with
+    落实情况 *not_done* (``__date_but_not_done``); 是否办结 = 否 with a 办结日期
+    (``__open_with_date``). A row whose compared date or flag cell is doubtful is not judged
+    (a cell that cannot be read is neither a date nor its absence).
+    """
+    cid = CheckId.RECORD_INCONSISTENT
+    done = d.role("implementation_status", "done")
+    not_done = d.role("implementation_status", "not_done")
+    status_known = done | not_done
+    flag = d.col("is_concluded")
+    flag_known = flag.notna().to_numpy(dtype=bool) & ~d.doubt("is_concluded")
+    applies = status_known | flag_known | d.doubt("is_concluded")
+    doubtful = ((status_known & d.doubt("implemented_on"))
+                | (flag_known & d.doubt("concluded_on")) | d.doubt("is_concluded"))
+    said_open = flag_known & flag.eq(False).fillna(False).to_numpy(dtype=bool)
+    judged = d.flag(cid, applies, {
+        "__done_without_date": done & d.blank("implemented_on"),
+        "__date_but_not_done": not_done & d.present("implemented_on"),
+        "__open_with_date": said_open & d.present("concluded_on")}, doubtful=doubtful)
+    # shown only: the 落实期限 of the decision, else the 办结日期 the flag contradicts
+    on = d.col("implementation_due").where(status_known, d.col("concluded_on"))
+    d.out[f"{cid}{START}"] = on.where(judged & ~d.doubt("implementation_due", "concluded_on"))
+
+
 #: Each check's derivation; HANDLING_OVERDUE also derives EXTENSION_IRREGULAR (shared clock).
 DERIVATIONS = {
     CheckId.REG_LATE: _reg_late,
@@ -878,6 +907,7 @@ DERIVATIONS = {
     CheckId.DATA_DATE_UNREADABLE: _date_unreadable,
     CheckId.DATA_DUPLICATE_ROW: _duplicate_row,
     CheckId.SYSTEM_FLAG_MISMATCH: _system_flag_mismatch,
+    CheckId.RECORD_INCONSISTENT: _record_inconsistent,
     **{cid: partial(_Deriver.judged_elsewhere, cid=cid) for cid in LEDGER_CHECKS},
 }
 
@@ -968,7 +998,8 @@ def clock_schema(evaluated) -> dict[str, str]:
             dates = (START, LAST_DAY, ACT_ON)
         else:
             dates = {CheckId.EXTENSION_IRREGULAR: (START, LAST_DAY, ACT_ON),
-                     CheckId.REPLY_MISSING: (START,)}.get(cid, ())
+                     CheckId.REPLY_MISSING: (START,),
+                     CheckId.RECORD_INCONSISTENT: (START,)}.get(cid, ())
         schema.update({f"{cid}{suffix}": "datetime64[ns]" for suffix in dates})
         if cid in TIMED_CHECKS:
             schema[f"{cid}{OPEN}"] = "boolean"

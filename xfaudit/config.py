@@ -2,9 +2,10 @@
 
 Accountability. Two built-in files hold the defaults — ``xfaudit/data/recommendations.toml``
 (the rules of the three recommendations, every threshold documented) and
-``xfaudit/data/accountability.toml`` (issuing bureau, letter layout, callback sample rule,
-follow-up register). A user file passed as ``config=`` overrides any key of either: it has the
-same tables and lists only what differs. The built-in tables are the schema of the user file:
+``xfaudit/data/accountability.toml`` (the bureau's keys — empty: there is no built-in issuer —,
+letter layout, callback sample rule, follow-up register). A bureau's file passed as
+``config=`` (``--config bureau.toml``; ``xfaudit init`` writes a commented one) sets
+``[bureau]`` and overrides any other key: it has the same tables and lists only what differs. The built-in tables are the schema of the user file:
 a table or key they do not have (``[sancton]``, ``overdue_day = 60``) is an error naming the
 file, the key and the keys known there, never silently ignored. Only ``[schemes]`` names its
 entries freely (a province may add the scheme of its own regulation). One
@@ -43,22 +44,33 @@ _WHAT = "配置文件"
 
 #: Keys that must be present after merging, per table (checked once, with a Chinese message).
 _REQUIRED = {
-    "issuer": ("name", "code", "county", "government", "party_government",
-               "sanction_addressee", "circular_addressee", "serial_start"),
-    "letters": ("issue_offset_days", "title_size", "body_size", "table_size", "line_pitch",
-                "title_font", "body_font", "heading_font", "subheading_font", "titles",
-                "circular", "detail_checks"),
+    "bureau": ("issuer", "issuer_code", "county", "government", "party_government", "contact",
+               "phone", "cc", "sanction_addressee", "circular_addressee", "serial_start"),
+    "letters": ("issue_offset_days", "issue_day_kind", "title_size", "body_size", "table_size",
+                "line_pitch", "chars_per_line", "title_font", "body_font", "heading_font",
+                "subheading_font", "titles", "circular", "detail_checks"),
     "improvement": ("min_findings",),
     "policy": ("min_items", "min_units", "volume_share", "repeat_share", "dissatisfied_share",
                "min_rated", "rated_values", "dissatisfied_values", "top_units"),
-    "sanction": ("overdue_days", "overdue_checks", "no_reply_checks", "implemented_values",
+    "sanction": ("overdue_days", "overdue_checks", "no_reply_checks", "false_record_checks",
                  "collective_people", "collective_channels", "repeat_needs_flag",
-                 "repeat_same_category", "unimplemented_checks", "labels"),
+                 "repeat_same_category", "labels"),
     "sampling": ("min_per_unit", "share", "always_include", "window"),
     "followup": ("default_feedback_days", "escalate_after_months", "history_months",
-                 "register_file", "waiver_file"),
-    "codes": ("improvement", "policy", "sanction"),
+                 "register_file", "history_file", "waiver_file"),
+    "codes": ("improvement", "policy", "sanction", "circular"),
 }
+
+#: What ``[bureau]`` must hold once ``issuer`` is set (key → what it is, for the message).
+_BUREAU_NEEDS = {"issuer_code": "机关代字（发文字号用）", "government": "本级人民政府"}
+
+#: Suffixes of a bureau's name that leave the name of its county (青禾县信访局 → 青禾县).
+_BUREAU_SUFFIXES = ("人民政府信访局", "人民政府信访办公室", "信访局", "信访办公室", "信访办")
+
+#: How to set the bureau up, said wherever the run drafts no letter for want of it.
+SETUP_HINT = ("未配置本局信息（发文机关、机关代字等），本次只审计和出报告，不生成督办函、通报等文书。"
+              "请运行 xfaudit init 生成 bureau.toml，填写后用 --config bureau.toml（笔记本参数 config）"
+              "重新运行。")
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ class AccountabilityConfig:
     Attributes
     ----------
     raw : dict
-        The merged TOML tables (``issuer``, ``letters``, ``improvement``, ``policy``,
+        The merged TOML tables (``bureau``, ``letters``, ``improvement``, ``policy``,
         ``sanction``, ``sampling``, ``followup``, ``codes``, ``schemes``).
     source : str
         ``builtin`` or the user file's path.
@@ -118,8 +130,27 @@ class AccountabilityConfig:
         return self.raw[table]
 
     @property
-    def issuer(self) -> dict:
-        return self.raw["issuer"]
+    def bureau(self) -> dict:
+        """``[bureau]`` with its derived values filled in: ``county`` (the issuer's name
+        without 信访局 …) and ``party_government`` (中共{county}委、{government})."""
+        b = dict(self.raw["bureau"])
+        if not b["county"]:
+            name = b["issuer"]
+            b["county"] = next((name.removesuffix(s) for s in _BUREAU_SUFFIXES
+                                if name.endswith(s) and len(name) > len(s)), name)
+        if not b["party_government"] and b["government"]:
+            b["party_government"] = f"中共{b['county']}委、{b['government']}"
+        return b
+
+    @property
+    def configured(self) -> bool:
+        """Whether a bureau is set up (without one no letter is drafted)."""
+        return bool(self.raw["bureau"]["issuer"])
+
+    @property
+    def issuer(self) -> str | None:
+        """The issuing bureau's name, or None when none is configured."""
+        return self.raw["bureau"]["issuer"] or None
 
     @property
     def letters(self) -> dict:
@@ -185,14 +216,14 @@ def user_schema() -> dict:
 
 
 def _validate(raw: dict, source: str) -> None:
-    path = None if source == "builtin" else source
+    path = None if source in ("builtin", "dict") else source
     missing = [f"[{table}] {key}" for table, keys in _REQUIRED.items()
                for key in keys if key not in raw.get(table, {})]
     if missing:
         raise ConfigError(path, "配置缺少：" + "、".join(missing))
     known = {c.value for c in CheckId}
     for table, key in (("sanction", "overdue_checks"), ("sanction", "no_reply_checks"),
-                       ("sanction", "unimplemented_checks"), ("letters", "detail_checks")):
+                       ("sanction", "false_record_checks"), ("letters", "detail_checks")):
         bad = [c for c in raw[table][key] if c not in known]
         if bad:
             raise ConfigError(path, f"[{table}] {key} 中有未知的检查项：{'、'.join(bad)}")
@@ -203,6 +234,16 @@ def _validate(raw: dict, source: str) -> None:
         bad = [c for g in scheme["grounds"] for c in g.get("checks", []) if c not in known]
         if bad:
             raise ConfigError(path, f"[schemes.{key}] 中有未知的检查项：{'、'.join(bad)}")
+    bureau = raw["bureau"]
+    if bureau["issuer"]:
+        missing = [f"{key}（{what}）" for key, what in _BUREAU_NEEDS.items() if not bureau[key]]
+        if missing:
+            raise ConfigError(path, f"[bureau] 已填写 issuer = \"{bureau['issuer']}\"，还须填写："
+                                    + "、".join(missing))
+    if not isinstance(bureau["cc"], list) or not all(isinstance(c, str) for c in bureau["cc"]):
+        raise ConfigError(path, "[bureau] cc 应为抄送机关名称的列表，如 cc = [\"某某县人民政府办公室\"]")
+    if raw["letters"]["issue_day_kind"] not in ("working", "calendar"):
+        raise ConfigError(path, "[letters] issue_day_kind 只能是 \"working\" 或 \"calendar\"")
     share = raw["sampling"]["share"]
     if not (0 <= float(share) <= 1) or int(raw["sampling"]["min_per_unit"]) < 0:
         raise ConfigError(path, "[sampling] share 必须在 0 到 1 之间，min_per_unit 不能为负数")
@@ -275,3 +316,37 @@ def settings() -> Mapping:
     data = _read_builtin("monthly.toml")
     check_keys(data, MONTHLY_SCHEMA, "monthly.toml", "月度报告配置")
     return read_only(data)
+
+
+# ---------------------------------------------------------------------------------------------
+# The bureau's configuration file (xfaudit init)
+# ---------------------------------------------------------------------------------------------
+
+#: The packaged template ``xfaudit init`` writes.
+BUREAU_TEMPLATE = "bureau.template.toml"
+
+
+def bureau_template() -> str:
+    """The commented bureau.toml template (every key of ``[bureau]``, the common overrides
+    commented out)."""
+    return resources.files("xfaudit.data").joinpath(BUREAU_TEMPLATE).read_text("utf-8")
+
+
+def write_bureau_template(path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the template to ``path`` (``xfaudit init``); never over an existing file unless
+    ``overwrite``.
+
+    Raises
+    ------
+    ConfigError
+        The file exists (and ``overwrite`` is False), or cannot be written.
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ConfigError(path, "文件已存在，未改动；如需重新生成，请换一个文件名或加 --force")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(bureau_template(), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, f"无法写入（{exc.strerror or type(exc).__name__}）") from None
+    return path

@@ -4,12 +4,15 @@
 ``xfaudit``) into a staging folder beside ``reports/<period>/``. The notebook's cells call
 :class:`xfaudit.monthly_report.MonthlyReport`, which audits the extract and writes
 ``findings.xlsx``, ``indicators.csv``, ``charts/*.png``, ``summary.json``, ``validation.json``,
-Great Expectations' Data Docs (``datadocs/``) and ``manifest.json`` into the staging folder. This module then exports ``report.html`` (no code,
-``lang="zh"``, charts embedded, no external URL), completes the manifest (timings of every
-step, file hashes) and only then swaps the staging folder into place. A failure at any step
+Great Expectations' Data Docs (``datadocs/``) and ``manifest.json`` into the staging folder,
+and stages the registers it updates (the follow-up register, the findings history) in
+``.registers/`` inside it. This module then exports ``report.html`` (no code, ``lang="zh"``,
+charts embedded, no external URL), completes the manifest (timings of every step, file hashes)
+and only then publishes: the staged registers replace those of ``<out_dir>/registers/`` and the
+staging folder is swapped into place, together (:func:`publish_report`). A failure at any step
 raises :class:`~xfaudit.errors.RunError` naming the step in Chinese (and the failing cell for
-a notebook error) and leaves an earlier report of the same period untouched; the failed
-notebook is kept as ``reports/<period>.failed.ipynb`` for inspection.
+a notebook error) and leaves an earlier report of the same period and every register
+untouched; the failed notebook is kept as ``reports/<period>.failed.ipynb`` for inspection.
 
 Great Expectations is imported only in the notebook kernel: this module (the CLI's process)
 needs papermill and nbconvert, never the audit engine.
@@ -52,6 +55,11 @@ NOTEBOOK_NAME = "monthly_audit.ipynb"
 HTML_NAME = "report.html"
 MANIFEST_NAME = "manifest.json"
 
+#: Folder under the reports folder holding the registers all months share.
+REGISTERS_DIR = "registers"
+#: Folder inside a staging folder holding the registers until the run publishes.
+STAGED_REGISTERS = ".registers"
+
 #: Distributions whose versions go into the manifest.
 VERSIONED = ("xfaudit", "pandas", "numpy", "great_expectations", "papermill", "nbconvert",
              "nbformat", "nbclient", "ipykernel", "matplotlib", "xlsxwriter", "openpyxl",
@@ -88,11 +96,12 @@ class MonthlyParameters:
     sheet: str | int | None = None
     mapping: str | None = None
     units: str | None = None
+    config: str | None = None            # the bureau's configuration file (bureau.toml)
 
     @classmethod
     def from_values(cls, extract, period, *, as_of=None, profile="auto", holidays=None,
                     waivers=None, out_dir="reports", mask_personal_data=True, seed=0,
-                    sheet=None, mapping=None, units=None) -> "MonthlyParameters":
+                    sheet=None, mapping=None, units=None, config=None) -> "MonthlyParameters":
         """Normalise user values (paths to text, one holiday file to a list, dates to ISO).
 
         Raises
@@ -117,7 +126,7 @@ class MonthlyParameters:
                    waivers=str(waivers) if waivers else None, out_dir=str(out_dir or "reports"),
                    mask_personal_data=bool(mask_personal_data), seed=int(seed or 0),
                    sheet=sheet, mapping=str(mapping) if mapping else None,
-                   units=str(units) if units else None)
+                   units=str(units) if units else None, config=str(config) if config else None)
 
     @property
     def resolved_as_of(self) -> str:
@@ -133,7 +142,7 @@ class MonthlyParameters:
         """Papermill parameters: absolute paths, plus the staging folder to write into."""
         absolute = {k: (str(Path(v).resolve()) if v else v)
                     for k, v in (("waivers", self.waivers), ("out_dir", self.out_dir),
-                                 ("units", self.units))}
+                                 ("units", self.units), ("config", self.config))}
         absolute["extract"] = ([str(Path(p).resolve()) for p in self.extract]
                                if isinstance(self.extract, list) else str(Path(self.extract).resolve()))
         if self.mapping and Path(self.mapping).is_file():   # else a built-in mapping's name
@@ -178,9 +187,12 @@ def package_versions() -> dict[str, str]:
 
 
 def folder_hashes(folder: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``folder`` (relative POSIX path → hash), manifest excluded."""
+    """SHA-256 of every file under ``folder`` (relative POSIX path → hash), manifest and hidden
+    entries (the staged registers) excluded."""
     return {p.relative_to(folder).as_posix(): file_sha256(p)
-            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != MANIFEST_NAME}
+            for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != MANIFEST_NAME
+            and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
 
 
 def read_manifest(folder: Path) -> dict:
@@ -264,6 +276,29 @@ def replace_dir(staged: Path, target: Path) -> None:
         os.replace(aside, target)
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+def publish_report(staged: Path, target: Path, registers_dir: Path) -> None:
+    """Publish a staged report folder and the registers staged in it, together.
+
+    The registers in ``staged/.registers/`` replace those of ``registers_dir`` (each file by an
+    atomic rename, all or nothing), then the report folder is swapped in
+    (:func:`replace_dir`); if the swap fails the registers are put back. So a run that fails
+    at any step — or is killed before this one — leaves the registers byte for byte as they
+    were. Call it while holding the reports folder's lock.
+    """
+    staged, registers_dir = Path(staged), Path(registers_dir)
+    held = staged / STAGED_REGISTERS
+    pairs = ({registers_dir / p.name: p for p in sorted(held.iterdir()) if p.is_file()}
+             if held.is_dir() else {})
+    undo = outdir.replace_files(pairs)
+    try:
+        shutil.rmtree(held, ignore_errors=True)
+        replace_dir(staged, target)
+    except BaseException:
+        outdir.restore(undo)
+        raise
+    outdir.discard(undo)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -505,13 +540,18 @@ def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
     extracts = params.extract if isinstance(params.extract, list) else [params.extract]
     for label, path in [*[("台账文件", e) for e in extracts],
                         *[("节假日文件", h) for h in params.holidays],
-                        ("豁免登记册", params.waivers), ("单位名录", params.units)]:
+                        ("豁免登记册", params.waivers), ("单位名录", params.units),
+                        ("本局配置文件", params.config)]:
         if path and not Path(path).is_file():
             raise ConfigError(path, f"{label}不存在：{path}")
     if params.mapping:
         from xfaudit.mapping import read_mapping_spec
 
         read_mapping_spec(params.mapping)     # a missing or malformed mapping stops here
+    if params.config:
+        from xfaudit.config import load_config
+
+        load_config(params.config)            # a missing file or a misspelt key stops here
     if not notebook.is_file():
         raise ConfigError(notebook, f"找不到审计笔记本 {notebook}")
 
@@ -554,7 +594,7 @@ def _first_line(text: str) -> str:
 
 def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile="auto",
                       holidays=None, waivers=None, mask_personal_data=True, seed=0,
-                      sheet=None, mapping=None, units=None, notebook=None,
+                      sheet=None, mapping=None, units=None, config=None, notebook=None,
                       progress: Callable[[str], None] | None = None) -> MonthlyOutput:
     """Run the monthly audit of one extract and write ``<out_dir>/<period>/``.
 
@@ -585,6 +625,10 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         Random seed of any sample the report draws (recorded in the manifest).
     sheet, mapping, units : optional
         As for :func:`xfaudit.load.load_extract` (``units``: the unit register, 单位名录).
+    config : path, optional
+        The bureau's configuration (``bureau.toml``, written by ``xfaudit init``): the issuer
+        of the letters and the overrides of the accountability settings. Without it the run
+        audits and reports, says how to set the bureau up, and drafts no letter.
     notebook : path, optional
         Another report notebook with the same parameters (default
         ``notebooks/monthly_audit.ipynb``).
@@ -616,7 +660,7 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping, units=units)
+            mapping=mapping, units=units, config=config)
         _check_inputs(params, notebook)
         outdir.prepare(params.out_dir)
         ensure_kernel(say=say)
@@ -657,7 +701,7 @@ def _run_locked(notebook: Path, params: MonthlyParameters, timings: dict, starte
             raise _failed(STEP_MANIFEST, exc, staged) from exc
         say("发布报告…")
         try:
-            replace_dir(staged, target)
+            publish_report(staged, target, Path(params.out_dir) / REGISTERS_DIR)
         except Exception as exc:
             raise _failed(STEP_PUBLISH, exc, target) from exc
     target.with_name(f"{target.name}.failed.ipynb").unlink(missing_ok=True)

@@ -38,8 +38,8 @@ from xfaudit.display import Html, Link, Table, Text, html_table
 from xfaudit.periods import CONTINUING, CURRENT, NEW
 from xfaudit.schema import checks, header_of
 from xfaudit.writers.safe import write_csv
-from xfaudit.monthly import (MonthlyParameters, file_sha256, folder_hashes, new_staging_dir,
-                             package_versions, replace_dir, write_manifest)
+from xfaudit.monthly import (REGISTERS_DIR, MonthlyParameters, file_sha256, folder_hashes,
+                             new_staging_dir, package_versions, publish_report, write_manifest)
 
 #: Columns of the list of open overdue findings shown in the report.
 OPEN_OVERDUE_COLUMNS = ["case_id", "handling_unit", "check_name", "last_day", "days_late",
@@ -71,9 +71,6 @@ UNIT_PAGES_ANCHOR = "xf-unit-pages"
 
 #: Where the workbook is, for tables cut at ``[report] max_rows``.
 WORKBOOK_NAME = "findings.xlsx"
-
-#: Folder under ``out_dir`` holding the registers all months share.
-REGISTERS_DIR = "registers"
 
 #: Great Expectations' Data Docs inside the report folder, and its start page.
 DATA_DOCS_DIR = "datadocs"
@@ -113,10 +110,17 @@ def waiver_hook():
 
 
 def _audit(params: MonthlyParameters, timings: dict):
-    """Load, audit and apply the waiver register; record the steps' timings."""
-    from xfaudit import validate
+    """Load, audit (the bureau from the configuration; each finding's period status against
+    the findings history of the registers folder) and apply the waiver register; record the
+    steps' timings."""
+    from xfaudit import periods, validate
     from xfaudit.audit import audit, date_window
+    from xfaudit.config import load_config
     from xfaudit.load import load_extract
+
+    cfg = load_config(params.config)
+    history = periods.read_history(Path(params.out_dir) / REGISTERS_DIR
+                                   / cfg["followup"]["history_file"])
 
     step = time.perf_counter()
     validate.preload()  # GX imports in the background while the extract loads
@@ -125,7 +129,8 @@ def _audit(params: MonthlyParameters, timings: dict):
                           date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
-                   holidays=params.holidays or None)
+                   holidays=params.holidays or None, period=params.period, history=history,
+                   bureau=cfg.issuer)
     timings.update({k: v for k, v in result.timings.items() if k != "load"})
     hook = waiver_hook() if params.waivers else None
     if hook is None:
@@ -196,7 +201,7 @@ class MonthlyReport:
     @classmethod
     def open(cls, extract=None, period=None, *, as_of=None, profile="auto", holidays=None,
              waivers=None, out_dir="reports", mask_personal_data=True, seed=0, sheet=None,
-             mapping=None, units=None, stage_dir=None) -> "MonthlyReport":
+             mapping=None, units=None, config=None, stage_dir=None) -> "MonthlyReport":
         """Load and audit the extract, compute the indicators, draft the accountability
         documents (the notebook's first step).
 
@@ -206,7 +211,7 @@ class MonthlyReport:
         params = MonthlyParameters.from_values(
             extract, period, as_of=as_of, profile=profile, holidays=holidays, waivers=waivers,
             out_dir=out_dir, mask_personal_data=mask_personal_data, seed=seed, sheet=sheet,
-            mapping=mapping, units=units)
+            mapping=mapping, units=units, config=config)
         lock = None if stage_dir else _lock_reports(params)
         timings: dict[str, float] = {}
         result, waiver_report = _audit(params, timings)
@@ -252,12 +257,14 @@ class MonthlyReport:
         f = self.result.findings
         return f[(f["kind"] == views.ACCOUNTABILITY).to_numpy()]
 
-    def _county(self) -> str:
+    def _county(self) -> str | None:
+        """The county of the configured bureau (None without a bureau configuration)."""
         from xfaudit.config import load_config
 
         cfg = (self.accountability_output.config if self.accountability_output is not None
-               and self.accountability_output.config is not None else load_config(None))
-        return cfg.issuer["county"]
+               and self.accountability_output.config is not None
+               else load_config(self.params.config))
+        return (cfg.bureau["county"] or None) if cfg.configured else None
 
     def _source_lines(self) -> list[str]:
         from xfaudit import __version__
@@ -332,8 +339,9 @@ class MonthlyReport:
         the profile and version; what to know first (no unit column, checks not evaluated);
         the headline figures (本期新发现 / 持续未办, units, items due soon); the to-do list;
         the contents with a link to every section and every unit's section."""
-        subtitle = (f"{self._county()} · {month_text(self.params.period)} · 审计日 "
-                    f"{chinese_date(self.result.as_of)}")
+        subtitle = " · ".join(part for part in (
+            self._county(), month_text(self.params.period),
+            f"审计日 {chinese_date(self.result.as_of)}") if part)
         warnings = views.run_warnings(self.result)
         units = self._unit_anchors() if self._unit_sections_wanted() else []
         tiles = self._tiles()
@@ -532,14 +540,17 @@ class MonthlyReport:
         return views.trend(self.params.out_dir, self.params.period, current)
 
     def draft_accountability(self):
-        """Draft the three recommendations, the letters, the circular and the callback sample
-        (once; :meth:`open` calls it so that the first screen can count them).
+        """Draft the three recommendations, the letters, the circular and the callback sample,
+        and stage the registers with the report (:func:`xfaudit.accountability.produce`; once a
+        run — :meth:`open` calls it so that the first screen can count them).
 
-        Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder and
-        updates the follow-up register ``<out_dir>/registers/建议跟踪台账.xlsx``, which all
-        months share (re-running a month leaves it as it was).
+        Writes ``letters/``, ``通报.docx`` and ``回访抽查.xlsx`` into the report folder; the
+        follow-up register and the findings history of ``<out_dir>/registers/`` are replaced
+        only when the report is published. Without a bureau configuration (``config``) no
+        letter is drafted and the section says how to set the bureau up.
         """
         from xfaudit import accountability
+        from xfaudit.calendar import LegalCalendar
 
         if self.accountability_output is not None:
             return self.accountability_output
@@ -547,7 +558,8 @@ class MonthlyReport:
         self.accountability_output = accountability.produce(
             self.result, self.params.period, self.stage,
             registers_dir=Path(self.params.out_dir) / REGISTERS_DIR, seed=self.params.seed,
-            ranking=self.indicators.ranking, ranking_rule=indicators.ranking_rule_text())
+            ranking=self.indicators.ranking, ranking_rule=indicators.ranking_rule_text(),
+            config=self.params.config, calendar=LegalCalendar(holiday_files=self.params.holidays))
         self.timings["accountability"] = time.perf_counter() - step
         return self.accountability_output
 
@@ -657,7 +669,7 @@ class MonthlyReport:
             note = ("网页报告 report.html 和执行后的笔记本在笔记本执行完成后写出；全部写完后一次性替换"
                     f"报告目录 {self.target.name}（任何一步失败，原有报告不变）。")
         else:
-            replace_dir(self.stage, self.target)
+            publish_report(self.stage, self.target, Path(self.params.out_dir) / REGISTERS_DIR)
             shutil.rmtree(self.stage, ignore_errors=True)
             self.published = True
             if self._lock is not None:

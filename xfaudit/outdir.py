@@ -227,3 +227,47 @@ def _read_holder(fd: int) -> dict:
         return record if isinstance(record, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing staged files (the registers of a monthly run)
+# ---------------------------------------------------------------------------------------------
+
+def replace_files(pairs: dict[Path, Path]) -> list[tuple[Path, Path | None]]:
+    """Move each staged file over its final path (``final → staged``), each with an atomic
+    rename, keeping a copy of what it replaces.
+
+    Returns the undo record for :func:`restore` / :func:`discard`. If a move fails, the files
+    already replaced are restored before the error is raised: all or nothing.
+    """
+    undo: list[tuple[Path, Path | None]] = []
+    try:
+        for final, staged in pairs.items():
+            final, staged = Path(final), Path(staged)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            backup = None
+            if final.exists():
+                backup = final.with_name(f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+                shutil.copy2(final, backup)
+            undo.append((final, backup))
+            os.replace(staged, final)
+    except BaseException:
+        restore(undo)
+        raise
+    return undo
+
+
+def restore(undo: list[tuple[Path, Path | None]]) -> None:
+    """Put back what :func:`replace_files` replaced (a file that did not exist is removed)."""
+    for final, backup in reversed(undo):
+        if backup is not None:
+            os.replace(backup, final)
+        else:
+            Path(final).unlink(missing_ok=True)
+
+
+def discard(undo: list[tuple[Path, Path | None]]) -> None:
+    """Drop the copies :func:`replace_files` kept (the publication succeeded)."""
+    for _final, backup in undo:
+        if backup is not None:
+            Path(backup).unlink(missing_ok=True)

@@ -45,7 +45,8 @@ START_EVENTS = {
 #: Every limit a profile may define (REQUIRED_LIMITS must be defined).
 LIMIT_KEYS = ("register", "notice_routed", "notice_direct", "objection", "handling",
               "extension", "reply", "assigned", "system_deadline", "review_request", "review",
-              "rereview_request", "rereview", "implementation", "recommendation_feedback")
+              "rereview_request", "rereview", "implementation", "recommendation_feedback",
+              "record")
 REQUIRED_LIMITS = ("register", "notice_routed", "notice_direct", "handling", "extension",
                    "reply", "assigned", "review", "rereview", "implementation")
 _DAYS_REQUIRED = ("register", "notice_routed", "notice_direct", "handling", "extension",

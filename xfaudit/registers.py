@@ -242,15 +242,22 @@ def write_cell(sheet, row: int, col: int, value, fmt_text, fmt_date, fmt_int) ->
 
 def write_records(sheet, formats: Formats, top: int, frame: pd.DataFrame,
                   columns: list[Column]) -> None:
-    """Header row at ``top``, then the frame's rows; frozen header, autofilter, widths."""
+    """Header row at ``top``, then the frame's rows; frozen header, autofilter, widths.
+
+    Each column carries its kind's format, empty cells included, so a date typed into an
+    empty date cell is a date (never text) and a typed id stays text.
+    """
+    kind_format = {"date": formats.date, "int": formats.int}
     for col, column in enumerate(columns):
         sheet.write_string(top, col, column.header, formats.header)
-        sheet.set_column(col, col, column.width)
+        sheet.set_column(col, col, column.width, kind_format.get(column.kind, formats.text))
     values = {c.name: frame[c.name].astype(object).where(frame[c.name].notna(), None).tolist()
               if c.name in frame.columns else [None] * len(frame) for c in columns}
     for col, column in enumerate(columns):
+        blank = kind_format.get(column.kind, formats.text)
         for r, value in enumerate(values[column.name], start=top + 1):
-            write_cell(sheet, r, col, value, formats.text, formats.date, formats.int)
+            write_cell(sheet, r, col, value, blank if value is None else formats.text,
+                       formats.date, formats.int)
     sheet.freeze_panes(top + 1, 0)
     sheet.autofilter(top, 0, top + max(len(frame), 1), len(columns) - 1)
 

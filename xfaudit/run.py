@@ -30,6 +30,7 @@ class CheckOutput:
 
     result: AuditResult
     paths: dict[str, Path]
+    bureau: str | None = None          # the configured bureau's name (None: not configured)
 
 
 @contextmanager
@@ -63,7 +64,7 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, header_row=None, units=None,
-              mask_personal_data: bool = True,
+              mask_personal_data: bool = True, config=None,
               progress: Callable[[str], None] | None = None, engine: str = "pandas",
               chunk_rows: int | None = None, spark_master: str | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
@@ -82,6 +83,9 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
     mask_personal_data : bool
         Mask petitioners' names, phones, id numbers and house numbers (default True).
+    config : path, dict or AccountabilityConfig, optional
+        The bureau's configuration (``bureau.toml``, :func:`xfaudit.config.load_config`):
+        its issuer is the duty-holder of registration where the ledger names no 登记部门.
     progress : callable, optional
         Receives short Chinese progress lines.
     engine : {"pandas", "chunked", "spark"}
@@ -98,7 +102,10 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     FolderLockedError
         Another run holds ``out_dir`` (see :mod:`xfaudit.outdir`).
     """
+    from xfaudit.config import load_config
+
     say = progress or (lambda _text: None)
+    bureau = load_config(config).issuer         # a bad file stops here, before any work
     paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
     sql = hasattr(extract_path, "url")             # a database table or query
     for path in [] if sql else paths:   # a mistyped extract name stops before any output
@@ -114,13 +121,13 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
                                profile=profile, holidays=holidays, sheet=sheet,
                                mapping=mapping, header_row=header_row, units=units,
                                mask=mask_personal_data, say=say, chunk_rows=chunk_rows,
-                               spark_master=spark_master)
+                               spark_master=spark_master, bureau=bureau)
         say("读取台账…")
         extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
                                   header_row=header_row, date_window=date_window(profile, as_of),
                                   units=units)
         say(f"核查 {extract.report.rows_kept} 件事项…")
-        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays)
+        result = audit(extract, as_of=as_of, profile=profile, holidays=holidays, bureau=bureau)
         say("写出问题清单…")
         written = privacy.mask_result(result, enabled=mask_personal_data)
         try:
@@ -129,7 +136,7 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
             raise
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, exc) from None
-    return CheckOutput(result=result, paths=paths)
+    return CheckOutput(result=result, paths=paths, bureau=bureau)
 
 
 def _load_one_piece(extract_path, out_dir: Path, **options):
@@ -147,7 +154,7 @@ def _load_one_piece(extract_path, out_dir: Path, **options):
 
 def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, holidays, sheet,
                 mapping, header_row, units, mask: bool, say, chunk_rows: int | None,
-                spark_master: str | None) -> CheckOutput:
+                spark_master: str | None, bureau: str | None = None) -> CheckOutput:
     """``xfaudit check --engine chunked|spark``: the extract as a canonical dataset, audited
     by the engine; outputs staged and published like the pandas engine's."""
     import time
@@ -170,7 +177,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
                            mapping=mapping, header_row=header_row, units=units)
         timings = {"load": time.perf_counter() - started}
         p = plan(dataset.fields_present, as_of=as_of, profile=profile, holidays=holidays,
-                 mask=mask)
+                 bureau=bureau, mask=mask)
         say(f"核查 {dataset.report.rows_kept} 件事项（{engine}）…")
         if engine == "chunked":
             run = audit_dataset(dataset, p, tmp / "parts", chunk_rows=rows, progress=say)
@@ -203,7 +210,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
     result = ScaledResult(summary=run.summary, validation=run.validation, extract=stub,
                           profiles=p.profiles, as_of=p.as_of,
                           findings_path=paths.get("parquet"), timings=timings, engine=info)
-    return CheckOutput(result=result, paths=paths)
+    return CheckOutput(result=result, paths=paths, bureau=bureau)
 
 
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,

@@ -13,7 +13,10 @@ into the workbook.
 
 ``回访抽查.xlsx`` is the ONE output that carries contact details (信访人, 联系电话) — it is for
 phoning petitioners. It is marked confidential in a banner row, in every sheet's header and
-footer and in the workbook properties; all text is written as text.
+footer and in the workbook properties; all text is written as text. Each row carries what the
+caller needs: the 主要诉求 (masked: no name, phone or id number in it), the 处理意见, the three
+standard questions (是否收到书面答复 / 对办理结果是否满意 / 是否存在推诿, with drop-down lists)
+and a flag on an item with no phone number, so the caller reaches it another way.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pandas as pd
 from xfaudit import privacy
 from xfaudit.audit import AuditResult
 from xfaudit.config import load_config
-from xfaudit.dates import month_text, parse_period
+from xfaudit.dates import chinese_date, month_text, parse_period
 from xfaudit.registers import Formats, atomic_write, new_workbook, write_cell
 
 #: The confidentiality marking used in the banner, headers/footers and properties.
@@ -41,15 +44,23 @@ REASON_FORCED = "不满意必回访"
 REASON_RANDOM = "随机抽取"
 
 #: Columns of the sample (canonical names) and their Chinese headers / widths in the workbook.
-SAMPLE_COLUMNS = {"unit": ("责任单位", 18), "case_id": ("信访件编号", 20),
-                  "category": ("内容分类", 12), "channel": ("信访形式", 10),
-                  "concluded_on": ("办结日期", 12), "satisfaction": ("满意度", 10),
-                  "reason": ("抽样原因", 12), "petitioner": ("信访人", 10),
-                  "petitioner_phone": ("联系电话", 15)}
-#: Columns the caller fills in while phoning.
-ENTRY_COLUMNS = {"callback_on": ("回访日期", 12), "callback_result": ("回访结果", 14),
-                 "callback_by": ("回访人", 10), "callback_note": ("备注", 24)}
-CALLBACK_RESULTS = ["满意", "基本满意", "不满意", "未接通", "号码有误", "拒绝回访"]
+SAMPLE_COLUMNS = {"unit": ("责任单位", 16), "case_id": ("信访件编号", 18),
+                  "category": ("内容分类", 10), "channel": ("信访形式", 8),
+                  "summary": ("主要诉求", 30), "outcome": ("处理意见", 10),
+                  "concluded_on": ("办结日期", 11), "satisfaction": ("满意度", 8),
+                  "reason": ("抽样原因", 11), "petitioner": ("信访人", 10),
+                  "petitioner_phone": ("联系电话", 14), "contact_note": ("联系方式", 16)}
+#: Columns the caller fills in while phoning, and their drop-down lists (None: free entry).
+ENTRY_COLUMNS = {"callback_on": ("回访日期", 11), "reply_received": ("是否收到书面答复", 10),
+                 "satisfied": ("对办理结果是否满意", 11), "shirked": ("是否存在推诿", 10),
+                 "callback_result": ("回访情况", 11), "callback_by": ("回访人", 9),
+                 "callback_note": ("备注", 22)}
+ANSWERS = ["是", "否", "未作答"]
+CALLBACK_RESULTS = ["已回访", "未接通", "号码有误", "拒绝回访"]
+ENTRY_CHOICES = {"reply_received": ANSWERS, "satisfied": ["满意", "基本满意", "不满意", "未作答"],
+                 "shirked": ANSWERS, "callback_result": CALLBACK_RESULTS}
+#: What the list says of an item without a phone number.
+NO_PHONE = "无联系电话，请通过来信地址或属地单位联系"
 
 PLAN_HEADERS = {"unit": "责任单位", "concluded": "办结件数", "forced": "不满意件数",
                 "quota": "规则样本量", "random": "随机抽取件数", "sampled": "实际抽取件数"}
@@ -82,16 +93,21 @@ class CallbackSample:
     window_end: pd.Timestamp
     as_of: pd.Timestamp
 
-    def describe_rule(self) -> str:
-        """The rule in Chinese, as written into the workbook."""
+    def describe_rule(self, detail: bool = True) -> str:
+        """The rule in Chinese, as written into the workbook (``detail``: with how the random
+        key is computed, for the 抽样说明 sheet)."""
         r = self.rule
-        window = (f"{self.window_start.date()}至{self.window_end.date()}办结的事项"
-                  if self.window_start is not None else f"截至{self.window_end.date()}已办结的全部事项")
+        window = (f"{chinese_date(self.window_start)}至{chinese_date(self.window_end)}办结的事项"
+                  if self.window_start is not None
+                  else f"截至{chinese_date(self.window_end)}已办结的全部事项")
         forced = "、".join(r["always_include"])
-        return (f"抽样范围：{window}。各责任单位样本量 = min(办结件数, max({r['min_per_unit']}, "
-                f"向上取整({r['share']} × 办结件数)))；满意度为“{forced}”的事项全部纳入。"
-                f"其余名额按随机序号抽取：随机序号 = SipHash-2-4(信访件编号, 由随机种子{self.seed}派生的密钥)，"
-                "各单位取序号最小者。相同种子和相同事项得到相同样本。")
+        text = (f"抽样范围：{window}。各责任单位样本量 = min(办结件数, max({r['min_per_unit']}, "
+                f"向上取整({r['share']} × 办结件数)))；满意度为“{forced}”的事项全部纳入，"
+                "其余名额随机抽取。")
+        if detail:
+            text += (f"随机序号 = SipHash-2-4(信访件编号, 由随机种子{self.seed}派生的密钥)，"
+                     "各单位取序号最小者。相同种子和相同事项得到相同样本。")
+        return text
 
     def masked(self) -> pd.DataFrame:
         """The sample without contact details (for notebooks and logs)."""
@@ -160,7 +176,13 @@ def draw(result: AuditResult, period: str | None = None, *, seed: int = 0,
     items = pd.DataFrame({
         name: (items[name].to_numpy() if name in items.columns else None)
         for name in ("source_row", "handling_unit", "case_id", "category", "channel",
-                     "concluded_on", "satisfaction", "petitioner", "petitioner_phone")})
+                     "summary", "outcome", "concluded_on", "satisfaction", "petitioner",
+                     "petitioner_phone")})
+    names = items["petitioner"].astype(object)
+    items["summary"] = privacy.mask_free_text(items["summary"].astype(object), names) \
+        if items["summary"].notna().any() else items["summary"]
+    phone = items["petitioner_phone"].astype("string").str.strip()
+    items["contact_note"] = np.where(phone.isna() | (phone == ""), NO_PHONE, None)
     items = items.rename(columns={"handling_unit": "unit"})
     items["unit"] = items["unit"].fillna(NO_UNIT)
     items["case_id"] = items["case_id"].astype(object)
@@ -215,8 +237,9 @@ def _list_sheet(book, formats: Formats, sample: CallbackSample) -> None:
     sheet.merge_range(1, 0, 1, last, f"{month_text(sample.period)}信访事项办结回访抽查名单"
                       f"（共{len(sample.frame)}件）", formats.title)
     sheet.set_row(2, 48)
-    sheet.merge_range(2, 0, 2, last, f"随机种子：{sample.seed}。{sample.describe_rule()}",
-                      formats.note)
+    sheet.merge_range(2, 0, 2, last, f"{sample.describe_rule(detail=False)}回访时请逐项询问："
+                      "是否收到书面答复、对办理结果是否满意、是否存在推诿，并记录回访情况。"
+                      "抽样方法和随机种子见「抽样说明」。", formats.note)
     top = 3
     for col, (header, width) in enumerate(columns.values()):
         sheet.write_string(top, col, header, formats.header)
@@ -228,10 +251,12 @@ def _list_sheet(book, formats: Formats, sample: CallbackSample) -> None:
         values = frame[name].astype(object).where(frame[name].notna(), None).tolist()
         for r, value in enumerate(values, start=top + 1):
             write_cell(sheet, r, col, value, formats.text, formats.date, formats.int)
-    result_col = list(columns).index("callback_result")
-    sheet.data_validation(top + 1, result_col, top + max(len(frame), 1), result_col,
-                          {"validate": "list", "source": CALLBACK_RESULTS,
-                           "error_type": "warning"})
+    for name, values in ENTRY_CHOICES.items():
+        col = list(columns).index(name)
+        sheet.data_validation(top + 1, col, top + max(len(frame), 1), col,
+                              {"validate": "list", "source": values, "error_type": "warning"})
+    date_col = list(columns).index("callback_on")
+    sheet.set_column(date_col, date_col, ENTRY_COLUMNS["callback_on"][1], formats.date)
     sheet.freeze_panes(top + 1, 0)
     sheet.repeat_rows(0, top)
     sheet.autofilter(top, 0, top + max(len(frame), 1), last)
@@ -245,8 +270,8 @@ def _rule_sheet(book, formats: Formats, sample: CallbackSample) -> None:
     sheet.merge_range(0, 0, 0, 5, BANNER, formats.banner)
     rows = [("随机种子", str(sample.seed)), ("抽样期间", sample.period),
             ("审计日", sample.as_of.date().isoformat()),
-            ("每单位最少件数（min_per_unit）", str(sample.rule["min_per_unit"])),
-            ("抽样比例（share）", str(sample.rule["share"])),
+            ("每单位最少件数", str(sample.rule["min_per_unit"])),
+            ("抽样比例", str(sample.rule["share"])),
             ("必回访的满意度", "、".join(sample.rule["always_include"])),
             ("抽样规则", sample.describe_rule())]
     for r, (label, value) in enumerate(rows, start=2):

@@ -20,7 +20,8 @@ column_B=<check>__act_on, or_equal=True, ignore_row_if="either_value_is_missing"
 (the as-of date while open) is on or before the last day; EXTENSION_IRREGULAR as its four
 rules (days at most the profile's cap, an approval, the approval on or before the original last
 day, a notice); the other multi-field rules as flags named for the rule, each
-``expect_column_values_to_be_in_set(value_set=[False])``.
+``expect_column_values_to_be_in_set(value_set=[False])`` (RECORD_INCONSISTENT as its three:
+已落实 without a 落实日期, a 落实日期 with 未落实, 是否办结 否 with a 办结日期).
 
 Only built-in expectation types are used, so plain GX runs the suites on the frames
 :func:`prepare` gives. Each expectation carries a Chinese ``description`` (what Data Docs
@@ -247,7 +248,30 @@ def clock_expectations(profiles: ProfileSet) -> list[dict]:
         CheckId.SYSTEM_FLAG_MISMATCH,
         "系统超期标记与法定时限不符：系统的是否超期标记和信访件状态与按法定时限计算的结果一致"
         "（SYSTEM_FLAG_MISMATCH__mismatch 为假）"))
+    out.extend(_record_expectations(profiles))
     return out
+
+
+#: RECORD_INCONSISTENT's three rules: flag suffix → (what is kept, the reason a finding says).
+RECORD_RULES = {
+    "__done_without_date": ("落实情况为“已落实”的事项有落实日期",
+                            "落实情况为“已落实”，但未填写落实日期"),
+    "__date_but_not_done": ("填写了落实日期的事项落实情况不为“未落实”",
+                            "填写了落实日期，但落实情况为“未落实”"),
+    "__open_with_date": ("填写了办结日期的事项是否办结不为“否”",
+                         "是否办结为“否”，但填写了办结日期"),
+}
+
+
+def _record_expectations(profiles: ProfileSet) -> list[dict]:
+    """办理记录自相矛盾 as its three rules (a data-quality check: its provision is why the
+    contradiction is verified, never a finding of 弄虚作假; docs/checks.md)."""
+    cid = CheckId.RECORD_INCONSISTENT
+    name = checks()[cid].name
+    notes = _citation_notes(profiles, cid)
+    return [_expectation("expect_column_values_to_be_in_set", _kept(f"{cid}{suffix}"), cid,
+                         f"{name}：{kept}（{cid}{suffix} 为假）", reason=reason, notes=notes)
+            for suffix, (kept, reason) in RECORD_RULES.items()]
 
 
 def _extension_expectations(profiles: ProfileSet, notes: str, rules: dict) -> list[dict]:

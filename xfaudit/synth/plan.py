@@ -406,6 +406,7 @@ def _overrides(p: Plan) -> None:
     p["received_missing"] = off()
     p["registered_missing"] = off()
     p["due_missing"] = off()
+    p["implemented_missing"] = off()    # 落实日期 left empty (落实情况 still 已落实)
     p["petitioner_as"] = none()         # "匿名", "不详", "" …
     p["unimplemented"] = off()          # 落实情况 = 未落实
     for name in _UNKNOWN_FIELDS:
@@ -568,6 +569,7 @@ def _edit_dates(shown: dict[str, np.ndarray], p: Plan) -> None:
     for flag, field in (("received_missing", "received_on"),
                         ("registered_missing", "registered_on"),
                         ("due_missing", "implementation_due"),
+                        ("implemented_missing", "implemented_on"),
                         ("accepted_missing", "accepted_on"),
                         ("concluded_missing", "concluded_on"),
                         ("concluded_missing", "reply_on")):

@@ -687,6 +687,32 @@ def _plant_decision(pl: Planter) -> None:
              pl.count(0.15), unknown_status)
 
 
+def _plant_record(pl: Planter) -> None:
+    """Records that contradict themselves (RECORD_INCONSISTENT): the act written one way, its
+    date or flag the other. Each is a data-quality finding only: the decision's own clock is
+    either kept (on time) or cannot be judged (已落实 without a date)."""
+    p, d = pl.p, pl.d
+    implemented = pl.new & (d["implemented"] <= pl.as_of) & (d["decision_seen"] <= pl.as_of)
+    on_time = implemented & (p["impl_gap"] <= p["due_days"])
+
+    def date_left_empty(idx):               # 落实情况 已落实, no 落实日期
+        p["implemented_missing"][idx] = True
+
+    def status_unimplemented(idx):          # a 落实日期 on time, 落实情况 written 未落实
+        p["implementation_status_as"][idx] = "未落实"
+
+    def flag_open(idx):                     # 是否办结 = 否 beside the 办结日期
+        p["is_concluded_as"][idx] = False
+
+    r = (C.RECORD_INCONSISTENT,)
+    pl.plant("RECORD_INCONSISTENT/implemented_without_date", r, implemented, pl.count(0.4),
+             date_left_empty)
+    pl.plant("RECORD_INCONSISTENT/date_but_status_unimplemented", r, on_time, pl.count(0.3),
+             status_unimplemented)
+    pl.plant("RECORD_INCONSISTENT/concluded_but_flag_open", r, pl.judged & pl.concluded,
+             pl.count(0.3), flag_open)
+
+
 def _plant_unreadable(pl: Planter) -> None:
     """Unreadable and implausible date cells: the clocks reading them are not judged."""
     p, d, h = pl.p, pl.d, pl.lim["handling"]
@@ -788,10 +814,10 @@ def _plant_rows(pl: Planter) -> None:
 
 
 #: Planting order: the kinds with the narrowest pools first.
-PLANTERS = (_plant_due_today, _plant_old_era, _plant_rereview, _plant_decision, _plant_review,
-            _plant_extension, _plant_handling, _plant_system_deadline, _plant_flag_mismatch,
-            _plant_feedback, _plant_notice, _plant_reply, _plant_reg, _plant_unreadable,
-            _plant_order, _plant_rows)
+PLANTERS = (_plant_due_today, _plant_old_era, _plant_rereview, _plant_decision, _plant_record,
+            _plant_review, _plant_extension, _plant_handling, _plant_system_deadline,
+            _plant_flag_mismatch, _plant_feedback, _plant_notice, _plant_reply, _plant_reg,
+            _plant_unreadable, _plant_order, _plant_rows)
 
 
 def plant_all(pl: Planter) -> None:
