@@ -3,7 +3,8 @@ the pandas engine's exactly — findings.csv byte for byte, the same summary and
 on a ledger whose duplicates lie in different batches; a year without a holiday table stops
 the audit on the driver with the Chinese line, before any task derives a clock.
 
-Slow (a Spark session, GX's Spark datasource: about 30 s per profile), and part of `make test`;
+Slow (a Spark session, GX's Spark datasource: 40–90 s per profile on the shared 2-core
+machine, a few Spark jobs per expectation), and part of `make test`;
 skipped only where Java, which Spark runs on, is missing."""
 
 from __future__ import annotations
