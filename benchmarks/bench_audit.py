@@ -90,6 +90,7 @@ def measure(size: int, folder: Path) -> dict:
 
     result = _Result()
     result.findings, result.as_of, result.extract = findings, as_of, extract
+    result.profiles, result.clocks = profiles, clocks
     result.summary = summarize(extract, clocks, findings, profiles, as_of)
     start = time.perf_counter()
     findings_csv.write(result, folder / f"findings_{size}.csv")
