@@ -3,7 +3,9 @@
 
 Each run is the real command in its own process (``python -m xfaudit.cli check BENCH.csv
 --engine E …``); a sampler adds up the resident memory of the process and every process it
-started (Spark's JVM and its Python workers) every 0.2 s and keeps the peak. After the runs of
+started (Spark's JVM and its Python workers) every 0.2 s and keeps the peak, in all and of
+anonymous memory only (the pages of the memory-mapped CSV count as resident but belong to the
+page cache), and writes a timeline beside each log. After the runs of
 one size the findings.csv files are compared: every engine must write the same bytes.
 
 The inputs are ``xfaudit.synth`` county extracts (CSV, seed = size) generated once into
@@ -35,10 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants (from /proc)."""
+def tree_rss(pid: int) -> tuple[int, int]:
+    """Resident bytes of ``pid`` and all its descendants (from /proc): all of it, and its
+    anonymous part. The loader memory-maps a CSV extract: the file's pages it has read count
+    as resident but are the page cache's (the system reclaims them), so the anonymous part is
+    the memory a run needs."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -47,20 +51,31 @@ def tree_rss(pid: int) -> int:
                 fields = handle.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
-        child, parent = int(entry), int(fields[1])
-        children.setdefault(parent, []).append(child)
-        rss[child] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    total, queue = 0, [pid]
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total = anon = 0
+    queue = [pid]
     while queue:
         current = queue.pop()
-        total += rss.get(current, 0)
         queue += children.get(current, [])
-    return total
+        try:
+            with open(f"/proc/{current}/status", encoding="ascii", errors="replace") as handle:
+                status = dict(line.split(":", 1) for line in handle if ":" in line)
+        except OSError:
+            continue
+        kib = lambda key: int(status.get(key, "0 kB").split()[0])  # noqa: E731
+        total += kib("VmRSS") * 1024
+        anon += (kib("RssAnon") + kib("RssShmem")) * 1024
+    return total, anon
 
 
 def timed(command: list[str], log: Path) -> dict:
-    """Run ``command``; its wall time, exit code and the peak memory of its process tree."""
-    peak = [0]
+    """Run ``command``; its wall time, exit code and the peak memory of its process tree.
+
+    Beside ``log`` (the command's output) ``<log>.memory.tsv`` gets one line a second:
+    seconds, GiB of the process tree (resident; anonymous), and the last line the command
+    printed (its step)."""
+    peak = [0, 0]
+    timeline = open(log.with_suffix(".memory.tsv"), "w", encoding="utf-8")
     with open(log, "wb") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
@@ -68,8 +83,15 @@ def timed(command: list[str], log: Path) -> dict:
         done = threading.Event()
 
         def sample():
+            ticks = 0
             while not done.is_set():
-                peak[0] = max(peak[0], tree_rss(process.pid))
+                rss, anon = tree_rss(process.pid)
+                peak[0], peak[1] = max(peak[0], rss), max(peak[1], anon)
+                if ticks % 5 == 0:
+                    timeline.write(f"{time.perf_counter() - started:.0f}\t{rss / 2**30:.2f}\t"
+                                   f"{anon / 2**30:.2f}\t{_last_line(log)}\n")
+                    timeline.flush()
+                ticks += 1
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -78,7 +100,20 @@ def timed(command: list[str], log: Path) -> dict:
         wall = time.perf_counter() - started
         done.set()
         sampler.join()
-    return {"wall_s": wall, "peak_gib": peak[0] / 2**30, "exit": code}
+    timeline.close()
+    return {"wall_s": wall, "peak_gib": peak[0] / 2**30, "peak_anon_gib": peak[1] / 2**30,
+            "exit": code}
+
+
+def _last_line(log: Path) -> str:
+    """The last line ``log`` holds so far (the step the command is in)."""
+    try:
+        with open(log, "rb") as handle:
+            handle.seek(max(0, handle.seek(0, 2) - 400))
+            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1].strip() if lines else ""
 
 
 def input_path(size: int, folder: Path) -> Path:
@@ -193,6 +228,7 @@ def main() -> None:
                 continue
             steps = ", ".join(f"{k} {v:.0f} s" for k, v in figures["steps"].items())
             print(f"  {engine:<8} {figures['wall_s']:8.0f} s  peak {figures['peak_gib']:5.2f} GiB"
+                  f" resident ({figures['peak_anon_gib']:5.2f} GiB anonymous)"
                   f"  {figures['rows']:,} rows, {figures['findings']:,} findings  ({steps})",
                   flush=True)
         digests = {e: results[(size, e)].get("findings_csv") for e in args.engines
