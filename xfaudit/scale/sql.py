@@ -13,7 +13,7 @@ a CSV export of the same query with its header on line 1; give a query with ``OR
 numbering that does not depend on the database's storage order.
 
 The rows' key (``source_file``) and the report's file name are ``<database>#<table>`` (or
-``#query``); the password never appears (SQLAlchemy's ``hide_password``). The report's
+``#query``; there is no sheet); the password never appears (SQLAlchemy's ``hide_password``). The report's
 ``sha256`` fingerprints the rows read (their pandas hashes), not a file.
 
 What is not done here: the audit itself on the database (GX's SQL datasource). The rows are
@@ -151,7 +151,7 @@ class SqlChunks(ExtractChunks):
             at += len(frame)
             body = Body.from_columns([Column.of(values[:, c]) for c in range(len(names))],
                                      numbers)
-            yield self._chunk(acc, body, len(frame), columns, used, header, sheet=self.table)
+            yield self._chunk(acc, body, len(frame), columns, used, header)
         if header is None:
             raise SqlSourceError(self.path, "查询结果为空（没有任何列）")
         self.report = self._sql_report(header, columns, acc, digest.hexdigest())
@@ -160,7 +160,7 @@ class SqlChunks(ExtractChunks):
         from xfaudit.io.grid import column_letter
         from xfaudit.load import _Table
 
-        table = _Table(self.path, self.table, "sql", None, sha256, 1, header,
+        table = _Table(self.path, None, "sql", None, sha256, 1, header,
                        _StreamBody(acc), columns, None, column_letter)
         return self._report_of(table, columns, acc)
 
