@@ -12,12 +12,12 @@ BUREAU  := tests/files/sample_bureau.toml
 # Every dependency, transitive ones included, pinned (`make lock` regenerates it).
 LOCK    := constraints.txt
 
-.PHONY: demo test setup system-fonts system-test-tools bench clean lock wheelhouse package-data
+.PHONY: demo test setup system-fonts system-test-tools system-java bench clean lock wheelhouse package-data
 
 demo: setup
 	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports --config $(BUREAU)
 
-test: setup system-test-tools
+test: setup system-test-tools system-java
 	$(BIN)/python -m pytest
 
 setup: system-fonts $(STAMP)
@@ -48,6 +48,15 @@ system-test-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils chromium >/dev/null; \
 	else echo "提示：未安装 LibreOffice 或 Chromium，相关测试将跳过"; fi
+
+# Java 17 runs Spark (--engine spark, tests/test_spark.py; pyspark comes with '.[test]').
+system-java:
+	@if command -v java >/dev/null || [ -n "$${JAVA_HOME:-}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "安装 Java 17（测试 --engine spark 用）…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jre-headless >/dev/null; \
+	else echo "提示：未安装 Java 17，Spark 相关测试将跳过"; fi
 
 # Re-pin every dependency at the versions installed in .venv (after changing pyproject.toml
 # and checking the tests pass with the new versions).

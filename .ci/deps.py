@@ -172,8 +172,14 @@ def lock() -> Path:
 
 # -- wheelhouse ------------------------------------------------------------------------------
 
+#: Pinned for the tests and for provincial servers (``xfaudit[spark]``, ``xfaudit[sql]``), but
+#: not put in the county PCs' offline wheelhouse: pyspark alone is a 400 MB source archive.
+SERVER_ONLY = {"pyspark", "py4j", "sqlalchemy", "greenlet"}
+
+
 def pins(platform: str, constraints: Path = CONSTRAINTS) -> list[str]:
-    """The ``name==version`` lines of constraints.txt that apply on ``platform``."""
+    """The ``name==version`` lines of constraints.txt that apply on ``platform`` (but the
+    :data:`SERVER_ONLY` packages)."""
     env = _environment(platform)
     found = []
     for line in constraints.read_text(encoding="utf-8").splitlines():
@@ -181,6 +187,8 @@ def pins(platform: str, constraints: Path = CONSTRAINTS) -> list[str]:
         if not line:
             continue
         requirement = Requirement(line)
+        if canonicalize_name(requirement.name) in SERVER_ONLY:
+            continue
         if requirement.marker is None or requirement.marker.evaluate(env):
             found.append(f"{requirement.name}{requirement.specifier}")
     return found

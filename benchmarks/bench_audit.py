@@ -6,7 +6,8 @@ xlsx), and — in the same run, on the same frames — the same comparisons in n
 (``validate.reference_failing``, one per expectation), with the like-for-like ratio GX ÷
 numpy and the peak memory of the process.
 Each size runs in its own subprocess so that peak memory is that size's alone. Also times
-the end-to-end ``xfaudit check`` command on the 100k-row xlsx.
+the end-to-end ``xfaudit check`` command on the 100k-row xlsx, a bare
+``pandas.read_excel(engine="calamine")`` of the same file, and their ratio.
 
 Usage: ``.venv/bin/python benchmarks/bench_audit.py [--sizes 100000 1000000] [--keep DIR]``.
 Figures and the chosen GX approach are recorded in benchmarks/README.md.
@@ -89,6 +90,7 @@ def measure(size: int, folder: Path) -> dict:
 
     result = _Result()
     result.findings, result.as_of, result.extract = findings, as_of, extract
+    result.profiles, result.clocks = profiles, clocks
     result.summary = summarize(extract, clocks, findings, profiles, as_of)
     start = time.perf_counter()
     findings_csv.write(result, folder / f"findings_{size}.csv")
@@ -128,6 +130,22 @@ def end_to_end_check(size: int, folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def bare_read(size: int, folder: Path) -> dict:
+    """A bare ``pandas.read_excel(engine="calamine")`` of the same workbook, in a fresh
+    process: the read call alone, and the whole process (start, pandas import, read)."""
+    code = ("import time; t0 = time.perf_counter(); import pandas as pd; "
+            "t1 = time.perf_counter(); "
+            f"frame = pd.read_excel({str(folder / f'bench_{size}.xlsx')!r}, engine='calamine', "
+            "header=None, dtype=object); t2 = time.perf_counter(); "
+            "print(t2 - t1, len(frame))")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                          text=True)
+    process = time.perf_counter() - start
+    call, rows = done.stdout.split()
+    return {"call": float(call), "process": process, "rows": int(rows)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -162,7 +180,15 @@ def main() -> None:
         print(f"  peak memory after load                  {figures['load_peak_mib']:8.0f} MiB")
         print(f"  peak memory (load → write)              {figures['peak_mib']:8.0f} MiB")
         if size <= 200_000:
-            print(f"  end-to-end `xfaudit check` (xlsx)       {end_to_end_check(size, folder):8.1f} s")
+            check = end_to_end_check(size, folder)
+            bare = bare_read(size, folder)
+            print(f"  end-to-end `xfaudit check` (xlsx)       {check:8.1f} s")
+            print(f"  bare pandas.read_excel(calamine)        {bare['call']:8.1f} s "
+                  f"(the call; {bare['process']:.1f} s with process start and pandas import; "
+                  f"{bare['rows']:,} rows)")
+            print(f"  `xfaudit check` ÷ bare read             {check / bare['call']:8.1f}× "
+                  f"({check / bare['process']:.1f}× of the bare read's process; "
+                  "issue 9's target ≤ 2×)")
 
 
 if __name__ == "__main__":

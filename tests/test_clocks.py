@@ -99,3 +99,77 @@ def test_an_unreadable_required_date_is_marked_not_empty():
     assert ledger["received_on__doubtful"].tolist() == [True, False]
     assert pd.isna(ledger.loc[0, "received_on"])
     assert np.issubdtype(ledger["received_on"].dtype, np.datetime64)
+
+
+# -- the row-local contract (what lets a chunk or a Spark batch derive its own rows) ----------
+
+@pytest.fixture(scope="module")
+def loaded():
+    from xfaudit.audit import date_window
+    from xfaudit.load import load_extract
+
+    return load_extract(SAMPLE, date_window=date_window("auto", AS_OF))
+
+
+def _derive(extract, profile, facts=None):
+    from xfaudit.calendar import LegalCalendar
+    from xfaudit.clocks import derive_clocks, table_facts
+    from xfaudit.profile import load_profile_set
+
+    profiles = load_profile_set(profile)
+    facts = facts or table_facts(extract, profiles.date_window(pd.Timestamp(AS_OF)))
+    return derive_clocks(extract, profiles, AS_OF, LegalCalendar.default(), facts), facts
+
+
+@pytest.mark.parametrize("profile", ["auto", "zhejiang-example"])
+def test_deriving_on_only_the_fields_read_gives_the_same_clock_table(loaded, profile):
+    from xfaudit.clocks import fields_read
+    from xfaudit.profile import load_profile_set
+
+    full, facts = _derive(loaded, profile)
+    wanted = fields_read(load_profile_set(profile))
+    # the sample holds fields the derivation must not need (phone, summary, satisfaction …)
+    dropped = [c for c in loaded.fields_present if c not in wanted]
+    assert {"petitioner_phone", "summary", "satisfaction", "category"} <= set(dropped)
+    slim = Extract(frame=loaded.frame[["source_row"] + [c for c in loaded.fields_present
+                                                        if c in wanted]],
+                   report=loaded.report)
+    narrow, _ = _derive(slim, profile, facts)
+    pd.testing.assert_frame_equal(narrow.frame, full.frame)
+    assert narrow.evaluated == full.evaluated
+
+
+def test_a_slice_of_the_rows_derives_the_same_rows_given_the_whole_table_facts(loaded):
+    from xfaudit.clocks import TableFacts
+
+    full, facts = _derive(loaded, "auto")
+    rows = slice(700, 1100)       # holds copies whose original is above the slice
+    part = Extract(frame=loaded.frame.iloc[rows].reset_index(drop=True), report=loaded.report)
+    cut = TableFacts(doubtful=facts.doubtful.iloc[rows].reset_index(drop=True),
+                     doubtful_detail=facts.doubtful_detail.iloc[rows].reset_index(drop=True),
+                     duplicate_ids=facts.duplicate_ids.iloc[rows].reset_index(drop=True),
+                     copy_of=facts.copy_of.iloc[rows].reset_index(drop=True))
+    assert cut.copy_of.notna().any()
+    sliced, _ = _derive(part, "auto", cut)
+    pd.testing.assert_frame_equal(sliced.frame, full.frame.iloc[rows].reset_index(drop=True))
+
+
+@pytest.mark.parametrize("profile", ["auto", "national-2005", "national-2022",
+                                     "zhejiang-example"])
+def test_no_float_nan_anywhere_in_the_clock_table(loaded, profile):
+    import math
+
+    frame = _derive(loaded, profile)[0].frame
+    for name, values in frame.items():
+        assert values.dtype.kind != "f", name             # no float column at all
+        if values.dtype == object:
+            floats = [v for v in values if isinstance(v, float)]
+            assert floats == [], name                      # None, never float('nan')
+            assert not any(isinstance(v, float) and math.isnan(v) for v in values)
+    assert frame.isna().any(axis=None)                      # NULLs exist: NaT / <NA> / None
+
+
+def test_each_row_is_keyed_by_its_source_file_and_row(sample):
+    frame = sample.clocks.frame
+    assert set(frame["source_file"]) == {"sample_2026-10.xlsx"}
+    assert not frame[["source_file", "source_row"]].duplicated().any()

@@ -127,6 +127,11 @@ def test_every_dependency_is_pinned_at_the_installed_version():
         assert requirement.specifier.contains(pinned[name][0]), (name, pinned[name][0])
 
 
+def test_the_test_extra_installs_the_spark_and_sql_extras():
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert set(extras["spark"]) | set(extras["sql"]) <= set(extras["test"])
+
+
 def test_windows_only_and_linux_only_pins_are_marked():
     text = CONSTRAINTS.read_text("utf-8")
     # pexpect is needed by IPython everywhere but Windows; colorama only on Windows

@@ -67,7 +67,7 @@ class AuditResult:
         # The findings a notebook shows by `result.findings` carry Chinese headers and clean
         # values (FindingsFrame); code reads the same stable columns.
         if name == "findings" and isinstance(value, pd.DataFrame):
-            value = _all_findings(value, self.__dict__.get("profiles"))
+            value = all_findings(value, self.__dict__.get("profiles"))
         elif name == "profiles" and isinstance(self.__dict__.get("findings"), FindingsFrame):
             self.__dict__["findings"].profiles = value
         object.__setattr__(self, name, value)
@@ -163,7 +163,7 @@ class FindingsFrame(pd.DataFrame):
                      title, empty=message)._repr_html_()
 
 
-def _all_findings(frame: pd.DataFrame, profiles) -> FindingsFrame:
+def all_findings(frame: pd.DataFrame, profiles) -> FindingsFrame:
     """``AuditResult.findings`` as a :class:`FindingsFrame` titled for all findings."""
     found = FindingsFrame(frame)
     found.profiles = profiles
@@ -182,19 +182,81 @@ def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:
     return "已评估"
 
 
+@dataclass
+class Tally:
+    """The counts a summary is made of, additive over slices of the rows (the chunks of
+    ``--engine chunked``, the batches of Spark): :meth:`of` one slice, :meth:`add` two.
+
+    Attributes
+    ----------
+    coverage : dict
+        Check → ``{"applicable", "judged", "unjudged"}`` rows.
+    members : dict
+        Profile member → rows it governs, in the order members first appear.
+    findings : dict
+        Check id → ``{"findings", "open", "open_overdue", "waived"}`` (超期仍未办:
+        :func:`xfaudit.findings.open_overdue`).
+    by_unit : dict
+        (handling unit, check id) → findings (findings without a unit are not counted).
+    """
+
+    coverage: dict = field(default_factory=dict)
+    members: dict = field(default_factory=dict)
+    findings: dict = field(default_factory=dict)
+    by_unit: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, clocks: Clocks, findings: pd.DataFrame) -> "Tally":
+        counts = {}
+        overdue = open_overdue(findings).to_numpy(dtype=bool)
+        for cid, rows in findings.groupby("check_id", sort=False).indices.items():
+            part = findings.iloc[rows]
+            counts[str(cid)] = {"findings": int(len(part)), "open": int(part["is_open"].sum()),
+                                "open_overdue": int(overdue[rows].sum()),
+                                "waived": int(part["waived"].sum())}
+        units = findings.groupby(["handling_unit", "check_id"], sort=False).size()
+        members = clocks.frame["profile"].value_counts(sort=False)
+        return cls(coverage={cid: clocks.coverage(cid) for cid in checks()},
+                   members={str(k): int(v) for k, v in members.items()},
+                   findings=counts,
+                   by_unit={(str(u), str(c)): int(n) for (u, c), n in units.items()})
+
+    def add(self, other: "Tally") -> "Tally":
+        """The tally of both slices (this one's rows first)."""
+        def summed(a: dict, b: dict) -> dict:
+            out = dict(a)
+            for key, value in b.items():
+                if isinstance(value, dict):
+                    out[key] = {k: out.get(key, {}).get(k, 0) + v for k, v in value.items()}
+                else:
+                    out[key] = out.get(key, 0) + value
+            return out
+
+        return Tally(coverage=summed(self.coverage, other.coverage),
+                     members=summed(self.members, other.members),
+                     findings=summed(self.findings, other.findings),
+                     by_unit=summed(self.by_unit, other.by_unit))
+
+
 def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles: ProfileSet,
               as_of: pd.Timestamp) -> dict:
     """Counts per check (found / still open / waived) and per unit, row accounting, checks
     not evaluated — JSON-ready. Call again after findings change (e.g. waivers applied)."""
-    report = extract.report
-    missing = {n.check_id: n for n in clocks.not_evaluated}
-    overdue = open_overdue(findings).to_numpy(dtype=bool)
+    return summary_of(extract.report, clocks.not_evaluated, Tally.of(clocks, findings),
+                      profiles, as_of)
+
+
+def summary_of(report, not_evaluated: list[NotEvaluated], tally: Tally, profiles: ProfileSet,
+               as_of) -> dict:
+    """The summary (see :func:`summarize`) from the ingest report, the checks not evaluated
+    and the counts — the same dict whichever engine counted them."""
+    missing = {n.check_id: n for n in not_evaluated}
+    empty = {"findings": 0, "open": 0, "open_overdue": 0, "waived": 0}
     per_check = []
     for cid, check in checks().items():
-        rows = (findings["check_id"] == cid.value).to_numpy()
-        mine = findings[rows]
         skipped = missing.get(cid.value)
-        coverage = clocks.coverage(cid)
+        coverage = tally.coverage.get(cid, {"applicable": 0, "judged": 0, "unjudged": 0})
+        found = tally.findings.get(cid.value, empty)
         per_check.append({
             "check_id": cid.value, "name": check.name, "kind": check.kind,
             "kind_label": KIND_LABELS[check.kind], "severity": check.severity,
@@ -202,29 +264,32 @@ def summarize(extract: Extract, clocks: Clocks, findings: pd.DataFrame, profiles
             "missing": skipped.missing if skipped else [],
             "status": _status(skipped, coverage),
             **coverage,
-            "findings": int(len(mine)), "open": int(mine["is_open"].sum()),
-            "open_overdue": int(overdue[rows].sum()),
-            "waived": int(mine["waived"].sum()),
+            "findings": found["findings"], "open": found["open"],
+            "open_overdue": found["open_overdue"], "waived": found["waived"],
         })
-    by_unit = (findings.assign(n=1)
-               .pivot_table(index="handling_unit", columns="check_id", values="n",
-                            aggfunc="sum", fill_value=0)
-               if len(findings) else pd.DataFrame())
+    totals = {kind: 0 for kind in KIND_LABELS}
+    for cid, check in checks().items():
+        totals[check.kind] += tally.findings.get(cid.value, empty)["findings"]
+    by_unit: dict[str, dict[str, int]] = {}
+    for (unit, check_id), n in sorted(tally.by_unit.items()):
+        if n:
+            by_unit.setdefault(unit, {})[check_id] = n
+    members = pd.Series(tally.members, dtype="int64").sort_values(ascending=False)
     return {
         "as_of": pd.Timestamp(as_of).date().isoformat(),
         "profile": {"name": profiles.name, "title": profiles.title,
                     "members": [m.name for m in profiles.members],
-                    "items_per_member": clocks.frame["profile"].value_counts().to_dict()},
+                    "items_per_member": {str(k): int(v) for k, v in members.items()}},
         "rows": {"read": report.rows_read, "audited": report.rows_kept,
                  "rejected": report.rows_rejected, "empty": report.empty_rows,
                  "unreadable_cells": int(len(report.unreadable))},
-        "totals": {kind: int((findings["kind"] == kind).sum()) for kind in KIND_LABELS},
-        "open_overdue": int(overdue.sum()),
+        "totals": totals,
+        "open_overdue": sum(tally.findings.get(cid.value, empty)["open_overdue"]
+                            for cid in checks()),
         "checks": per_check,
         "not_evaluated": [{"check_id": n.check_id, "name": n.check_name, "missing": n.missing,
-                           "text": n.describe()} for n in clocks.not_evaluated],
-        "by_unit": {str(unit): {k: int(v) for k, v in row.items() if v}
-                    for unit, row in by_unit.iterrows()},
+                           "text": n.describe()} for n in not_evaluated],
+        "by_unit": by_unit,
     }
 
 
@@ -319,7 +384,8 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
     findings = build_findings(extract.frame, clocks, validation, profiles, period=period,
-                              history=history, bureau=bureau)
+                              history=history, bureau=bureau,
+                              shared={"case_id": derived.facts.duplicate_ids})
     timings["findings"] = time.perf_counter() - step
     step = time.perf_counter()
     events = item_events(extract, {a for m in profiles.members for a in m.anonymous_petitioners})

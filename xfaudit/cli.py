@@ -114,6 +114,16 @@ def _add_table_options(p: argparse.ArgumentParser) -> None:
     _add_units_option(p)
 
 
+def _add_sql_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sql-url", metavar="数据库地址",
+                   help="从数据库读取台账（代替台账文件，需安装 xfaudit[sql] 及数据库驱动）："
+                        "SQLAlchemy 地址，如 sqlite:///台账.db、postgresql+psycopg://用户@主机/库、"
+                        "oracle+oracledb://用户@主机:1521/?service_name=服务名")
+    p.add_argument("--table", metavar="表名", help="--sql-url：台账所在的表（或视图），读取全部列")
+    p.add_argument("--query", metavar="查询语句",
+                   help="--sql-url：代替 --table 的 SELECT 语句（行号按结果顺序，建议带 ORDER BY）")
+
+
 def _add_units_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--units", type=Path, metavar="单位名录",
                    help="单位名录（.xlsx，见 xfaudit units --template）：统一责任单位等名称的写法")
@@ -132,8 +142,23 @@ def _positive(text: str) -> int:
 def _extract_arguments(args) -> dict:
     """``path``, ``sheet``, ``mapping``, ``header_row`` for :func:`xfaudit.load.load_extract`
     from the command line (one file: a path; several: a list)."""
+    from xfaudit.errors import ExtractError
+
     paths = list(args.extract)
     sheets = args.sheet or None
+    sql_url = getattr(args, "sql_url", None)
+    if sql_url or getattr(args, "table", None) or getattr(args, "query", None):
+        from xfaudit.scale.sql import SqlSource
+
+        if paths:
+            raise ExtractError(None, "台账文件和 --sql-url 只能给出一个")
+        if not sql_url:
+            raise ExtractError(None, "--table / --query 需要与 --sql-url（数据库地址）一起使用")
+        return {"path": SqlSource(sql_url, table=args.table, query=args.query), "sheet": sheets,
+                "mapping": args.mapping, "header_row": getattr(args, "header_row", None),
+                "units": getattr(args, "units", None)}
+    if not paths:
+        raise ExtractError(None, "缺少台账文件（或用 --sql-url 指定数据库）")
     return {"path": paths[0] if len(paths) == 1 else paths,
             "sheet": sheets[0] if sheets and len(sheets) == 1 else sheets,
             "mapping": args.mapping, "header_row": getattr(args, "header_row", None),
@@ -156,7 +181,20 @@ def _add_rule_options(p: argparse.ArgumentParser) -> None:
                    help="节假日文件（CSV），补充内置表之后年份的安排；可重复给出")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["pandas", "chunked", "spark"], default="pandas",
+                   help="计算方式：pandas（默认，一次读入内存，适合数百万行以内）、chunked（分块，"
+                        "内存有上限，适合千万行）、spark（Spark 集群，需安装 xfaudit[spark]）")
+    p.add_argument("--chunk-rows", type=_positive, metavar="行数",
+                   help="--engine chunked：每块的行数（默认 500000；越大越快、占内存越多）")
+    p.add_argument("--spark-master", metavar="地址",
+                   help="--engine spark：Spark 主节点，如 local[*]（默认，本机全部核心）、"
+                        "local[2]、spark://主机:7077")
+
+
+def build_parser(from_database: bool = False) -> argparse.ArgumentParser:
+    """The command line; ``from_database``: ``--sql-url`` was given, so ``check`` needs no
+    extract file (argparse then reports a missing extract itself, in Chinese)."""
     parser = _ChineseParser(
         prog="xfaudit",
         description="信访事项办理情况审计工具：读取信访事项台账，按法定时限逐件核查，生成问题清单和报告。")
@@ -165,8 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_ChineseParser)
 
     p = sub.add_parser("check", help="核查一个台账，输出问题清单（findings.csv/.xlsx、summary.json、validation.json）",
-                       description="按法定时限核查台账中的每一件信访事项，把问题写入输出目录。")
-    _add_extract_options(p)
+                       description="按法定时限核查台账中的每一件信访事项，把问题写入输出目录。"
+                                   "台账可以是文件，也可以是数据库中的表（--sql-url）。")
+    _add_extract_options(p, optional=from_database)
+    _add_sql_options(p)
     p.add_argument("--as-of", type=_date, default=None,
                    help="审计日（如 2026-10-31、2026/10/31、2026年10月31日），未办结事项以此日判断是否超期；默认今天")
     _add_rule_options(p)
@@ -174,13 +214,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-mask", action="store_true",
                    help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
     _add_config_option(p)
+    _add_engine_options(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
                        description="读取台账并报告：读取/保留/剔除的行、每一列如何映射（本地表头 → 字段 → 中文名）、"
                                    "未使用的列、缺少的字段及因此无法评估的检查、可能的责任单位列、无法识别的单元格。")
     _add_extract_options(p, optional=True)
+    _add_sql_options(p)
     p.add_argument("--mapping-list", action="store_true", help="列出内置的表头映射（省级系统、宁波、公安等）")
+    p.add_argument("--to-parquet", type=Path, metavar="目录",
+                   help="把读取的台账写成规范的 parquet 数据集（供 --engine chunked / spark 使用）；"
+                        "CSV 文件分块读取，内存占用有上限")
+    p.add_argument("--chunk-rows", type=_positive, metavar="行数",
+                   help="--to-parquet：每块（每个 parquet 文件）的行数，默认 500000")
+    p.add_argument("--as-of", type=_date, default=None,
+                   help="--to-parquet：将要审计的审计日，决定日期的合理范围（默认今天）")
+    p.add_argument("--profile", default="auto", help="--to-parquet：将要使用的规则配置（决定日期的合理范围）")
     p.set_defaults(func=cmd_load)
 
     p = sub.add_parser("synth", help="生成模拟台账（含已知的违规样本和答案文件），用于演示和测试",
@@ -259,11 +309,34 @@ def cmd_load(args) -> int:
         _say("内置的表头映射（用 --mapping 名称 选用）：")
         for name, (_file, description) in named_mappings().items():
             _say(f"  {name:<10} {description}")
-        if not args.extract:
+        if not args.extract and not args.sql_url:
             return EXIT_OK
-    if not args.extract:
-        raise SystemExit("错误：缺少必需的参数：extract（台账文件）")
-    extract = load_extract(**_extract_arguments(args))
+    if not args.extract and not args.sql_url:
+        raise SystemExit("错误：缺少必需的参数：extract（台账文件）或 --sql-url（数据库地址）")
+    if args.to_parquet:
+        from xfaudit.audit import date_window
+        from xfaudit.scale import DEFAULT_CHUNK_ROWS
+        from xfaudit.scale.dataset import convert, open_dataset
+
+        table = _extract_arguments(args)
+        folder = convert(table.pop("path"), args.to_parquet,
+                         rows=args.chunk_rows or DEFAULT_CHUNK_ROWS,
+                         date_window=date_window(args.profile, args.as_of), **table)
+        dataset = open_dataset(folder)
+        for line in report_lines(dataset.report):
+            _say(line)
+        _say(f"已写出台账数据集：{folder}（{dataset.rows} 行，{len(dataset.parts)} 个 parquet 文件）")
+        return EXIT_OK
+    table = _extract_arguments(args)
+    if hasattr(table["path"], "url"):              # a database: read through a dataset
+        import tempfile
+
+        from xfaudit.run import _load_one_piece
+
+        with tempfile.TemporaryDirectory(prefix="xfaudit-load-") as tmp:
+            extract = _load_one_piece(table.pop("path"), Path(tmp), **table)
+    else:
+        extract = load_extract(**table)
     for line in report_lines(extract.report):
         _say(line)
     return EXIT_OK
@@ -277,7 +350,8 @@ def cmd_check(args) -> int:
     table = _extract_arguments(args)
     out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
                     holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
-                    config=args.config, **table)
+                    config=args.config, engine=args.engine, chunk_rows=args.chunk_rows,
+                    spark_master=args.spark_master, **table)
     s = out.result.summary
     report = out.result.extract.report
     rows = s["rows"]
@@ -393,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``xfaudit`` console script."""
     from xfaudit.errors import USER_OS_ERRNOS, OutputError, XfauditError
 
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(from_database=any(w.startswith("--sql-url") for w in words))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

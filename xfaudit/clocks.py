@@ -13,8 +13,8 @@ vocabulary value is unknown where it decides the duty, or whose start is missing
 *unjudged* (无法判断) — counted, never a finding. Only readable facts make an accountability
 finding.
 
-The clock table (column contract, docs/checks.md "The clock table"): ``source_row``,
-``profile``, and per check ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`,
+The clock table (column contract, docs/checks.md "The clock table"): ``source_row`` and
+``source_file`` (the row's key), ``profile``, and per check ``<check_id>__state`` (int8: :data:`NOT_APPLICABLE`,
 :data:`JUDGED`, :data:`UNJUDGED`). Timed checks add ``__start``, ``__last_day``,
 ``__act_on`` (datetime64[ns]; NaT where the clock is not judged or has not started by the
 as-of date) and ``__open`` (boolean: the act has not happened by the as-of date; NA where not
@@ -24,9 +24,17 @@ citation the row's finding carries, where it varies by row) and ``__note`` (a la
 fell on a rest day) explain findings; they are object columns with ``None`` where empty.
 "No clock" is always NULL (NaT / NA), never NaN: on Spark and SQL, NaN compares true.
 
-The derivation is row-local: the whole-table facts (duplicate ids and rows, each row's doubtful
-cells) are computed first (:func:`table_facts`) and passed in. Everything is computed per
-profile *member* (at most a handful), never per row. :func:`judged_ledger` gives the other
+The derivation is row-local by contract, so that it can run on any slice of the rows (a chunk,
+an Arrow batch inside Spark) and give the rows of the same clock table:
+
+- the whole-table facts (duplicate ids and rows, each row's doubtful cells) are computed first
+  (:func:`table_facts`) and passed in (:class:`TableFacts`);
+- it reads only the fields :func:`fields_read` lists (the derivations' fields, the profile's
+  start events, the fields that decide which checks are evaluated);
+- its output is :func:`clock_schema`: the same columns and dtypes for every slice;
+- each row is keyed by (``source_file``, ``source_row``).
+
+Everything is computed per profile *member* (at most a handful), never per row. :func:`judged_ledger` gives the other
 frame the suites judge: the canonical extract as the checks read it.
 """
 
@@ -40,8 +48,8 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
-from xfaudit.model import Extract, NotEvaluated, SOURCE_ROW
-from xfaudit.profile import Profile, ProfileSet
+from xfaudit.model import Extract, NotEvaluated, SOURCE_FILE, SOURCE_ROW
+from xfaudit.profile import START_EVENTS, Profile, ProfileSet
 from xfaudit.schema import (UPHELD, CheckId, checks, fields, header_of, required_fields,
                             role_values, vocabulary)
 
@@ -90,6 +98,17 @@ PROFILE_DATE_FIELDS = ("received_on", "accepted_on", "unit_received_on")
 #: Decisions, latest first, and the dates they were made on (DECISION_UNIMPLEMENTED).
 DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "review_decided_on"),
              ("outcome", "concluded_on"))
+
+#: The canonical fields the derivations read, whatever the profile (the profile adds its
+#: clocks' start events: :func:`fields_read`).
+DERIVE_FIELDS = (
+    "received_on", "registered_on", "routing", "routed_on", "track",
+    "petitioner", "assigned_deadline", "unit_received_on", "notice_on", "accepted_on",
+    "extension_days", "extension_approved_on", "extension_notice_on", "concluded_on",
+    "reply_on", "outcome", "feedback_on", "review_requested_on", "review_decided_on",
+    "review_outcome", "rereview_requested_on", "rereview_decided_on", "rereview_outcome",
+    "hearing_days", "implementation_due", "implemented_on", "implementation_status",
+    "status", "system_deadline", "is_concluded", "system_overdue")
 
 #: Checks judged on a last day and the act (``__last_day`` ≥ ``__act_on``).
 TIMED_CHECKS = (CheckId.REG_LATE, CheckId.NOTICE_LATE, CheckId.HANDLING_OVERDUE,
@@ -153,7 +172,30 @@ def table_facts(extract: Extract, window: DateWindow) -> TableFacts:
     """The facts that need the whole table: doubtful cells, duplicate ids, copied rows.
 
     Doubtful cells are those the loader could not read (``report.unreadable``) and the dates
-    outside ``window`` (the audit's plausible window, which depends on the as-of date).
+    outside ``window`` (the audit's plausible window, which depends on the as-of date). The
+    other two are computed from each row's content hash and id, so an engine that sees the
+    rows in chunks computes the same facts from the same per-row values
+    (:func:`content_hashes`, :func:`copies_of`, :func:`duplicate_counts`).
+    """
+    frame = extract.frame
+    doubtful, detail = doubtful_cells(extract, window)
+    copy_of = copies_of(content_hashes(frame), frame[SOURCE_ROW].to_numpy())
+    if "case_id" in frame.columns:
+        codes = pd.factorize(frame["case_id"], use_na_sentinel=True)[0]
+        duplicate_ids = duplicate_counts(codes, copy_of.notna().to_numpy())
+    else:
+        duplicate_ids = np.zeros(len(frame), dtype="int64")
+    return TableFacts(doubtful=doubtful, doubtful_detail=detail,
+                      duplicate_ids=pd.Series(duplicate_ids, index=frame.index),
+                      copy_of=copy_of)
+
+
+def doubtful_cells(extract: Extract, window: DateWindow) -> tuple[pd.DataFrame, pd.Series]:
+    """Each row's doubtful cells (row-local): per field, whether the cell is doubtful
+    (columns: the fields with at least one), and per row their Chinese list (NA where none).
+
+    ``extract.report.unreadable`` may list rows the frame does not hold (a chunk's report may
+    be the whole table's); only the frame's rows are read.
     """
     frame = extract.frame
     n = len(frame)
@@ -177,10 +219,8 @@ def table_facts(extract: Extract, window: DateWindow) -> TableFacts:
                 "row": rows, "field": name, "header": header_of(name),
                 "raw": values.iloc[rows].dt.strftime("%Y-%m-%d").to_numpy(object),
                 "reason": REASON_IMPLAUSIBLE}))
-    copy_of = _copies(frame)
-    return TableFacts(doubtful=pd.DataFrame(doubtful, index=frame.index),
-                      doubtful_detail=_doubtful_detail(pd.concat(parts, ignore_index=True), n),
-                      duplicate_ids=_duplicate_ids(frame, copy_of), copy_of=copy_of)
+    return (pd.DataFrame(doubtful, index=frame.index),
+            _doubtful_detail(pd.concat(parts, ignore_index=True), n))
 
 
 def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
@@ -199,29 +239,40 @@ def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
     return out
 
 
-def _copies(frame: pd.DataFrame) -> pd.Series:
-    """Per row: the source row of the first identical row above it, or NA."""
+def content_hashes(frame: pd.DataFrame) -> np.ndarray | None:
+    """Per row, a 64-bit hash of every cell but ``source_row`` (row-local: a chunk of the
+    rows, with the same columns and dtypes, hashes its rows alike); None without content."""
     content = frame.drop(columns=[SOURCE_ROW])
-    out = pd.Series(pd.NA, index=frame.index, dtype="Int64")
     if content.empty or not len(content.columns):
+        return None
+    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+
+
+def copies_of(hashes: np.ndarray | None, source_rows: np.ndarray) -> pd.Series:
+    """Per row: the source row of the first row above it with the same content hash, or NA
+    (an exact copy: identical in every cell)."""
+    out = pd.Series(pd.NA, index=pd.RangeIndex(len(source_rows)), dtype="Int64")
+    if hashes is None:
         return out
-    keys = pd.util.hash_pandas_object(content, index=False)
+    keys = pd.Series(hashes)
     repeated = keys.duplicated(keep="first").to_numpy()
     if repeated.any():
-        first = pd.Series(frame[SOURCE_ROW].to_numpy(), index=keys.to_numpy())
+        first = pd.Series(np.asarray(source_rows), index=hashes)
         first = first[~first.index.duplicated()]
-        out[repeated] = first[keys[repeated].to_numpy()].to_numpy()
+        out[repeated] = first[hashes[repeated]].to_numpy()
     return out
 
 
-def _duplicate_ids(frame: pd.DataFrame, copy_of: pd.Series) -> pd.Series:
-    """Per row: the number of distinct rows (copies once) sharing its case id."""
-    if "case_id" not in frame.columns:
-        return pd.Series(0, index=frame.index, dtype="int64")
-    ids = frame["case_id"]
-    distinct = ~copy_of.notna().to_numpy()
-    counts = ids[distinct & ids.notna().to_numpy()].value_counts()
-    return ids.map(counts).fillna(0).astype("int64")
+def duplicate_counts(codes: np.ndarray, copy: np.ndarray) -> np.ndarray:
+    """Per row: how many distinct rows (a copy does not count) share its case id.
+
+    ``codes`` are the ids factorized over the whole table (-1: empty id, which counts 0).
+    """
+    codes = np.asarray(codes)
+    counted = (codes >= 0) & ~np.asarray(copy, dtype=bool)
+    size = int(codes.max()) + 1 if len(codes) else 0
+    per_id = np.bincount(codes[counted], minlength=size)
+    return np.where(codes >= 0, per_id[np.maximum(codes, 0)] if size else 0, 0).astype("int64")
 
 
 def doubt_marked_fields() -> list[str]:
@@ -876,6 +927,73 @@ DERIVATIONS = {
 }
 
 
+def fields_read(profiles: ProfileSet) -> list[str]:
+    """Every canonical field the clock table depends on, in contract order.
+
+    The fields the derivations read (:data:`DERIVE_FIELDS`), the events the profile's clocks
+    start from (``start`` of its limits) and the fields that decide which checks are
+    evaluated (each check's ``needs``, the required fields). Deriving on a frame holding only
+    these fields (and ``source_row``) gives the same clock table: a chunked or distributed
+    engine needs to move no other column to the derivation.
+    """
+    wanted = set(DERIVE_FIELDS) | set(PROFILE_DATE_FIELDS) | set(required_fields())
+    for member in profiles.members:
+        wanted |= {member.start_of(key) for key in START_EVENTS if key in member.limits}
+    for check in checks().values():
+        wanted |= set(check.needs) | set(check.needs_any)
+    return [name for name in fields() if name in wanted]
+
+
+def calendar_starts(profiles: ProfileSet) -> dict[str, list[tuple[Profile, str]]]:
+    """The start events whose clocks need the holiday table: field → (member, limit key) of
+    every limit counted in working days or rolled forward over rest days (``extension``
+    counts from the handling clock's last day: listed under the handling start)."""
+    out: dict[str, list[tuple[Profile, str]]] = {}
+    for member in profiles.members:
+        for key in START_EVENTS:
+            if key not in member.limits:
+                continue
+            limit = member.limit(key)
+            needs = limit.day_kind == "working" or member.roll_forward != "none"
+            extension = key == "handling" and "extension" in member.limits and (
+                member.limit("extension").day_kind == "working")
+            if needs or extension:
+                out.setdefault(member.start_of(key), []).append((member, key))
+    return out
+
+
+def check_calendar(starts: dict[str, pd.Series], profiles: ProfileSet, as_of,
+                   calendar: LegalCalendar) -> None:
+    """Raise the :class:`~xfaudit.errors.CalendarError` the derivation would raise, from a
+    sample of each start event's dates: an engine that derives in tasks (Spark) checks the
+    holiday table's years on the driver first, where the error keeps its class.
+
+    Parameters
+    ----------
+    starts : dict
+        Field → dates of that field; for an exact check, per calendar year present the
+        earliest and the latest date on or before the as-of date (every row's clock lies
+        between its year's earliest start and its latest start's last day).
+    profiles, as_of, calendar
+        As for :func:`derive_clocks`.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
+    for name, uses in calendar_starts(profiles).items():
+        dates = pd.Series(starts.get(name, pd.Series(dtype="datetime64[ns]")),
+                          dtype="datetime64[ns]").dropna()
+        dates = dates[dates <= as_of].reset_index(drop=True)
+        if dates.empty:
+            continue
+        for member, key in uses:
+            limit = member.limit(key)
+            last = calendar.add_days(dates, limit.days, limit.day_kind,
+                                     roll_forward=member.roll_forward)
+            if key == "handling" and "extension" in member.limits:
+                extension = member.limit("extension")
+                calendar.add_days(last, extension.days, extension.day_kind,
+                                  roll_forward=member.roll_forward)
+
+
 def derived_checks(evaluated) -> list[CheckId]:
     """The checks whose columns the clock table holds, in report order (HANDLING_OVERDUE's
     clock is derived with EXTENSION_IRREGULAR's, which needs its original last day)."""
@@ -888,7 +1006,7 @@ def derived_checks(evaluated) -> list[CheckId]:
 def clock_schema(evaluated) -> dict[str, str]:
     """The clock table's columns and dtypes for the checks evaluated, in order — the same for
     every extract (and every chunk of one) with those checks (docs/checks.md)."""
-    schema = {SOURCE_ROW: "int64", PROFILE_COLUMN: "object"}
+    schema = {SOURCE_ROW: "int64", SOURCE_FILE: "object", PROFILE_COLUMN: "object"}
     for cid in derived_checks(evaluated):
         schema[f"{cid}{STATE}"] = "int8"
         if cid in TIMED_CHECKS:
@@ -926,7 +1044,7 @@ def _contract_dtype(name: str, values):
             and not name.endswith(_TEXT) else values.to_numpy()
     if name.endswith((START, LAST_DAY, ACT_ON)):
         return np.asarray(values).astype(_NS)
-    if name.endswith(_TEXT) or name == PROFILE_COLUMN:
+    if name.endswith(_TEXT) or name in (PROFILE_COLUMN, SOURCE_FILE):
         # a Series: from an object array pandas would infer its NaN-valued str dtype
         values = np.asarray(values, dtype=object)
         return pd.Series(np.where(pd.isna(values), None, values), dtype=object)
@@ -985,6 +1103,7 @@ def derive_clocks(extract: Extract, profiles: ProfileSet, as_of, calendar: Legal
         if cid in derived:
             derive(d)
     d.out[SOURCE_ROW] = extract.frame[SOURCE_ROW].to_numpy()
+    d.out[SOURCE_FILE] = np.full(d.n, extract.source_file, dtype=object)
     d.out[PROFILE_COLUMN] = pd.Series(d.member_of.to_numpy(), dtype=object)
     schema = clock_schema(evaluated)
     undeclared = set(d.out) - set(schema)

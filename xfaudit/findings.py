@@ -86,15 +86,20 @@ def _timing_detail(days_late: pd.Series, is_open: pd.Series) -> pd.Series:
 
 
 def _reason_texts(outcome, rows: np.ndarray, frame: pd.DataFrame,
-                  validation: Validation) -> pd.Series:
+                  validation: Validation, shared: dict | None = None) -> pd.Series:
     """The reason an expectation's ``meta`` states, per finding row: ``{value}`` is the row's
-    value of the expectation's column, ``{count}`` how many rows of the judged frame share it."""
+    value of the expectation's column, ``{count}`` how many rows of the judged frame share it
+    (``shared[column]``, per row of ``frame``, where the caller knows it for the whole table;
+    else counted in ``frame``)."""
     template = outcome.spec["meta"]["reason"]
     if "{value}" not in template and "{count}" not in template:
         return pd.Series(template, index=range(len(rows)), dtype="string")
     column = outcome.spec["kwargs"]["column"]
     values = frame[column].iloc[rows].reset_index(drop=True)
-    if "{count}" in template:
+    if "{count}" in template and column in (shared or {}):
+        filled = pd.Series(np.asarray(shared[column])[rows]).astype("Int64").astype("string")
+        head, tail = template.split("{count}", 1)
+    elif "{count}" in template:
         population = frame[column].iloc[validation.rows.get(outcome.frame, slice(None))]
         filled = values.map(population.value_counts()).astype("Int64").astype("string")
         head, tail = template.split("{count}", 1)
@@ -105,7 +110,7 @@ def _reason_texts(outcome, rows: np.ndarray, frame: pd.DataFrame,
 
 
 def _reasons(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame,
-             validation: Validation) -> pd.Series:
+             validation: Validation, shared: dict | None = None) -> pd.Series:
     """Per finding row, the reasons of every expectation of the check it failed, in suite
     order, joined by '；' (None where no expectation of the check states a reason)."""
     text = pd.Series(pd.NA, index=range(len(rows)), dtype="string")
@@ -115,7 +120,7 @@ def _reasons(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame,
         hit = np.isin(rows, outcome.failing, assume_unique=True)
         if not hit.any():
             continue
-        reason = _reason_texts(outcome, rows, frame, validation).where(hit)
+        reason = _reason_texts(outcome, rows, frame, validation, shared).where(hit)
         text = ((text + "；").fillna("") + reason).where(hit, text)
     return _shared_objects(text)
 
@@ -143,8 +148,8 @@ def _duty_holder(cid: CheckId, frame: pd.DataFrame, rows: np.ndarray, bureau: st
 
 
 def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd.DataFrame,
-                 profiles: ProfileSet, validation: Validation, bureau: str | None = None
-                 ) -> pd.DataFrame:
+                 profiles: ProfileSet, validation: Validation, bureau: str | None = None,
+                 shared: dict | None = None) -> pd.DataFrame:
     check = checks()[cid]
     out = pd.DataFrame(index=range(len(rows)))
     for name in CONTEXT_FIELDS:
@@ -175,7 +180,7 @@ def _findings_of(cid: CheckId, rows: np.ndarray, frame: pd.DataFrame, clocks: pd
     out["profile"] = member
     out["citation"] = _citations(cid, clocks, rows, member, profiles)
     detail = _clock_column(clocks, f"{cid}{DETAIL}", rows)
-    reasons = _reasons(cid, rows, frame, validation)
+    reasons = _reasons(cid, rows, frame, validation, shared)
     detail = detail.where(detail.notna(), reasons)
     timing = _timing_detail(out["days_late"], out["is_open"])
     detail = detail.where(detail.notna(), timing)
@@ -206,7 +211,7 @@ def _citations(cid: CheckId, clocks: pd.DataFrame, rows: np.ndarray, member: pd.
 
 def build_findings(frame: pd.DataFrame, clocks: Clocks, validation: Validation,
                    profiles: ProfileSet, *, period=None, history: pd.DataFrame | None = None,
-                   bureau: str | None = None) -> pd.DataFrame:
+                   bureau: str | None = None, shared: dict | None = None) -> pd.DataFrame:
     """Assemble the findings table from the rows that fail each check's expectations.
 
     Rows are ordered by check (report order), handling unit and source row, so the same
@@ -215,10 +220,16 @@ def build_findings(frame: pd.DataFrame, clocks: Clocks, validation: Validation,
     ``meta.reason``), else how late it is. ``period`` (default: the as-of date's month) and
     the findings ``history`` give each finding its period status (:mod:`xfaudit.periods`);
     ``bureau`` names the petition bureau where the registering body is blank.
+
+    Everything here is per finding row, so the findings of a slice of the rows (a chunk, a
+    Spark batch, with its own ``validation``) are the rows of the whole table's findings;
+    ``shared`` gives, per column and per row of ``frame``, how many rows of the whole judged
+    frame hold the row's value (``{"case_id": TableFacts.duplicate_ids}``: the count a
+    DATA_DUPLICATE_ID finding states), which a slice cannot count itself.
     """
     failing = validation.failing(list(clocks.evaluated))
     parts = [_findings_of(cid, np.asarray(rows, dtype=np.int64), frame, clocks.frame, profiles,
-                          validation, bureau)
+                          validation, bureau, shared)
              for cid, rows in failing.items() if len(rows)]
     if not parts:
         return empty_findings()

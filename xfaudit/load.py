@@ -77,7 +77,9 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
     ----------
     path : str or pathlib.Path, or a list of them
         An ``.xlsx``/``.xlsm``, ``.xls``, WPS ``.et``, ``.csv`` (UTF-8 with or without BOM,
-        GBK/GB18030, UTF-16 with BOM) or an HTML table saved as ``.xls``. Several paths: the
+        GBK/GB18030, UTF-16 with BOM), an HTML table saved as ``.xls``, or the folder of a
+        canonical dataset (:mod:`xfaudit.scale.dataset`: read as written, the other
+        arguments but ``units`` do not apply). Several paths: the
         first is the item table (信访件), the others are secondary tables of the same export
         (办理, 答复告知, 复查复核 …) joined on 信访件编号 (see :mod:`xfaudit.join`).
     sheet : str or int, or a list of them, optional
@@ -125,6 +127,10 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
         empty, an unclosed quote in a CSV, a secondary table without 信访件编号). Messages are
         in Chinese and name the file, sheet and row.
     """
+    from xfaudit.scale.dataset import is_dataset, open_dataset
+
+    if isinstance(path, str | Path) and is_dataset(path):
+        return apply_units(open_dataset(path).to_extract(), units)
     tables = _table_paths(path, sheet)
     for table_path, _ in tables:
         check_exists(table_path)
@@ -323,18 +329,27 @@ def _assemble(item: _Table, others: list[_Table], spec: MappingSpec | None) -> E
                       .reset_index(drop=True)[UNREADABLE_TABLE])
         if unreadable.empty:
             unreadable = empty_unreadable()
-    present = [f for f in fields() if f in frame]
-    report = IngestReport(
+    report = _report(item, list(frame.columns), rows_read=int(item.body.read.sum()),
+                     rows_kept=len(item.built.frame), empty_rows=item.body.empty_rows,
+                     rejected=item.built.rejected, unreadable=unreadable, tables=reports,
+                     others=others, spec=spec)
+    return Extract(frame=frame, report=report)
+
+
+def _report(item: _Table, columns: list[str], *, rows_read: int, rows_kept: int,
+            empty_rows: int, rejected: pd.DataFrame, unreadable: pd.DataFrame, tables: list,
+            others: list[_Table], spec: MappingSpec | None) -> IngestReport:
+    """The ingest report of an item table (read in one piece or in chunks) and its joins."""
+    present = [f for f in fields() if f in columns]
+    return IngestReport(
         path=str(item.path), sha256=item.sha256, file_format=item.fmt,
         sheet=item.sheet, header_row=item.header_row, encoding=item.encoding,
-        rows_read=int(item.body.read.sum()), rows_kept=len(item.built.frame),
-        empty_rows=item.body.empty_rows, rejected=item.built.rejected, unreadable=unreadable,
-        mapping=item.columns.mapping, unknown_columns=item.unknown,
+        rows_read=rows_read, rows_kept=rows_kept, empty_rows=empty_rows, rejected=rejected,
+        unreadable=unreadable, mapping=item.columns.mapping, unknown_columns=item.unknown,
         absent_fields=[f for f in fields() if f not in present],
         columns=_column_table(item), warnings=_warnings(item, others, spec),
-        unit_candidates=_unit_candidates(item), tables=reports,
+        unit_candidates=_unit_candidates(item), tables=tables,
         mapping_source=_mapping_source(spec))
-    return Extract(frame=frame, report=report)
 
 
 def _table_report(table: _Table, joined) -> TableReport:

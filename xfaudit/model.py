@@ -17,6 +17,13 @@ import pandas as pd
 #: user sees it in Excel / a text editor), used in every message and finding.
 SOURCE_ROW = "source_row"
 
+#: Column of the clock table (and of the canonical parquet dataset) naming the file of the
+#: item table each row comes from. A row is keyed by (``source_file``, ``source_row``): the
+#: audited rows are the item table's rows (joined tables only fill in their fields), so within
+#: one extract ``source_row`` alone is unique, and ``source_file`` tells extracts apart where
+#: several meet (a dataset, a Spark job).
+SOURCE_FILE = "source_file"
+
 #: Columns of the rejected-rows table.
 REJECTED_COLUMNS = ["source_row", "reason"]
 
@@ -113,6 +120,12 @@ class Extract:
     @property
     def path(self) -> Path:
         return Path(self.report.path)
+
+    @property
+    def source_file(self) -> str:
+        """The item table's file name: the first part of each row's key
+        (:data:`SOURCE_FILE`, :data:`SOURCE_ROW`)."""
+        return Path(self.report.path).name
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, name: str = "<DataFrame>", *,

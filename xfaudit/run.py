@@ -21,6 +21,7 @@ from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.errors import OutputError, XfauditError
 from xfaudit.io.sniff import check_exists
 from xfaudit.load import load_extract
+from xfaudit.scale.dataset import is_dataset
 
 
 @dataclass
@@ -49,7 +50,14 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
     placed = {}
     for key, path in files.items():
         final = out_dir / path.name
-        os.replace(path, final)
+        if final.exists() and (path.is_dir() or final.is_dir()):   # a folder (Spark's
+            # findings.parquet, partitioned by unit) replaces a file or a folder: set it aside
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(path, final)
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        else:
+            os.replace(path, final)
         placed[key] = final
     return placed
 
@@ -57,7 +65,8 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
 def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holidays=None,
               sheet=None, mapping=None, header_row=None, units=None,
               mask_personal_data: bool = True, config=None,
-              progress: Callable[[str], None] | None = None) -> CheckOutput:
+              progress: Callable[[str], None] | None = None, engine: str = "pandas",
+              chunk_rows: int | None = None, spark_master: str | None = None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
     validation.json (what Great Expectations said, per expectation).
 
@@ -67,7 +76,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
 
     Parameters
     ----------
-    extract_path : path of the extract
+    extract_path : path of the extract (several: a list), a canonical dataset folder, or a
+        database table or query (:class:`xfaudit.scale.sql.SqlSource`)
     out_dir : folder to write into (created if needed)
     as_of, profile, holidays : see :func:`xfaudit.audit.audit`
     sheet, mapping, header_row, units : see :func:`xfaudit.load.load_extract`
@@ -78,6 +88,11 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         its issuer is the duty-holder of registration where the ledger names no 登记部门.
     progress : callable, optional
         Receives short Chinese progress lines.
+    engine : {"pandas", "chunked", "spark"}
+        ``pandas`` audits the extract in one pass; ``chunked`` in chunks of ``chunk_rows``
+        rows, ``spark`` on Spark (``spark_master``, default ``local[*]``), both from the
+        canonical dataset (:mod:`xfaudit.scale`; ``extract_path`` may be one) and both also
+        writing findings.parquet. Every engine writes the same findings.csv.
 
     Raises
     ------
@@ -92,16 +107,25 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     say = progress or (lambda _text: None)
     bureau = load_config(config).issuer         # a bad file stops here, before any work
     paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
-    for path in paths:   # a mistyped extract name stops before any output folder is made
-        check_exists(Path(path))
+    sql = hasattr(extract_path, "url")             # a database table or query
+    for path in [] if sql else paths:   # a mistyped extract name stops before any output
+        if not is_dataset(path):        # folder is made (a dataset is a folder)
+            check_exists(Path(path))
     out_dir = outdir.prepare(out_dir)
-    first = paths[0]
-    with outdir.FolderLock(out_dir, command=f"xfaudit check {Path(first).name}"):
+    shown = extract_path.name if sql else Path(paths[0]).name
+    with outdir.FolderLock(out_dir, command=f"xfaudit check {shown}"):
         outdir.sweep(out_dir)
         validate.preload()
+        if engine != "pandas":
+            return _run_scaled(extract_path, out_dir, engine=engine, as_of=as_of,
+                               profile=profile, holidays=holidays, sheet=sheet,
+                               mapping=mapping, header_row=header_row, units=units,
+                               mask=mask_personal_data, say=say, chunk_rows=chunk_rows,
+                               spark_master=spark_master, bureau=bureau)
         say("读取台账…")
-        extract = load_extract(extract_path, sheet=sheet, mapping=mapping, header_row=header_row,
-                               date_window=date_window(profile, as_of), units=units)
+        extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
+                                  header_row=header_row, date_window=date_window(profile, as_of),
+                                  units=units)
         say(f"核查 {extract.report.rows_kept} 件事项…")
         result = audit(extract, as_of=as_of, profile=profile, holidays=holidays, bureau=bureau)
         say("写出问题清单…")
@@ -112,6 +136,80 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
             raise
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, exc) from None
+    return CheckOutput(result=result, paths=paths, bureau=bureau)
+
+
+def _load_one_piece(extract_path, out_dir: Path, **options):
+    """The extract in one piece; a database table (:class:`xfaudit.scale.sql.SqlSource`) is
+    read in chunks into a temporary canonical dataset first, then loaded from it."""
+    if not hasattr(extract_path, "url"):
+        return load_extract(extract_path, **options)
+    from xfaudit.scale import DEFAULT_CHUNK_ROWS
+    from xfaudit.scale.dataset import convert
+
+    with staging_dir(out_dir / "dataset") as tmp:
+        folder = convert(extract_path, tmp / "dataset", rows=DEFAULT_CHUNK_ROWS, **options)
+        return load_extract(folder)
+
+
+def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, holidays, sheet,
+                mapping, header_row, units, mask: bool, say, chunk_rows: int | None,
+                spark_master: str | None, bureau: str | None = None) -> CheckOutput:
+    """``xfaudit check --engine chunked|spark``: the extract as a canonical dataset, audited
+    by the engine; outputs staged and published like the pandas engine's."""
+    import time
+
+    from xfaudit.scale import DEFAULT_CHUNK_ROWS, ENGINES
+    from xfaudit.scale.chunked import audit_dataset, extract_stub
+    from xfaudit.scale.dataset import prepared
+    from xfaudit.scale.outputs import ScaledResult, write_outputs
+    from xfaudit.scale.pipeline import plan
+
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}")
+    rows = int(chunk_rows or DEFAULT_CHUNK_ROWS)
+    marking = None if mask else privacy.UNMASKED_NOTICE
+    started = time.perf_counter()
+    with staging_dir(out_dir / "findings") as tmp:
+        say("读取台账…")
+        dataset = prepared(extract_path, tmp / "dataset", rows=rows,
+                           date_window=date_window(profile, as_of), sheet=sheet,
+                           mapping=mapping, header_row=header_row, units=units)
+        timings = {"load": time.perf_counter() - started}
+        p = plan(dataset.fields_present, as_of=as_of, profile=profile, holidays=holidays,
+                 bureau=bureau, mask=mask)
+        say(f"核查 {dataset.report.rows_kept} 件事项（{engine}）…")
+        if engine == "chunked":
+            run = audit_dataset(dataset, p, tmp / "parts", chunk_rows=rows, progress=say)
+            info = {"name": "chunked", "chunk_rows": rows, "chunks": run.chunks}
+        else:
+            from xfaudit.scale.spark import audit_dataset as spark_audit
+
+            run = spark_audit(dataset, p, tmp / "parts", master=spark_master,
+                              progress=say)
+            info = {"name": "spark", "master": run.master,
+                    "batch_rows": run.batch_rows}
+        timings.update(run.timings)
+        say("写出问题清单…")
+        step = time.perf_counter()
+        out = tmp / "out"
+        stub = extract_stub(dataset)
+        try:
+            out.mkdir()
+            staged = write_outputs(run.parts, out, summary=run.summary,
+                                   validation=run.validation, extract=stub, as_of=p.as_of,
+                                   marking=marking, profiles=p.profiles,
+                                   extra={"timings": timings, "mask_personal_data": mask,
+                                          "engine": info})
+            timings["write"] = time.perf_counter() - step
+            paths = publish(staged, out_dir)
+        except XfauditError:
+            raise
+        except OSError as exc:
+            raise OutputError.from_os_error(out_dir, exc) from None
+    result = ScaledResult(summary=run.summary, validation=run.validation, extract=stub,
+                          profiles=p.profiles, as_of=p.as_of,
+                          findings_path=paths.get("parquet"), timings=timings, engine=info)
     return CheckOutput(result=result, paths=paths, bureau=bureau)
 
 
@@ -127,7 +225,8 @@ def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
             "xlsx": workbook.write(result, tmp / "findings.xlsx", marking=marking),
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": timings,
-                                                 "mask_personal_data": masked}),
+                                                 "mask_personal_data": masked,
+                                                 "engine": {"name": "pandas"}}),
             "validation": validation_json.write(result, tmp / "validation.json"),
         }
         return publish(staged, out_dir)

@@ -295,9 +295,17 @@ def _selected(suite: dict, frame_name: str, frame: pd.DataFrame, evaluated: set[
     return run, skipped
 
 
+def row_local(spec: dict) -> bool:
+    """Whether an expectation judges each row by that row alone (a chunk can run it on its
+    own rows); ``expect_column_values_to_be_unique`` needs every row of the frame."""
+    from xfaudit.failing import rule_of
+
+    return rule_of(spec).row_local
+
+
 def run_suites(suites: dict[str, dict], frames: dict[str, pd.DataFrame],
-               evaluated: list[CheckId], rows: dict[str, np.ndarray] | None = None
-               ) -> Validation:
+               evaluated: list[CheckId], rows: dict[str, np.ndarray] | None = None, *,
+               select=None, decoders: dict[str, dict] | None = None) -> Validation:
     """Validate each frame against its suite.
 
     Parameters
@@ -311,6 +319,13 @@ def run_suites(suites: dict[str, dict], frames: dict[str, pd.DataFrame],
     rows : dict, optional
         Frame name → the extract row position of each of its rows (default: the frame's own
         positions).
+    select : callable, optional
+        Only the expectations for which ``select(spec)`` is true are run (or listed as not
+        run); an engine that sees the rows in chunks runs the :func:`row_local` ones per chunk
+        and the others once on the whole-table columns, then :func:`combine` s the parts.
+    decoders : dict, optional
+        Frame name → {column: the value of each code} for a column passed already encoded as
+        integer codes (its failing values are shown decoded).
 
     Returns
     -------
@@ -322,10 +337,12 @@ def run_suites(suites: dict[str, dict], frames: dict[str, pd.DataFrame],
         frame = frames[frame_name]
         names[frame_name] = suite["name"]
         sizes[frame_name] = int(len(frame))
-        specs, skipped = _selected(suite, frame_name, frame, wanted)
+        chosen = suite if select is None else {
+            **suite, "expectations": [e for e in suite["expectations"] if select(e)]}
+        specs, skipped = _selected(chosen, frame_name, frame, wanted)
         not_run += skipped
         row_map = (rows or {}).get(frame_name)
-        gx_results = _run_one(suite, specs, frame)
+        gx_results = _run_one(suite, specs, frame, (decoders or {}).get(frame_name))
         for spec, r in zip(specs, gx_results, strict=True):
             outcomes.append(_outcome(suite["name"], frame_name, spec, r, row_map))
         results[suite["name"]] = _suite_result(suite, specs, gx_results, len(frame))
@@ -333,31 +350,34 @@ def run_suites(suites: dict[str, dict], frames: dict[str, pd.DataFrame],
                       suites=names, rows=dict(rows or {}))
 
 
-def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame) -> list:
+def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame,
+             decoders: dict | None = None) -> list:
     """GX's result of every expectation in ``specs``, in order."""
     import great_expectations as gx
 
     _ctx, batch_definition = _context()
     out: list = [None] * len(specs)
     with _without_batch_fingerprints():
-        _validate_groups(gx, suite, specs, frame, batch_definition, out)
+        _validate_groups(gx, suite, specs, frame, batch_definition, out, decoders)
     return out
 
 
 def _validate_groups(gx, suite: dict, specs: list[dict], frame: pd.DataFrame,
-                     batch_definition, out: list) -> None:
-    """Validate ``specs`` batch by batch (:func:`_batches`), filling ``out`` in spec order."""
+                     batch_definition, out: list, decoders: dict | None = None) -> None:
+    """Validate ``specs`` batch by batch (:func:`_batches`), filling ``out`` in spec order
+    (``decoders``: per encoded column, the text of each code, as :func:`_slim` gives)."""
     for group in _batches(specs):
         members = [specs[i] for i in group]
         slim, decode = _slim(frame, members)
-        part = gx.ExpectationSuite(**{**suite, "expectations": members})
+        decode.update(decoders or {})
+        part = gx.ExpectationSuite(**{**suite, "expectations": numbered(members)})
         batch = batch_definition.get_batch(batch_parameters={"dataframe": slim})
         del slim
         try:
             result = batch.validate(part, result_format=RESULT_FORMAT)
         finally:
             _forget(batch)
-        for i, r in zip(group, result.results, strict=True):
+        for i, r in zip(group, in_spec_order(result.results), strict=True):
             error = _exception_text(r.exception_info)
             if error:
                 raise ValidationEngineError(specs[i]["meta"]["check_id"], error)
@@ -395,6 +415,25 @@ def _without_batch_fingerprints():
             engine.HASH_THRESHOLD = threshold
 
 
+#: The ``meta`` key that numbers the expectations handed to GX (removed from its results).
+_POSITION = "xfaudit_position"
+
+
+def numbered(specs: list[dict]) -> list[dict]:
+    """``specs`` with their position in ``meta`` (see :func:`in_spec_order`)."""
+    return [{**spec, "meta": {**spec.get("meta", {}), _POSITION: i}}
+            for i, spec in enumerate(specs)]
+
+
+def in_spec_order(results) -> list:
+    """GX's results of :func:`numbered` expectations in their order (GX evaluates, and
+    returns, the expectations of one column together: a suite's order is not kept)."""
+    ordered = sorted(results, key=lambda r: r.expectation_config.meta[_POSITION])
+    for r in ordered:
+        r.expectation_config.meta.pop(_POSITION, None)
+    return ordered
+
+
 #: Expectation types whose verdict on a row does not change when the column's values are
 #: relabelled one to one (NULL kept NULL).
 _RELABEL_SAFE = {"expect_column_values_to_not_be_null", "expect_column_values_to_be_unique"}
@@ -426,8 +465,9 @@ def _decode_values(r, decode: dict) -> None:
     if column not in decode or not r.result.get("unexpected_list"):
         return
     table = decode[column]
-    r.result["unexpected_list"] = [v if v is None or pd.isna(v) else table[int(v)]
-                                   for v in r.result["unexpected_list"]]
+    values = [v if v is None or pd.isna(v) else table[int(v)]
+              for v in r.result["unexpected_list"]]
+    r.result["unexpected_list"] = [v.as_py() if hasattr(v, "as_py") else v for v in values]
 
 
 def _outcome(suite: str, frame: str, spec: dict, r, row_map: np.ndarray | None) -> Outcome:
@@ -469,11 +509,12 @@ def _readable(value):
     return value
 
 
-def _suite_result(suite: dict, specs: list[dict], gx_results: list, rows: int):
+def _suite_result(suite: dict, specs: list[dict], gx_results: list, rows: int, *,
+                  slim: bool = True):
     """One GX ``ExpectationSuiteValidationResult`` for a suite run as several batches."""
     from great_expectations.core import ExpectationSuiteValidationResult
 
-    kept = [_slimmed(r) for r in gx_results]
+    kept = [_slimmed(r) for r in gx_results] if slim else list(gx_results)
     good = sum(bool(r.success) for r in kept)
     statistics = {"evaluated_expectations": len(kept), "successful_expectations": good,
                   "unsuccessful_expectations": len(kept) - good,
@@ -488,6 +529,108 @@ def _suite_result(suite: dict, specs: list[dict], gx_results: list, rows: int):
     return ExpectationSuiteValidationResult(success=good == len(kept), results=kept,
                                             suite_name=suite["name"], statistics=statistics,
                                             meta=meta)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validations of parts of the rows, combined
+# ---------------------------------------------------------------------------------------------
+
+def combine(parts: list[Validation], suites: dict[str, dict], frames: dict[str, int]
+            ) -> Validation:
+    """One validation from validations of parts of the rows (chunks, and the whole-table
+    pass of the expectations that are not :func:`row_local`).
+
+    Per expectation GX's element, missing and unexpected counts are summed and the percent
+    recomputed as GX computes it (of the rows evaluated); success is every part's (a map
+    expectation succeeds where no row is unexpected). The failing row positions are not kept
+    (each part's findings were built from its own). GX's suite results are combined the same
+    way, their failing-value samples pooled (at most :data:`SAMPLE_VALUES`).
+
+    Parameters
+    ----------
+    parts : list of Validation
+        In row order.
+    suites : dict
+        Frame name → suite dict (the ones the parts ran: the same objects).
+    frames : dict
+        Frame name → the rows of the whole frame.
+    """
+    order = {}
+    for s_index, suite in enumerate(suites.values()):
+        for e_index, spec in enumerate(suite["expectations"]):
+            order[id(spec)] = (s_index, e_index)
+    totals: dict[int, Outcome] = {}
+    results: dict[int, list] = {}
+    not_run: dict[int, NotRun] = {}
+    for part in parts:
+        for outcome in part.outcomes:
+            key = id(outcome.spec)
+            seen = totals.get(key)
+            totals[key] = outcome if seen is None else _summed(seen, outcome)
+        for name, result in part.results.items():   # results are in the outcomes' order
+            mine = [o for o in part.outcomes if o.suite == name]
+            for outcome, r in zip(mine, result.results, strict=True):
+                results.setdefault(id(outcome.spec), []).append(r)
+        for skipped in part.not_run:
+            not_run.setdefault(id(skipped.spec), skipped)
+    outcomes = sorted(totals.values(), key=lambda o: order[id(o.spec)])
+    merged_results = {}
+    for frame_name, suite in suites.items():
+        mine = [o for o in outcomes if o.suite == suite["name"]]
+        gx_results = [_merged_result(results[id(o.spec)]) for o in mine]
+        merged_results[suite["name"]] = _suite_result(suite, [o.spec for o in mine],
+                                                      gx_results, frames.get(frame_name, 0),
+                                                      slim=False)
+    return Validation(outcomes=outcomes,
+                      not_run=sorted(not_run.values(), key=lambda n: order[id(n.spec)]),
+                      results=merged_results, frames=dict(frames),
+                      suites={f: s["name"] for f, s in suites.items()})
+
+
+def _summed(a: Outcome, b: Outcome) -> Outcome:
+    element = a.element_count + b.element_count
+    missing = a.missing_count + b.missing_count
+    unexpected = a.unexpected_count + b.unexpected_count
+    return Outcome(suite=a.suite, frame=a.frame, spec=a.spec, element_count=element,
+                   missing_count=missing, unexpected_count=unexpected,
+                   unexpected_percent=gx_percent(unexpected, element, element - missing),
+                   success=a.success and b.success)
+
+
+def gx_percent(unexpected: int, element_count: int, nonnull: int) -> float | None:
+    """GX's ``unexpected_percent``: of the rows evaluated (non-missing), None without any."""
+    if element_count <= 0 or nonnull <= 0:
+        return None
+    return unexpected / nonnull * 100
+
+
+def _merged_result(parts: list):
+    """One GX ExpectationValidationResult from those of the parts (counts summed)."""
+    from copy import deepcopy
+
+    first = deepcopy(parts[0])
+    if len(parts) == 1:
+        return first
+    counts = {key: sum(int(p.result.get(key) or 0) for p in parts)
+              for key in ("element_count", "missing_count", "unexpected_count")}
+    result = dict(first.result)
+    result.update(counts)
+    element, missing, unexpected = (counts["element_count"], counts["missing_count"],
+                                    counts["unexpected_count"])
+    if "missing_percent" in result:
+        result["missing_percent"] = missing / element * 100 if element else None
+    if "unexpected_percent_total" in result:
+        result["unexpected_percent_total"] = unexpected / element * 100 if element else None
+    percent = gx_percent(unexpected, element, element - missing)
+    result["unexpected_percent"] = percent
+    if "unexpected_percent_nonmissing" in result:
+        result["unexpected_percent_nonmissing"] = percent
+    samples = [v for p in parts for v in p.result.get("partial_unexpected_list") or []]
+    if "partial_unexpected_list" in result:
+        result["partial_unexpected_list"] = samples[:SAMPLE_VALUES]
+    first.result = result
+    first.success = all(bool(p.success) for p in parts)
+    return first
 
 
 def _forget(batch) -> None:
@@ -518,43 +661,10 @@ def _forget(batch) -> None:
 # The same comparisons without GX
 # ---------------------------------------------------------------------------------------------
 
-def _condition_mask(frame: pd.DataFrame, condition: dict | None) -> np.ndarray:
-    if not condition:
-        return np.ones(len(frame), dtype=bool)
-    values = frame[condition["column"]["name"]]
-    if condition["operator"] == "==":
-        return (values == condition["parameter"]).to_numpy(dtype=bool, na_value=False)
-    if condition["operator"] == "IN":
-        return values.isin(condition["parameter"]).to_numpy(dtype=bool)
-    raise ValueError(f"row condition not supported here: {condition}")
-
-
 def reference_failing(spec: dict, frame: pd.DataFrame) -> np.ndarray:
     """The rows of ``frame`` an expectation fails, computed with numpy/pandas — the same
-    comparisons as GX on the same columns (benchmarks and the tests' cross-check)."""
-    kind, kw = spec["type"], spec["kwargs"]
-    rows = _condition_mask(frame, kw.get("row_condition"))
-    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
-        a, b = frame[kw["column_A"]].to_numpy(), frame[kw["column_B"]].to_numpy()
-        bad = (a < b) if kw.get("or_equal") else (a <= b)  # NaT compares False: ignored
-    elif kind == "expect_column_values_to_be_in_set":
-        values = frame[kw["column"]]
-        if kw["value_set"] == [False] and values.dtype == "boolean":
-            bad = values.to_numpy(dtype=bool, na_value=False)
-        else:
-            bad = values.notna().to_numpy() & ~values.isin(kw["value_set"]).to_numpy(dtype=bool)
-    elif kind == "expect_column_values_to_not_be_null":
-        bad = frame[kw["column"]].isna().to_numpy()
-    elif kind == "expect_column_values_to_be_unique":
-        values = frame[kw["column"]]
-        bad = values.duplicated(keep=False).to_numpy() & values.notna().to_numpy()
-    elif kind == "expect_column_values_to_be_between":
-        values = frame[kw["column"]].to_numpy(dtype=float, na_value=np.nan)
-        bad = np.zeros(len(values), dtype=bool)
-        if kw.get("max_value") is not None:
-            bad |= values > kw["max_value"]
-        if kw.get("min_value") is not None:
-            bad |= values < kw["min_value"]
-    else:
-        raise ValueError(f"expectation type not supported here: {kind}")
-    return np.flatnonzero(bad & rows)
+    comparisons as GX on the same columns (benchmarks and the tests' cross-check), from the
+    rule :mod:`xfaudit.failing` reads in the expectation."""
+    from xfaudit.failing import pandas_mask, rule_of
+
+    return np.flatnonzero(pandas_mask(rule_of(spec), frame))

@@ -88,7 +88,7 @@ def text_encoding(path: Path, data: bytes) -> str:
 
     The whole file is validated in slices, so a 300 MB ledger never exists as one string.
     """
-    candidates = ("utf-8-sig",) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
+    candidates = ("utf-8-sig",) if data[:3] == b"\xef\xbb\xbf" else ("utf-8", "gb18030")
     view = memoryview(data)
     for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)()

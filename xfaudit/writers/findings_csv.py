@@ -19,8 +19,17 @@ def write(result, path: str | Path, *, marking: str | None = None) -> Path:
     ``marking`` (the confidentiality notice of an unmasked run,
     :data:`xfaudit.privacy.UNMASKED_NOTICE`) becomes the file's first line, above the header.
     """
-    path = Path(path)
-    frame = result.findings[FINDING_COLUMNS].copy()
+    return write_pieces([result.findings], path, marking=marking)
+
+
+def write_pieces(pieces, path: str | Path, *, marking: str | None = None) -> Path:
+    """Write findings given as consecutive pieces (the engines that never hold them all): the
+    same bytes as :func:`write` of the whole table."""
+    return write_csv((_shown(piece) for piece in pieces), Path(path), first_line=marking)
+
+
+def _shown(findings):
+    frame = findings[FINDING_COLUMNS].copy()
     for column in ("start_on", "last_day", "actual_on"):
         frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    return write_csv(frame, path, first_line=marking)
+    return frame

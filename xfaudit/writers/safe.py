@@ -99,8 +99,9 @@ def write_csv(frame, path: str | Path, *, first_line: str | None = None) -> Path
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        Written without its index.
+    frame : pandas.DataFrame, or an iterable of them
+        Written without its index. Pieces of one table (same columns) are written one after
+        the other under one header: the file is byte for byte the one the whole table gives.
     path : path of the file
     first_line : str, optional
         A line written before the header (the confidentiality marking of an output that
@@ -114,7 +115,13 @@ def write_csv(frame, path: str | Path, *, first_line: str | None = None) -> Path
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         if first_line is not None:
             handle.write(one_line(first_line) + "\r\n")
-        neutralise_cells(frame).to_csv(handle, index=False, lineterminator="\r\n")
+        pieces = [frame] if hasattr(frame, "to_csv") else frame
+        header = True
+        for piece in pieces:
+            if header or len(piece):
+                neutralise_cells(piece).to_csv(handle, index=False, header=header,
+                                               lineterminator="\r\n")
+                header = False
     return path
 
 

@@ -10,6 +10,12 @@ Every sheet prints on A4 landscape, fitted to the page width, with the header ro
 every page and page numbers in the footer. Every text cell is written as text: a summary such
 as ``=HYPERLINK(...)`` stays text. The sheets are written by :mod:`xfaudit.writers.fastxlsx`
 (tens of thousands of findings in seconds).
+
+A worksheet holds 1,048,576 rows. A findings sheet with more than :data:`SHEET_ROWS` findings
+continues on further sheets (``全部问题``, ``全部问题(2)`` …), each saying which part it is; an
+engine that does not hold every finding in memory writes the summary sheets only and says, on
+汇总, where the findings are (``left_out``). 临期预警 is read from the clock table: a result
+without one (``--engine chunked`` / ``spark``) has no such sheet, and 汇总 says so.
 """
 
 from __future__ import annotations
@@ -53,6 +59,13 @@ _WARNING = {"bold": True, "font_color": "#C00000"}
 _BANNER = {"font_size": 12, "bold": True, "font_color": "#C00000", "align": "center",
            "valign": "vcenter"}
 _NO_UNIT = "（未填写单位）"
+
+#: Findings per sheet: a worksheet's rows less the header, a part note and a marking banner.
+SHEET_ROWS = fastxlsx.MAX_ROWS - 3
+
+#: What 汇总 says when the result has no clock table to read 临期预警 from.
+NO_DUE_SOON = ("临期预警未生成：本次核查分块或在 Spark 上进行，不保留全部事项的期限表；"
+               "需要临期预警时请对本期台账运行 xfaudit monthly 或 xfaudit check（默认计算方式）。")
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -133,9 +146,9 @@ def table_sheet(name: str, table: pd.DataFrame, headers: dict[str, str],
     return fastxlsx.Sheet(name, table, columns, header_style={"valign": "vcenter"}, rows=rows)
 
 
-def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
+def _summary_sheet(result, name: str, notes: list[str] | None = None) -> fastxlsx.Sheet:
     """Title, what the reader must know first, the per-check coverage and status table, then
-    the checks not evaluated."""
+    the checks not evaluated; ``notes``: what the workbook leaves out and where it is."""
     from xfaudit.views import run_warnings
 
     s, rows = result.summary, result.summary["rows"]
@@ -146,6 +159,7 @@ def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
                            f"{rows['rejected']} 行，空行 {rows['empty']} 行，无法识别的单元格 "
                            f"{rows['unreadable_cells']} 个；超期仍未办 = 截至审计日仍未办理且已过"
                            "期限届满日的履职问题", _NOTE),
+             *[fastxlsx.Line(note, _BANNER | {"align": "left"}) for note in notes or []],
              fastxlsx.Line()]
     below = [fastxlsx.Line()] + [fastxlsx.Line("未评估：" + item["text"], _NOTE)
                                  for item in s["not_evaluated"]]
@@ -163,18 +177,31 @@ def _summary_sheet(result, name: str) -> fastxlsx.Sheet:
                           header_style={"valign": "vcenter"})
 
 
+def unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings per 责任单位 (rows) × check name (columns), and 超期仍未办 per unit: counts
+    that add up over slices of the findings (``--engine chunked`` / ``spark``)."""
+    from xfaudit.views import open_overdue_mask
+
+    units = findings["handling_unit"].fillna(_NO_UNIT)
+    counts = pd.crosstab(units, findings["check_name"])
+    counts["超期仍未办"] = open_overdue_mask(findings).groupby(units).sum()
+    return counts
+
+
 def unit_matrix(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings per 责任单位 × check (columns in the checks' report order, only checks with a
     finding), then 超期仍未办 and 合计; the unit with most findings first and a 合计 row last."""
-    from xfaudit.views import open_overdue_mask
+    return unit_matrix_of(None if findings.empty else unit_counts(findings))
 
-    if findings.empty:
+
+def unit_matrix_of(counts: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`unit_matrix` from :func:`unit_counts` (of all findings, or added over slices)."""
+    if counts is None or counts.empty:
         return pd.DataFrame({"handling_unit": [], "超期仍未办": [], "合计": []})
-    units = findings["handling_unit"].fillna(_NO_UNIT)
-    matrix = pd.crosstab(units, findings["check_name"])
+    counts = counts.fillna(0).astype("int64")
     order = [c.name for c in checks().values()]
-    matrix = matrix[[c for c in order if c in matrix.columns]]
-    matrix["超期仍未办"] = open_overdue_mask(findings).groupby(units).sum()
+    matrix = counts[[c for c in order if c in counts.columns]].copy()
+    matrix["超期仍未办"] = counts["超期仍未办"]
     matrix["合计"] = matrix.drop(columns="超期仍未办").sum(axis=1)
     matrix = matrix.rename_axis("handling_unit").reset_index()
     matrix.columns.name = None
@@ -184,8 +211,7 @@ def unit_matrix(findings: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([matrix, total[matrix.columns]], ignore_index=True)
 
 
-def _unit_matrix_sheet(findings: pd.DataFrame, name: str) -> fastxlsx.Sheet:
-    matrix = unit_matrix(findings)
+def _unit_matrix_sheet(matrix: pd.DataFrame, name: str) -> fastxlsx.Sheet:
     widths = {c: min(max(2 * len(str(c)) + 1, 8), 12) for c in matrix.columns}
     widths["handling_unit"] = 24
     return replace(table_sheet(name, matrix, {"handling_unit": "责任单位"}, widths,
@@ -252,24 +278,47 @@ def _due_soon_sheet(result, name: str) -> fastxlsx.Sheet:
     return table_sheet(name, table, {}, widths, kinds)
 
 
-def _sheets(result, by_check: bool, by_unit: bool, indicators=None) -> list[fastxlsx.Sheet]:
+def _findings_sheets(name: str, shown: pd.DataFrame, taken: set[str],
+                     rows: np.ndarray | None = None) -> list[fastxlsx.Sheet]:
+    """One findings sheet, or several when they exceed :data:`SHEET_ROWS` rows."""
+    positions = np.arange(len(shown)) if rows is None else np.asarray(rows)
+    if len(positions) <= SHEET_ROWS:
+        return [table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=rows)]
+    starts = range(0, len(positions), SHEET_ROWS)
+    sheets = []
+    for k, start in enumerate(starts, start=1):
+        part = positions[start:start + SHEET_ROWS]
+        sheet = table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=part)
+        note = (f"{one_line(name)}：第{k}部分，共{len(starts)}部分（第{start + 1:,}至"
+                f"{start + len(part):,}条，共{len(positions):,}条；一个工作表最多容纳"
+                f"{SHEET_ROWS:,}条）")
+        sheets.append(replace(sheet, above=[fastxlsx.Line(note, _NOTE)]))
+    return sheets
+
+
+def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: str | None = None,
+            counts: pd.DataFrame | None = None) -> list[fastxlsx.Sheet]:
     """Every sheet of the workbook, in tab order, with valid unique names and page setup."""
     findings, taken = result.findings, set()
-    shown = _display(findings, result.profiles).reset_index(drop=True)  # index = position
-    sheets = [_summary_sheet(result, sheet_name("汇总", taken)),
-              _unit_matrix_sheet(findings, sheet_name("按单位汇总", taken))]
+    has_clocks = getattr(result, "clocks", None) is not None
+    notes = [note for note in (left_out, None if has_clocks else NO_DUE_SOON) if note]
+    matrix = unit_matrix_of(counts) if counts is not None else unit_matrix(findings)
+    sheets = [_summary_sheet(result, sheet_name("汇总", taken), notes),
+              _unit_matrix_sheet(matrix, sheet_name("按单位汇总", taken))]
     if indicators is not None:
         sheets.append(_indicator_sheet(indicators, sheet_name("指标", taken)))
-    sheets += [_due_soon_sheet(result, sheet_name("临期预警", taken)),
-               table_sheet(sheet_name("全部问题", taken), shown, FINDING_HEADERS, WIDTHS)]
+    if has_clocks:
+        sheets.append(_due_soon_sheet(result, sheet_name("临期预警", taken)))
+    if left_out:
+        return [_with_page_setup(sheet) for sheet in sheets]
+    shown = _display(findings, result.profiles).reset_index(drop=True)  # index = position
+    sheets += _findings_sheets("全部问题", shown, taken)
     if by_check:
         for name, part in shown.groupby("check_name", sort=False):
-            sheets.append(table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS,
-                                      rows=part.index.to_numpy()))
+            sheets += _findings_sheets(name, shown, taken, part.index.to_numpy())
     if by_unit:
         for unit, part in shown.groupby(shown["handling_unit"].fillna(_NO_UNIT), sort=True):
-            sheets.append(table_sheet(sheet_name(unit, taken), shown, FINDING_HEADERS, WIDTHS,
-                                      rows=part.index.to_numpy()))
+            sheets += _findings_sheets(unit, shown, taken, part.index.to_numpy())
     return [_with_page_setup(sheet) for sheet in sheets]
 
 
@@ -291,7 +340,8 @@ def _marked(sheet: fastxlsx.Sheet, marking: str) -> fastxlsx.Sheet:
 
 
 def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = True,
-          marking: str | None = None, indicators=None) -> Path:
+          marking: str | None = None, indicators=None, left_out: str | None = None,
+          counts: pd.DataFrame | None = None) -> Path:
     """Write the findings workbook of an audit result.
 
     Parameters
@@ -306,12 +356,16 @@ def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = Tr
         header and footer and the document properties say it.
     indicators : Indicators, optional
         The month's unit indicators (:func:`xfaudit.indicators.compute`): adds the 指标 sheet.
+    left_out : str, optional
+        Write the summary sheets only, with this Chinese note on 汇总 (where the findings
+        are: an engine that never holds them all); ``counts`` (:func:`unit_counts`, added
+        over slices) then gives 按单位汇总.
 
     Returns
     -------
     pathlib.Path
     """
-    sheets = _sheets(result, by_check, by_unit, indicators)
+    sheets = _sheets(result, by_check, by_unit, indicators, left_out, counts)
     properties = None
     if marking:
         from xfaudit.privacy import CLASSIFICATION

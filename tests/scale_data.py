@@ -1,0 +1,69 @@
+"""Synthetic extracts for the engines past one machine (tests/test_chunked.py, test_spark.py,
+test_sql.py): a small ledger whose duplicates lie far apart, so that no chunk or batch holds
+both rows of a pair, with the awkward parts of a real CSV export."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from xfaudit.synth import generate, write
+
+AS_OF = "2026-10-31"
+
+
+def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6) -> Path:
+    """A CSV ledger (title row, header, records) cut from a synthetic county month.
+
+    Records, in order: the first rows of ``pairs`` pairs — half of them a 信访件编号 given
+    twice, half a row pasted twice; ``others`` ordinary rows, among them a 主要诉求 spanning
+    two lines (quoted) and an empty line; then the second rows of those pairs (so each pair is
+    as far apart as the file allows); a 合计 footer and two trailing empty lines.
+    """
+    path = Path(path)
+    raw = path.with_name(path.stem + ".synth.csv")
+    write(generate(200, AS_OF[:7], seed), raw)
+    lines = raw.read_text(encoding="utf-8-sig").split("\n")
+    title, header, records = lines[0], lines[1], [r for r in lines[2:] if r]
+    table = pd.read_csv(io.StringIO("\n".join([header, *records])), dtype=str,
+                        keep_default_na=False)
+    ids = table["信访件编号"]
+    paired = (ids.duplicated(keep=False) & (ids != "")) | table.duplicated(keep=False)
+    copies = table.duplicated(keep=False)
+    chosen = []
+    for kind in (~copies, copies):                   # ids given twice, rows pasted twice
+        firsts = [i for i in range(len(table)) if paired[i] and kind[i]
+                  and not _seen_before(table, ids, i)][:pairs // 2]
+        chosen += [(i, _second_of(table, ids, i)) for i in firsts]
+    firsts = [a for a, _ in chosen]
+    seconds = [b for _, b in chosen]
+    plain = [i for i in range(len(table)) if not paired[i]][:others]
+    assert firsts and seconds, "the synthetic month has duplicates"
+    middle = [records[i] for i in plain]
+    summary = header.split(",").index("主要诉求")
+    cells = middle[1].split(",")
+    cells[summary] = '"' + cells[summary] + '\n（第二行：来信附件）"'
+    middle[1] = ",".join(cells)
+    middle.insert(len(middle) // 2, "")
+    body = [title, header, *[records[i] for i in firsts], *middle,
+            *[records[i] for i in seconds], "合计" + "," * header.count(","), "", ""]
+    path.write_text("\n".join(body), encoding="utf-8-sig")
+    raw.unlink()
+    for extra in raw.parent.glob(raw.stem + ".*"):
+        extra.unlink()
+    return path
+
+
+def _second_of(table: pd.DataFrame, ids: pd.Series, i: int) -> int:
+    """The record after ``i`` that repeats its id or all its cells."""
+    same = (ids == ids.iloc[i]) if ids.iloc[i] != "" else (table == table.iloc[i]).all(axis=1)
+    return int([j for j in same[same].index if j > i][0])
+
+
+def _seen_before(table: pd.DataFrame, ids: pd.Series, i: int) -> bool:
+    """Whether an earlier record shares row ``i``'s id (when it has one) or all its cells."""
+    if ids.iloc[i] != "" and (ids.iloc[:i] == ids.iloc[i]).any():
+        return True
+    return bool((table.iloc[:i] == table.iloc[i]).all(axis=1).any())
