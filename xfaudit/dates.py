@@ -2,7 +2,7 @@
 
 Extracts carry dates as real Excel dates, Excel serial numbers, ISO strings (``2026-10-08``),
 ``2026/10/8``, ``2026.10.8``, ``2026年10月8日``, compact ``20261008`` or a date-time
-(``2026-10-08 14:30``); see shared/domain/extract-format.md. The time of day is dropped: every
+(``2026-10-08 14:30``); see README, "表头映射 (mapping file)". The time of day is dropped: every
 clock counts days.
 
 Parsing is vectorised: a column is factorised first, so each distinct cell value is examined

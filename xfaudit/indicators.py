@@ -1,7 +1,7 @@
 """Unit indicators (单位考核指标) per handling unit and for the whole extract (全县合计).
 
 The indicators and their formulas are data (``[indicators.*]`` in
-``xfaudit/data/monthly.toml``, after shared/domain/rules.md §5); every figure is reported with
+``xfaudit/data/monthly.toml``; README, "Unit indicators"); every figure is reported with
 its numerator, its denominator and the Chinese formula text, which the report prints beside it.
 
 - 及时受理率 = 按期登记转送交办件数 ÷ 登记转送期限届满日在本期内的件数

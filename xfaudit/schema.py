@@ -242,7 +242,7 @@ def _objects(values: list) -> np.ndarray:
 
 
 class CheckId(StrEnum):
-    """Stable ids of the audit checks (shared/domain/rules.md §3)."""
+    """Stable ids of the audit checks (docs/checks.md)."""
 
     REG_LATE = "REG_LATE"
     NOTICE_LATE = "NOTICE_LATE"
