@@ -259,6 +259,20 @@ def test_an_ordinary_weekend_rolls_only_when_the_profile_says_so(tmp_path, mode,
     assert fired([row], profile=_roll_profile(tmp_path, mode)) == expected
 
 
+def test_a_date_an_organ_fixed_is_never_rolled(tmp_path):
+    # 交办 with a 交办期限 of Saturday 2026-08-01 (an ordinary weekend), 反馈 Monday 08-03: two
+    # days late even when the profile rolls weekends, because the organ fixed that date itself
+    # (docs/checks.md, Roll-forward); the 说明 still gives the rolled date (Sunday 08-02 is no
+    # working day either → Monday 08-03) for an objection
+    row = item(routing="交办", received_on="2026-07-10", routed_on="2026-07-13",
+               unit_received_on="2026-07-14", notice_on="2026-07-20", accepted_on="2026-07-20",
+               assigned_deadline="2026-08-01", feedback_on="2026-08-03")
+    findings = run([row], profile=_roll_profile(tmp_path, "holidays_and_weekends")).findings
+    late = findings[findings["check_id"] == "FEEDBACK_MISSING"]
+    assert late["days_late"].tolist() == [2]
+    assert "若顺延至2026年8月3日，则未超期" in late["detail"].iloc[0]
+
+
 def test_a_late_finding_on_a_rest_day_says_so_with_the_rolled_date():
     # last day 2026-10-01 (国庆节); routed 10-08: 7 days late; rolled to 10-08: on time
     row = item(received_on="2026-09-16", routed_on="2026-10-08", unit_received_on="2026-10-08",

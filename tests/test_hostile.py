@@ -214,7 +214,10 @@ def test_an_unmasked_monthly_run_marks_every_output_that_carries_personal_data(t
     texts = output_texts(folder)
     carrying = {name.split(":")[0] for name, value in leaks(texts)}
     # the outputs that show the findings' summaries, and the callback list
-    assert carrying == {"report.html", "monthly_audit.ipynb", "findings.xlsx", CALLBACK_LIST}
+    assert carrying == {"report.html", "monthly_audit.ipynb", "findings.xlsx", "findings.csv",
+                        CALLBACK_LIST}
+    first_line = (folder / "findings.csv").read_text("utf-8-sig").splitlines()[0]
+    assert first_line.strip('"') == UNMASKED_NOTICE
     html = (folder / "report.html").read_text("utf-8")
     body = html[html.index("<body"):]
     assert body.index(UNMASKED_NOTICE) < body.index("信访事项办理情况月度审计")  # first line

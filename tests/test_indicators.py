@@ -89,8 +89,21 @@ def test_ranking_follows_the_documented_rule(result):
     assert list(ranking["责任单位"]) == [CN, QS]
     assert list(ranking["排名"]) == [1, 2]
     assert list(ranking["按期办结率(%)"]) == [50.0, 50.0]
-    assert list(ranking["履职问题"]) == [1, 3]
+    # 青石镇: XF-A5 HANDLING_OVERDUE only — XF-A2 and XF-A3 (REG_LATE) are the bureau's duty
+    assert list(ranking["履职问题"]) == [1, 1]
+    assert list(ranking["超期仍未办"]) == [1, 0]           # XF-B1 open 12 days; XF-A5 done
     assert "按期办结率高者在前" in indicators.ranking_rule_text()
+
+
+def test_ranking_counts_only_this_months_unwaived_findings(result):
+    """The counts are the circular's: XF-A5 (青石镇) made a 历史问题 and XF-B1 (城南街道)
+    waived leave both units with no problem; the ranking order (by the rates) is unchanged."""
+    findings = audit_result().findings.copy()
+    findings.loc[findings["case_id"] == "XF-A5", "period_status"] = "历史问题"
+    findings.loc[findings["case_id"] == "XF-B1", "waived"] = True
+    ranking = indicators.rank_units(result.table, findings)
+    assert list(ranking["责任单位"]) == [CN, QS]
+    assert list(ranking["履职问题"]) == [0, 0] and list(ranking["超期仍未办"]) == [0, 0]
 
 
 def test_ties_share_a_rank_and_units_without_figures_come_last():

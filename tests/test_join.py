@@ -139,3 +139,24 @@ def test_monthly_parameters_take_a_list_of_files(tables):
     given = params.for_notebook(Path("/tmp/stage"))
     assert given["extract"] == [str(p.resolve()) for p in tables]
     assert given["mapping"] == "ningbo"                 # a built-in name stays a name
+
+
+def test_monthly_run_takes_several_files_up_to_the_notebook(tables, tmp_path, monkeypatch):
+    # `xfaudit monthly items.csv steps.csv` crashed before the notebook (Path(list): exit 3):
+    # the run must reach the notebook with both files and name both in its first line
+    from xfaudit import monthly
+    from xfaudit.errors import RunError
+
+    given = {}
+
+    def executed(notebook, output, parameters, say):
+        given.update(parameters)
+        raise RuntimeError("stop here")
+    monkeypatch.setattr(monthly, "execute_notebook", executed)
+    lines = []
+    with pytest.raises(RunError) as caught:
+        monthly.run_monthly_audit([str(p) for p in tables], "2026-10",
+                                  out_dir=tmp_path / "reports", progress=lines.append)
+    assert caught.value.step == monthly.STEP_NOTEBOOK
+    assert given["extract"] == [str(p.resolve()) for p in tables]
+    assert lines[0] == (f"月度审计 2026-10（审计日 2026-10-31）：{tables[0]}、{tables[1]}")

@@ -247,6 +247,19 @@ def test_circular_takes_a_given_ranking_without_pseudo_units(month, tmp_path):
     assert "（未填写单位）" not in text and "100" in text and "100.0" not in text
 
 
+def test_circular_labels_the_report_ranking_rule_once(month, tmp_path):
+    # the monthly run passes indicators.ranking_rule_text(), which reads "排序规则：依次按…"
+    from xfaudit import indicators
+
+    _, result, _ = month
+    ranking = pd.DataFrame({"排名": [1], "责任单位": ["西岭镇"], "按期办结率(%)": [100.0]})
+    path = letters.write_circular(result, tmp_path / "c.docx", ranking=ranking,
+                                  ranking_rule=indicators.ranking_rule_text(), config=CONFIG)
+    text = text_of(path)
+    assert "排名依据：依次按" in text
+    assert "排序规则" not in text
+
+
 def test_output_is_byte_for_byte_reproducible(month, tmp_path):
     _, result, recs = month
     a = letters.write_letters(recs, result, tmp_path / "a", config=CONFIG)

@@ -175,6 +175,42 @@ def test_no_personal_data_in_any_output_file(run):
     assert any("请回电138****8006" in t for n, t in texts.items() if n.startswith("findings.xlsx"))
 
 
+def test_the_monthly_run_writes_findings_csv_with_this_months_status(run):
+    """findings.csv, as `xfaudit check` writes it, with 本期状态 (period_status).
+
+    By hand (calendar days, day 1 the day after the start; no history before October):
+    - XF-A2 REG_LATE: received 09-25, last day 09-25 + 15 = 10-10, routed 10-12: 2 days late,
+      done within October → 本期新发现;
+    - XF-A5 HANDLING_OVERDUE: accepted 08-10, last day 08-10 + 60 = 10-09 (21 days to 08-31,
+      30 in September, 9 in October), concluded 10-15: 6 days late → 本期新发现;
+    - XF-B1 HANDLING_OVERDUE: accepted 08-20, last day 10-19 (11 + 30 + 19), still open at
+      10-31: 12 days, the last day passed within October → 本期新发现.
+    """
+    import csv
+
+    path = run.out.folder / "findings.csv"
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    by_key = {(r["case_id"], r["check_id"]): r for r in rows}
+    expected = {("XF-A2", "REG_LATE"): ("2", "False"),
+                ("XF-A5", "HANDLING_OVERDUE"): ("6", "False"),
+                ("XF-B1", "HANDLING_OVERDUE"): ("12", "True")}
+    for key, (days, still_open) in expected.items():
+        row = by_key[key]
+        assert (row["days_late"].removesuffix(".0"), row["is_open"], row["period_status"]) == (
+            days, still_open, "本期新发现"), key
+    # the same findings, with the same 本期状态, as the workbook's 全部问题 sheet
+    sheet = openpyxl.load_workbook(run.out.folder / "findings.xlsx", read_only=True)["全部问题"]
+    cells = list(sheet.iter_rows(values_only=True))
+    header = list(cells[0])
+    at = [header.index(h) for h in ("信访件编号", "检查项编号", "本期状态")]
+    assert sorted(tuple(c[i] for i in at) for c in cells[1:]) == sorted(
+        (r["case_id"], r["check_id"], r["period_status"]) for r in rows)
+    # listed among the report folder's files
+    assert "findings.csv" in json.loads((run.out.folder / "manifest.json").read_text(
+        "utf-8"))["files"]
+
+
 def test_indicators_csv_has_formulas(run):
     text = (run.out.folder / "indicators.csv").read_text("utf-8-sig")
     assert text.startswith("责任单位,指标编号,指标,分子,分母,比率,说明,计算公式")

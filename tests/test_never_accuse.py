@@ -105,6 +105,32 @@ def test_an_unreadable_date_read_from_a_file_never_accuses(tmp_path):
     assert detail["A3"] == "转交日期早于收到日期"
 
 
+def test_an_excel_error_in_a_required_text_cell_is_unreadable_not_empty(tmp_path):
+    # 责任单位 holds #REF! (a broken formula): the cell is written but cannot be read, so the
+    # ledger does not show it empty (no DATA_REQUIRED_MISSING); an empty cell still is
+    import xlsxwriter
+
+    path = tmp_path / "台账.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet("台账")
+    for col, header in enumerate(["信访件编号", "收到日期", "责任单位", "办理方式"]):
+        sheet.write_string(0, col, header)
+    for row, (case, unit) in enumerate([("R1", "#REF!"), ("R2", None), ("R3", "青石镇")], 1):
+        sheet.write_string(row, 0, case)
+        sheet.write_string(row, 1, "2026-10-01")
+        if unit == "#REF!":
+            sheet.write_formula(row, 2, "=#REF!", None, "#REF!")
+        elif unit:
+            sheet.write_string(row, 2, unit)
+        sheet.write_string(row, 3, "转送")
+    book.close()
+    result = audit(load_extract(path), as_of=AS_OF, profile="national-2022")
+    got = set(zip(result.findings["case_id"], result.findings["check_id"]))
+    assert got == {("R1", "DATA_DATE_UNREADABLE"), ("R2", "DATA_REQUIRED_MISSING")}
+    assert result.filter(check="DATA_DATE_UNREADABLE")["detail"].iloc[0] == \
+        "责任单位：“#REF!”（无法识别）"
+
+
 # -- 2. Plausible dates only ---------------------------------------------------------------
 
 def test_an_implausible_year_is_a_finding_on_its_row_not_a_stopped_audit():
@@ -223,6 +249,37 @@ def test_a_routed_item_without_the_units_receipt_date_is_unjudged_not_passed():
 def test_every_pair_of_the_items_life_is_ordered(fields_, pair):
     result = audited([item(**fields_)])
     assert pair in result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
+
+
+# The item above was concluded and answered on 10-20, so a 落实日期 of 10-26 follows the
+# original decision; a 复查 decided on 10-28 that replaces it (撤销, 变更, 责令重新办理) puts
+# 落实 after 10-28 too, and 10-26 < 10-28 is out of order. After 维持 the original decision stays
+# in force and 10-26 is in order. The 复核 the same: decided 10-30, replacing, 落实 10-29 < 10-30.
+REVIEWED = dict(review_requested_on="2026-10-22", review_decided_on="2026-10-28",
+                implementation_status="已落实", implemented_on="2026-10-26")
+REPLACED_BY_REVIEW = "落实日期早于改变原意见的复查意见日期"
+REPLACED_BY_REREVIEW = "落实日期早于改变原意见的复核意见日期"
+
+
+@pytest.mark.parametrize("outcome", ["撤销", "变更", "责令重作"])
+def test_implemented_before_the_review_that_replaced_the_decision_is_out_of_order(outcome):
+    result = audited([item(review_outcome=outcome, **REVIEWED)])
+    details = result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
+    assert details == [REPLACED_BY_REVIEW]
+
+
+@pytest.mark.parametrize("outcome", ["维持", "维持原处理意见", None])
+def test_implemented_before_an_upholding_or_unstated_review_is_in_order(outcome):
+    result = audited([item(review_outcome=outcome, **REVIEWED)])
+    assert "DATA_DATE_ORDER" not in found(result)
+
+
+def test_implemented_before_the_rereview_that_replaced_the_upheld_decision():
+    result = audited([item(**{**REVIEWED, "implemented_on": "2026-10-29"}, review_outcome="维持",
+                           rereview_requested_on="2026-10-29",
+                           rereview_decided_on="2026-10-30", rereview_outcome="变更")])
+    details = result.filter(check="DATA_DATE_ORDER")["detail"].iloc[0].split("；")
+    assert details == [REPLACED_BY_REREVIEW]
 
 
 # -- property: no accountability finding rests on a doubtful cell -----------------------------
@@ -344,3 +401,32 @@ def test_the_statutory_clock_wins_where_it_runs():
 def test_a_system_flag_that_disagrees_with_the_statute_is_reported(fields_, detail):
     result = audited([item(**{**MAY, **fields_})])
     assert result.filter(check="SYSTEM_FLAG_MISMATCH")["detail"].tolist() == [detail]
+
+
+def test_a_system_flag_without_a_statutory_clock_to_compare_is_not_judged():
+    # Three items. S1 as a province export has it (no 受理日期: the 办理 clock cannot run),
+    # status 超期未作出处理意见; S2 the same with 是否超期 = 是; S3 says nothing (no status, no
+    # flag). SYSTEM_FLAG_MISMATCH applies to S1 and S2 (the system says something about 办理)
+    # and judges neither (no statutory clock): 0/2, never a silent 已评估; S3 not applicable.
+    rows = [system_row(case_id="S1", status="超期未作出处理意见"),
+            system_row(case_id="S2", system_overdue=True), system_row(case_id="S3")]
+    result = audited(rows)
+    assert coverage(result, "SYSTEM_FLAG_MISMATCH") == {
+        "applicable": 2, "judged": 0, "unjudged": 2, "status": "部分评估（0/2，2件无法判断）"}
+    assert result.filter(check="SYSTEM_FLAG_MISMATCH").empty
+
+
+def test_a_system_flag_is_judged_where_the_statutory_clock_runs():
+    # MAY: accepted 06-01 + 60 = 07-31, concluded 07-20. Row 1 flags 是否超期 = 否 (agrees),
+    # row 2 is 受理 status while concluded on time (agrees), row 3 says nothing, row 4 is
+    # 不予受理 and never accepted (no 办理 clock by statute: nothing to compare its 否 with):
+    # 2 applicable, 2 judged, no finding
+    rows = [item(**{**MAY, "case_id": "M1", "system_overdue": False}),
+            item(**{**MAY, "case_id": "M2", "status": "受理"}),
+            item(**{**MAY, "case_id": "M3"}),
+            item(**{**MAY, "case_id": "M4", "status": "不予受理", "accepted_on": None,
+                    "concluded_on": None, "reply_on": None, "system_overdue": False})]
+    result = audited(rows)
+    assert coverage(result, "SYSTEM_FLAG_MISMATCH") == {
+        "applicable": 2, "judged": 2, "unjudged": 0, "status": "已评估"}
+    assert result.filter(check="SYSTEM_FLAG_MISMATCH").empty

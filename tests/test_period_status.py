@@ -3,6 +3,9 @@ who owes the act (责任主体). Hand-computed against the October 2026 audit (a
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pandas as pd
 import pytest
 
@@ -66,6 +69,21 @@ def test_a_rerun_of_the_month_ignores_the_months_own_history(tmp_path):
     assert len(record(again, october, "2026-10")) == len(again)
 
 
+def test_the_history_file_holds_no_formula_and_reads_back_the_names_written(tmp_path):
+    # 问题记录.csv is a CSV a user opens in Excel: a unit "=1+2" or "@SUM(1)" or an id
+    # "-17" must not start a cell (OWASP), yet next month must match them to the extract again
+    history = HISTORY.assign(case_id=["-17", "FIXED"],
+                             responsible_unit=["=1+2", "@SUM(1)"])
+    path = write_history(history, tmp_path / "问题记录.csv")
+    cells = [c for row in csv.reader(io.StringIO(path.read_text("utf-8-sig"))) for c in row]
+    assert "'-17" in cells and "'=1+2" in cells and "'@SUM(1)" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    again = read_history(path)
+    assert again["case_id"].tolist() == ["-17", "FIXED"]
+    assert again["responsible_unit"].tolist() == ["=1+2", "@SUM(1)"]
+    assert again["is_open"].tolist() == [True, True]
+
+
 def test_reply_missing_is_new_when_concluded_in_the_period():
     rows = [item("R_OCT", received_on="2026-09-01", routed_on="2026-09-02", accepted_on="2026-09-03",
                  concluded_on="2026-10-05"),
@@ -109,3 +127,22 @@ def test_an_extract_without_a_unit_column_says_so_on_every_finding():
 def test_classify_on_no_findings():
     empty = audit(Extract.from_frame(pd.DataFrame([item("A")])), as_of=AS_OF).findings.iloc[0:0]
     assert classify(empty, "2026-10").empty
+
+
+def test_an_item_due_on_the_eve_of_the_month_is_new_not_still_open():
+    """November 2026, as-of 11-30; REG_LATE last day = received + 15.
+
+    - EVE: received 10-16 → last day 10-31, October's as-of: on time then (no October
+      finding); its first day overdue is 11-01 → 本期新发现 in November (11-30 − 10-31 = 30 days);
+    - DAY_BEFORE: received 10-15 → last day 10-30, overdue from 10-31, so October's run
+      (as-of 10-31) reported it open 1 day late → 持续未办 in November (11-30 − 10-30 = 31 days).
+    """
+    rows = [item("EVE", received_on="2026-10-16"), item("DAY_BEFORE", received_on="2026-10-15")]
+    october = audit(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF, period="2026-10")
+    assert list(october.filter(check="REG_LATE")["case_id"]) == ["DAY_BEFORE"]
+    history = record(None, october.findings, "2026-10")
+    november = audit(Extract.from_frame(pd.DataFrame(rows)), as_of="2026-11-30",
+                     period="2026-11", history=history).filter(check="REG_LATE")
+    got = {c: (s, int(d)) for c, s, d in zip(november["case_id"], november["period_status"],
+                                             november["days_late"])}
+    assert got == {"EVE": ("本期新发现", 30), "DAY_BEFORE": ("持续未办", 31)}

@@ -27,7 +27,8 @@ from xfaudit.schema import fields, header_of, required_fields
 PERIOD, AS_OF = "2026-10", "2026-10-31"
 
 #: Every method a notebook cell calls to show a section (section 十二 is ``finish``).
-SECTIONS = ["first_screen", "headline", "overview", "not_evaluated", "rejected", "waivers",
+SECTIONS = ["first_screen", "headline", "overview", "not_evaluated", "rejected", "unit_register",
+            "waivers",
             "check_coverage", "check_rules", "by_check", "by_unit", "unit_matrix", "aging",
             "aging_by_unit", "open_overdue_list", "due_soon_by_unit", "due_soon_list", "trend",
             "data_quality", "indicators_overall", "indicators_by_unit", "indicator_formulas",

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xfaudit.writers.safe import (json_ready, neutralise_cells, one_line, strict_json,
-                                  write_csv, xml_text)
+from xfaudit.writers.safe import (json_ready, neutralise_cells, one_line, restore_cells,
+                                  strict_json, write_csv, xml_text)
 
 
 def strict_loads(text: str):
@@ -71,6 +71,19 @@ def test_write_csv_neutralises_every_cell_and_the_header(tmp_path):
             assert not cell[:1] in "=+@\t\r" or cell == ""
             if cell.startswith("-"):
                 float(cell)
+
+
+def test_restore_cells_undoes_only_the_escape_neutralise_cells_wrote():
+    written = pd.DataFrame({"text": ["=1+2", "-17", "@SUM(1)", "\t=x", "青石镇", "it's", None]},
+                           dtype=object)
+    escaped = neutralise_cells(written)
+    assert escaped["text"].tolist()[:5] == ["'=1+2", "'-17", "'@SUM(1)", "'\t=x", "青石镇"]
+    # a quote not followed by a formula character ("it's" has none at the start) stays
+    back = restore_cells(escaped)
+    assert back["text"].tolist()[:6] == ["=1+2", "-17", "@SUM(1)", "\t=x", "青石镇", "it's"]
+    assert back["text"].isna().tolist()[6]
+    as_string = restore_cells(escaped.astype({"text": "string"}))
+    assert as_string["text"].tolist()[:2] == ["=1+2", "-17"]
 
 
 def test_write_csv_puts_a_marking_line_first(tmp_path):

@@ -88,9 +88,18 @@ def test_extension_is_four_rules_with_the_profiles_cap():
 def test_ledger_suite_states_the_data_rules():
     suite = ledger_suite_dict()
     order = of_check(suite, "DATA_DATE_ORDER")
-    # one pair per lifecycle pair; the later event is column A (A ≥ B)
-    assert [(e["kwargs"]["column_B"], e["kwargs"]["column_A"]) for e in order] == \
+    # one pair per lifecycle pair; the later event is column A (A ≥ B); then 落实 after a
+    # 复查 / 复核 decision only where that decision replaced the earlier one (撤销, 变更, 责令重新办理)
+    plain = [e for e in order if "row_condition" not in e["kwargs"]]
+    assert [(e["kwargs"]["column_B"], e["kwargs"]["column_A"]) for e in plain] == \
         date_order_pairs()
+    replaced = [(e["kwargs"]["column_B"], e["kwargs"]["column_A"], e["kwargs"]["row_condition"])
+                for e in order if "row_condition" in e["kwargs"]]
+    changes = ["撤销", "变更", "责令重新办理"]
+    assert [(b, a, c["column"]["name"], c["operator"], sorted(c["parameter"]))
+            for b, a, c in replaced] == [
+        ("review_decided_on", "implemented_on", "review_outcome", "IN", sorted(changes)),
+        ("rereview_decided_on", "implemented_on", "rereview_outcome", "IN", sorted(changes))]
     assert all(e["kwargs"]["or_equal"] and e["kwargs"]["ignore_row_if"]
                == "either_value_is_missing" for e in order)
     [unique] = of_check(suite, "DATA_DUPLICATE_ID")

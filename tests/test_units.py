@@ -78,3 +78,43 @@ def test_cli_template_and_check_with_units(tmp_path, capsys):
     assert set(findings.loc[findings["check_id"] == "REG_LATE", "handling_unit"]) == {
         "青禾县石桥镇人民政府"}
     assert "石桥镇 → 青禾县石桥镇人民政府（别名）" in capsys.readouterr().out
+
+
+def test_the_report_lists_the_names_the_register_lacks(tmp_path):
+    # issue 9 point 4: names not in the register are listed in the ingest report AND the report.
+    # Ledger: 石桥镇 (ROWS' alias of 青禾县石桥镇人民政府) ×2, 白沙镇 ×2, 河西乡 ×1 → one spelling
+    # made official (石桥镇); unknown: 白沙镇 (2 rows), 河西乡 (1 row); the register has 4 units
+    from xfaudit.audit import audit
+    from xfaudit.load import load_extract
+    from xfaudit.monthly import MonthlyParameters
+    from xfaudit.monthly_report import MonthlyReport
+
+    ledger = tmp_path / "台账.csv"
+    ledger.write_text("信访件编号,收到日期,责任单位\n"
+                      "A1,2026-10-01,石桥镇\nA2,2026-10-02,石桥镇\nA3,2026-10-03,白沙镇\n"
+                      "A4,2026-10-04,白沙镇\nA5,2026-10-05,河西乡\n", encoding="utf-8")
+    path = register(tmp_path, ROWS)
+    extract = load_extract(ledger, units=path)
+    result = audit(extract, as_of="2026-10-31", period="2026-10")
+    params = MonthlyParameters.from_values(str(ledger), "2026-10", units=str(path),
+                                           out_dir=str(tmp_path / "reports"))
+    shown = MonthlyReport.from_result(result, params, tmp_path / "stage").unit_register()
+    markup = shown._repr_html_()
+    assert "单位名录中没有的单位（请补入单位名录）" in markup
+    assert shown.frame.values.tolist() == [["白沙镇", 2], ["河西乡", 1]]
+    assert "单位名录：单位名录.xlsx（4 个单位）；按名录统一名称 1 个" in markup
+
+
+def test_without_a_register_the_report_says_names_are_counted_as_written(tmp_path):
+    from xfaudit.audit import audit
+    from xfaudit.monthly import MonthlyParameters
+    from xfaudit.monthly_report import MonthlyReport
+
+    frame = pd.DataFrame({"case_id": ["A1"], "received_on": ["2026-10-01"],
+                          "handling_unit": ["石桥镇"]})
+    result = audit(Extract.from_frame(frame, name="台账.xlsx"), as_of="2026-10-31",
+                   period="2026-10")
+    params = MonthlyParameters.from_values("台账.xlsx", "2026-10",
+                                           out_dir=str(tmp_path / "reports"))
+    shown = MonthlyReport.from_result(result, params, tmp_path / "stage").unit_register()
+    assert "未提供单位名录" in shown._repr_html_()

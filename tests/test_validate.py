@@ -175,7 +175,8 @@ def test_gx_does_not_fingerprint_our_batches_and_keeps_its_threshold_for_others(
 def test_text_ids_go_to_gx_as_codes_and_come_back_as_text():
     # unique and not-null judge a one-to-one relabelling of the ids row for row; the failing
     # values GX samples are shown as the ids
-    ledger = pd.DataFrame({"case_id": ["XF1", "XF2", "XF1", None, "XF3"]})
+    ledger = pd.DataFrame({"case_id": ["XF1", "XF2", "XF1", None, "XF3"],
+                           "case_id__doubtful": [False] * 5})
     suite = suite_dicts(load_profile_set("auto"))[LEDGER]
     got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger},
                               [CheckId.DATA_DUPLICATE_ID, CheckId.DATA_REQUIRED_MISSING])

@@ -305,6 +305,18 @@ def test_filter_matches_parts_of_names_and_explains_an_empty_result():
     assert type(some.head(1)) is pd.DataFrame
 
 
+def test_all_findings_show_with_chinese_headers_and_keep_their_stable_columns():
+    result = audit_result()
+    findings = result.findings
+    assert list(findings.columns)[:3] == ["case_id", "check_id", "check_name"]
+    html = findings._repr_html_()
+    assert f"审计发现的问题（{len(findings)} 个）" in html
+    assert "信访件编号" in html and "case_id" not in html
+    for raw in ("None", "NaN", "NaT", "&lt;NA&gt;", "True", "False"):
+        assert raw not in html
+    assert type(findings[findings["check_id"] == "REG_LATE"]) is pd.DataFrame
+
+
 def test_result_table_shows_chinese_headers_and_clean_values():
     html = audit_result().table(unit="青石镇")._repr_html_()
     for raw in ("None", "NaN", "NaT", "&lt;NA&gt;", "True", "False", "accountability"):

@@ -63,6 +63,15 @@ class AuditResult:
     validation: validate.Validation | None = None
     events: pd.DataFrame = field(default_factory=empty_events)
 
+    def __setattr__(self, name, value):
+        # The findings a notebook shows by `result.findings` carry Chinese headers and clean
+        # values (FindingsFrame); code reads the same stable columns.
+        if name == "findings" and isinstance(value, pd.DataFrame):
+            value = _all_findings(value, self.__dict__.get("profiles"))
+        elif name == "profiles" and isinstance(self.__dict__.get("findings"), FindingsFrame):
+            self.__dict__["findings"].profiles = value
+        object.__setattr__(self, name, value)
+
     @property
     def not_evaluated(self) -> list[NotEvaluated]:
         return self.clocks.not_evaluated
@@ -89,6 +98,7 @@ class AuditResult:
         found = FindingsFrame(rows)
         found.message = message
         found.profiles = self.profiles
+        found.title = f"筛选出的问题（{len(found)} 个）"
         return found
 
     def table(self, unit: str | None = None, check: str | None = None,
@@ -137,7 +147,7 @@ class FindingsFrame(pd.DataFrame):
     and — when empty — with why and the closest names. Anything derived from it is a plain
     DataFrame."""
 
-    _metadata = ["message", "profiles"]
+    _metadata = ["message", "profiles", "title"]
 
     @property
     def _constructor(self):
@@ -148,8 +158,18 @@ class FindingsFrame(pd.DataFrame):
         from xfaudit.views import findings_table
 
         message = getattr(self, "message", None) or "没有符合条件的问题。"
+        title = getattr(self, "title", None) or f"筛选出的问题（{len(self)} 个）"
         return Table(findings_table(pd.DataFrame(self), profiles=getattr(self, "profiles", None)),
-                     f"筛选出的问题（{len(self)} 个）", empty=message)._repr_html_()
+                     title, empty=message)._repr_html_()
+
+
+def _all_findings(frame: pd.DataFrame, profiles) -> FindingsFrame:
+    """``AuditResult.findings`` as a :class:`FindingsFrame` titled for all findings."""
+    found = FindingsFrame(frame)
+    found.profiles = profiles
+    found.message = "本次审计没有发现问题。"
+    found.title = f"审计发现的问题（{len(found)} 个）"
+    return found
 
 
 def _status(skipped: NotEvaluated | None, coverage: dict[str, int]) -> str:

@@ -50,8 +50,8 @@ from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
 from xfaudit.model import Extract, NotEvaluated, SOURCE_FILE, SOURCE_ROW
 from xfaudit.profile import START_EVENTS, Profile, ProfileSet
-from xfaudit.schema import (CheckId, checks, fields, header_of, required_fields, role_values,
-                            vocabulary)
+from xfaudit.schema import (UPHELD, CheckId, checks, fields, header_of, required_fields,
+                            role_values, vocabulary)
 
 _NS = np.dtype("datetime64[ns]")
 
@@ -98,8 +98,6 @@ PROFILE_DATE_FIELDS = ("received_on", "accepted_on", "unit_received_on")
 #: Decisions, latest first, and the dates they were made on (DECISION_UNIMPLEMENTED).
 DECISIONS = (("rereview_outcome", "rereview_decided_on"), ("review_outcome", "review_decided_on"),
              ("outcome", "concluded_on"))
-#: A 复查/复核 outcome that leaves the earlier decision standing.
-UPHELD = "维持"
 
 #: The canonical fields the derivations read, whatever the profile (the profile adds its
 #: clocks' start events: :func:`fields_read`).
@@ -278,9 +276,10 @@ def duplicate_counts(codes: np.ndarray, copy: np.ndarray) -> np.ndarray:
 
 
 def doubt_marked_fields() -> list[str]:
-    """Required fields whose cell can be written but unreadable (every kind but plain text):
-    the judged ledger marks their doubtful cells, which are not "empty"."""
-    return [name for name in required_fields() if fields()[name].kind != "text"]
+    """Required fields whose cell can be written but unreadable — all of them: a date or a
+    number the parser cannot read, and in any field an Excel error cell (``#REF!``). The
+    judged ledger marks their doubtful cells, which are not "empty"."""
+    return list(required_fields())
 
 
 def judged_ledger(extract: Extract, facts: TableFacts, columns=None) -> pd.DataFrame:
@@ -815,16 +814,32 @@ def _system_deadline_overdue(d: _Deriver) -> None:
 
 
 def _system_flag_mismatch(d: _Deriver) -> None:
-    """The system's 超期 flag or status disagrees with the statutory computation, either way."""
+    """The system's 超期 flag or status disagrees with the statutory computation, either way.
+
+    It applies where the system says something about a stage (是否超期 for 办理; a status of
+    the stage or its 超期 status) that the statute sets a clock for, and is judged only where
+    that clock is judged: a system flag with no statutory clock to compare it with (its
+    columns missing, its dates unreadable) is 无法判断, not 已评估.
+    """
     parts = []
+    says = np.zeros(d.n, dtype=bool)
+    compared = np.zeros(d.n, dtype=bool)
     for cid, overdue_role, stage_role in (
             (CheckId.HANDLING_OVERDUE, "overdue_handling", "in_handling"),
             (CheckId.REVIEW_OVERDUE, "overdue_review", "in_review"),
             (CheckId.REREVIEW_OVERDUE, "overdue_rereview", "in_rereview")):
+        stage_says = d.role("status", stage_role) | d.role("status", overdue_role)
+        if cid == CheckId.HANDLING_OVERDUE and d.has("system_overdue"):
+            stage_says = stage_says | d.col("system_overdue").notna().to_numpy(dtype=bool)
         state = d.out.get(f"{cid}{STATE}")
         if state is None or cid not in d.evaluated:
+            says |= stage_says      # the clock lacks its columns: unjudged
             continue
-        judged = np.asarray(state) == JUDGED
+        state = np.asarray(state)
+        # where the statute sets no such clock for the row (不予受理 …) there is nothing to compare
+        says |= stage_says & (state != NOT_APPLICABLE)
+        judged = state == JUDGED
+        compared |= stage_says & judged
         act_on = pd.Series(d.out[f"{cid}{ACT_ON}"])
         last_day = pd.Series(d.out[f"{cid}{LAST_DAY}"])
         late = (act_on > last_day).fillna(False).to_numpy(dtype=bool)
@@ -847,8 +862,8 @@ def _system_flag_mismatch(d: _Deriver) -> None:
     violated = np.zeros(d.n, dtype=bool)
     for mask, _ in parts:
         violated |= mask
-    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, np.ones(d.n, dtype=bool), {"__mismatch": violated},
-           _reasons(d.n, parts))
+    d.flag(CheckId.SYSTEM_FLAG_MISMATCH, says, {"__mismatch": violated}, _reasons(d.n, parts),
+           doubtful=~compared)
 
 
 def _date_unreadable(d: _Deriver) -> None:

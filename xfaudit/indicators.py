@@ -21,7 +21,9 @@ with no item in a denominator has no figure ("本期无适用事项").
 
 Ranking for the circular (通报): units are ordered by the keys of ``[ranking]`` in
 monthly.toml — by default 按期办结率 (higher first), then 及时受理率 (higher first), then the
-number of accountability findings (fewer first). A unit without a figure for a key comes after
+number of accountability findings (fewer first). The counts (履职问题, 超期仍未办) are the
+circular's: the non-waived findings of this month (本期新发现, 持续未办) whose duty the unit
+owes (``responsible_unit``). A unit without a figure for a key comes after
 every unit with one; units equal on every key share a rank (1, 2, 2, 4 …) and are listed by name.
 Rank 1 is the best.
 """
@@ -38,6 +40,7 @@ from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN
 from xfaudit.schema import CheckId, checks, header_of
 from xfaudit.config import settings
 from xfaudit.dates import parse_period
+from xfaudit.periods import CURRENT
 from xfaudit.views import ACCOUNTABILITY, open_overdue_mask
 
 #: Columns of :attr:`Indicators.table`.
@@ -309,10 +312,15 @@ def pseudo_units() -> frozenset[str]:
 
 
 def _unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
-    units = findings["handling_unit"].fillna(settings()["report"]["no_unit_label"])
+    """履职问题 and 超期仍未办 per unit as the circular counts problems: the unit's own duties
+    (``responsible_unit``: registration is the bureau's, 复查/复核 the review organ's), this
+    month's facts (本期新发现, 持续未办 — never 历史问题), waived findings left out."""
+    counted = findings[(findings["kind"] == ACCOUNTABILITY) & ~findings["waived"].astype(bool)
+                       & findings["period_status"].isin(CURRENT)]
+    units = counted["responsible_unit"].fillna(settings()["report"]["no_unit_label"])
     return pd.DataFrame({
-        "accountability_findings": (findings["kind"] == ACCOUNTABILITY).groupby(units).sum(),
-        "open_overdue": open_overdue_mask(findings).groupby(units).sum()})
+        "accountability_findings": units.value_counts(),
+        "open_overdue": open_overdue_mask(counted).groupby(units).sum()})
 
 
 def _competition_rank(ordered: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -384,4 +392,5 @@ def ranking_rule_text() -> str:
             more = "多者在前" if key.get("descending") else "少者在前"
         parts.append(f"{name}{more}")
     return ("排序规则：依次按" + "，再按".join(parts) + "；某项无数据的单位排在有数据的单位之后；"
-            "各项均相同的单位名次相同，按单位名称列出。第1名为最好。")
+            "各项均相同的单位名次相同，按单位名称列出。第1名为最好。履职问题、超期仍未办只计本单位负有"
+            "办理责任的本月新发现和持续未办问题，已豁免的不计。")

@@ -418,6 +418,14 @@ def write_letters(recommendations: RecommendationSet, result: AuditResult, out_d
 FALLBACK_RANKING_RULE = "各单位本月履职问题数（已豁免的问题不计），由少到多排列；问题数相同的并列"
 
 
+def _without_label(rule: str) -> str:
+    """The ranking rule without its own label (the report's note reads ``排序规则：…``): the
+    circular prints it after ``排名依据：`` once, never ``排名依据：排序规则：…``."""
+    for label in ("排名依据：", "排序规则："):
+        rule = rule.removeprefix(label)
+    return rule
+
+
 def _letter_units(result: AuditResult, cfg: AccountabilityConfig, units=None) -> pd.DataFrame:
     return accountable(result.findings, cfg.issuer, units)
 
@@ -597,7 +605,7 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
         ranking = fallback_ranking(result, period, cfg, units)
         ranking_rule = ranking_rule or FALLBACK_RANKING_RULE
     ranking = _without_pseudo_units(ranking, cfg.issuer)
-    doc.paragraph(f"排名依据：{ranking_rule.removeprefix('排名依据：')}" if ranking_rule
+    doc.paragraph(f"排名依据：{_without_label(ranking_rule)}" if ranking_rule
                   else "各单位排名如下表：", keep_next=True)
     headers, cells = _ranking_cells(ranking)
     doc.table(headers, cells, _ranking_widths(headers), cell_margin_mm=1)

@@ -534,10 +534,15 @@ def _failed(step: str, exc: BaseException, path: Path | None = None) -> RunError
     return RunError(step=step, detail=detail.rstrip("。"))
 
 
+def _extract_list(extract) -> list:
+    """The extract files as a list: one file, or the item table and the tables joined to it."""
+    return list(extract) if isinstance(extract, list) else [extract]
+
+
 def _check_inputs(params: MonthlyParameters, notebook: Path) -> None:
     from xfaudit.errors import ConfigError
 
-    extracts = params.extract if isinstance(params.extract, list) else [params.extract]
+    extracts = _extract_list(params.extract)
     for label, path in [*[("台账文件", e) for e in extracts],
                         *[("节假日文件", h) for h in params.holidays],
                         ("豁免登记册", params.waivers), ("单位名录", params.units),
@@ -666,8 +671,10 @@ def run_monthly_audit(extract, period, *, out_dir="reports", as_of=None, profile
         ensure_kernel(say=say)
     except Exception as exc:
         raise _failed(STEP_PARAMETERS, exc) from exc
-    say(f"月度审计 {params.period}（审计日 {params.resolved_as_of}）：{params.extract}")
-    command = f"xfaudit monthly {Path(params.extract).name} --period {params.period}"
+    extracts = _extract_list(params.extract)
+    say(f"月度审计 {params.period}（审计日 {params.resolved_as_of}）：{'、'.join(map(str, extracts))}")
+    command = (f"xfaudit monthly {' '.join(Path(e).name for e in extracts)}"
+               f" --period {params.period}")
     with outdir.FolderLock(params.out_dir, command=command):
         outdir.sweep(params.out_dir)
         return _run_locked(notebook, params, timings, started, say)

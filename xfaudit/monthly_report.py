@@ -5,7 +5,7 @@ audit, indicators, the accountability drafts, the items due soon) and shows its 
 (:meth:`MonthlyReport.first_screen`); each later cell displays one of its tables or charts
 (and :meth:`MonthlyReport.data_docs` builds Great Expectations' Data Docs in ``datadocs/``);
 the last cell calls :meth:`MonthlyReport.finish`, which writes ``findings.xlsx``,
-``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
+``findings.csv``, ``indicators.csv``, ``summary.json``, ``validation.json`` and ``manifest.json`` beside the
 charts.
 
 **No crash on a readable extract.** Every section degrades: where the columns a table needs
@@ -71,6 +71,8 @@ UNIT_PAGES_ANCHOR = "xf-unit-pages"
 
 #: Where the workbook is, for tables cut at ``[report] max_rows``.
 WORKBOOK_NAME = "findings.xlsx"
+#: The findings for other tools, with 本期状态 (``period_status``), as ``xfaudit check`` writes it.
+FINDINGS_CSV_NAME = "findings.csv"
 
 #: Great Expectations' Data Docs inside the report folder, and its start page.
 DATA_DOCS_DIR = "datadocs"
@@ -378,6 +380,21 @@ class MonthlyReport:
         return self._table(views.rejected_rows(self.result), "剔除的行",
                            empty="没有剔除的行。")
 
+    def unit_register(self) -> Table | Text:
+        """The unit register's work: how many names it made official and the names of the
+        ledger it does not know (to add to it), or that none was given."""
+        from xfaudit.loadreport import unit_lines
+
+        report = self.result.extract.report
+        if not report.unit_register:
+            return Text("未提供单位名录：责任单位按台账中的写法统计（同一单位的不同写法分别计算）。"
+                        "用 xfaudit units --template 生成单位名录，填写后用 --units 传入。")
+        unknown = pd.DataFrame({"台账中的单位名称": list(report.unknown_units),
+                                "行数": list(report.unknown_units.values())})
+        return self._table(unknown, "单位名录中没有的单位（请补入单位名录）",
+                           note=unit_lines(report)[0], empty="台账中的单位名称都在单位名录中。",
+                           more_in=None)
+
     def waivers(self) -> Table | Text:
         """The waiver register's rows and whether each was applied (when one was given)."""
         if self.waiver_report is None:
@@ -646,7 +663,7 @@ class MonthlyReport:
     def finish(self) -> Html | Text:
         """Write the workbook, indicators, summary and manifest; publish when self-staged.
         Shows the report folder's files as a table (文件 / 用途)."""
-        from xfaudit.writers import summary_json, validation_json, workbook
+        from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
         if self.published:
             return Text(f"报告已写入报告目录 {self.target.name}；如需重新生成，请重新运行整个笔记本。",
@@ -657,6 +674,8 @@ class MonthlyReport:
                        marking=None if self.mask else privacy.UNMASKED_NOTICE,
                        indicators=self.indicators)
         self.timings["workbook"] = time.perf_counter() - step
+        findings_csv.write(masked, self.stage / FINDINGS_CSV_NAME,
+                           marking=None if self.mask else privacy.UNMASKED_NOTICE)
         self._write_indicators(self.stage / "indicators.csv")
         summary_json.write(masked, self.stage / "summary.json",
                            extra={"period": self.params.period})
@@ -688,6 +707,7 @@ class MonthlyReport:
             "report.html": "本报告（网页，可离线打开和打印）",
             "monthly_audit.ipynb": "执行后的审计笔记本（可在 JupyterLab 中复核每一步）",
             WORKBOOK_NAME: "问题清单：汇总（含覆盖情况）、按单位汇总、指标、临期预警、全部问题、按检查项和单位分表",
+            FINDINGS_CSV_NAME: "问题清单（CSV，供其他软件读取；含本期状态）",
             "indicators.csv": "各单位考核指标（含分子、分母和计算公式）",
             "summary.json": "机读汇总（各检查项的适用、已判断、无法判断和问题数）",
             "validation.json": "Great Expectations 校验结果（每条规则的校验行数和不符合的行数）",

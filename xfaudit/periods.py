@@ -2,13 +2,15 @@
 
 Every finding gets a ``period_status`` (本期状态):
 
-- **本期新发现** — it arose in the period: the act was done late within the period, or the last
-  day passed within it (and the act is still missing); for the checks without a day count, the
-  event it is about (办结 without reply, an irregular extension's approval) happened in it; a
-  data-quality finding not reported in an earlier month;
-- **持续未办** — overdue and still open, its last day before the period (reported in an earlier
-  month, or not — the first run of the tool finds such items too); a data-quality finding
-  already reported;
+- **本期新发现** — it arose in the period: the act was done late within the period, or it is
+  still missing and its first day overdue (the day after the last day) is in the period — a
+  last day on the previous month's last day was still kept at that month's end; for the
+  checks without a day count, the event it is about (办结 without reply, an irregular
+  extension's approval) happened in it; a data-quality finding not reported in an earlier
+  month;
+- **持续未办** — still open and overdue already before the period: its last day is before the
+  previous month's last day (reported in an earlier month, or not — the first run of the tool
+  finds such items too); a data-quality finding already reported;
 - **本期已纠正** — reported open in an earlier month and done now (late, within the period);
 - **历史问题** — a late act completed before the period: not this month's fact.
 
@@ -30,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from xfaudit.dates import parse_period
+from xfaudit.writers.safe import restore_cells, write_csv
 
 __all__ = ["NEW", "CONTINUING", "CORRECTED", "HISTORICAL", "STATUSES", "CURRENT",
            "HISTORY_COLUMNS", "classify", "read_history", "record", "write_history"]
@@ -87,8 +90,11 @@ def classify(findings: pd.DataFrame, period, history: pd.DataFrame | None = None
     in_period = lambda d: d.between(first, last).fillna(False).to_numpy(dtype=bool)  # noqa: E731
     done_before = (event < first).fillna(False).to_numpy(dtype=bool)
     status = np.full(len(findings), NEW, dtype=object)
-    # open: new when the last day passed in the period (or is unknown), else still open
-    open_old = is_open & (last_day < first).fillna(False).to_numpy(dtype=bool)
+    # open: new when its first day overdue (the day after the last day) falls in the period
+    # (or the last day is unknown), else still open: a last day on the eve of the period was
+    # kept on the previous month's as-of date, so the lateness is this month's
+    overdue_from = last_day + pd.Timedelta(days=1)
+    open_old = is_open & (overdue_from < first).fillna(False).to_numpy(dtype=bool)
     untimed_open = is_open & last_day.isna().to_numpy() & done_before
     status[open_old | untimed_open] = CONTINUING
     # done: late within the period — corrected when reported open before; else new
@@ -126,14 +132,14 @@ def read_history(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
-    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    frame = restore_cells(
+        pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False))
     frame["is_open"] = frame["is_open"].isin(["True", "true", "1", "是"])
     frame["waived"] = frame["waived"].isin(["True", "true", "1", "是"])
     return frame[HISTORY_COLUMNS]
 
 
 def write_history(history: pd.DataFrame, path: str | Path) -> Path:
-    """Write the findings history (UTF-8 with BOM, so Excel opens it)."""
-    path = Path(path)
-    history[HISTORY_COLUMNS].to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    """Write the findings history (UTF-8 with BOM, so Excel opens it; cells that Excel would
+    read as a formula neutralised, and restored by :func:`read_history`)."""
+    return write_csv(history[HISTORY_COLUMNS], path)

@@ -315,6 +315,19 @@ def date_order_pairs() -> list[tuple[str, str]]:
     return [tuple(p) for p in _read_toml("checks.toml")["order"]["pairs"]]
 
 
+#: The 复查/复核 结论 that leaves the earlier decision in force.
+UPHELD = "维持"
+
+
+def changed_decision_pairs() -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """DATA_DATE_ORDER pairs checked only where a 复查/复核 replaced the decision
+    (checks.toml ``[order] after_changed_decision``): (decision date, its 结论 field, the later
+    event, the 结论 values that replace the decision — the field's ``changes_decision`` role)."""
+    pairs = _read_toml("checks.toml")["order"]["after_changed_decision"]
+    return [(decided_on, outcome, later, role_values(outcome, "changes_decision"))
+            for decided_on, outcome, later in pairs]
+
+
 @dataclass(frozen=True)
 class DutyHolder:
     """Who owes the act a check judges (checks.toml ``[duty_holders]``)."""

@@ -47,8 +47,9 @@ from xfaudit.clocks import (ACT_ON, DOUBTFUL, LAST_DAY, TIMED_CHECKS, doubt_mark
 from xfaudit.profile import (ROLL_FORWARD, Profile, ProfileSet, builtin_profiles,
                              load_profile_set)
 from xfaudit.resources import packaged, source_root
-from xfaudit.schema import (CheckId, KIND_LABELS, checks, date_order_pairs, fields, header_of,
-                            required_fields, unknown_value_fields, vocabulary)
+from xfaudit.schema import (UPHELD, CheckId, KIND_LABELS, changed_decision_pairs, checks,
+                            date_order_pairs, fields, header_of, required_fields,
+                            unknown_value_fields, vocabulary)
 
 #: Where the suites shipped with the package live (``xfaudit/data/expectations/``, identical
 #: to the repository's top-level ``expectations/``).
@@ -142,6 +143,15 @@ def ledger_expectations() -> list[dict]:
             CheckId.DATA_DATE_ORDER,
             f"日期先后矛盾：{header_of(later)}不早于{header_of(earlier)}（{later} ≥ {earlier}）",
             reason=f"{header_of(later)}早于{header_of(earlier)}"))
+    for decided_on, outcome, later, changed in changed_decision_pairs():
+        kwargs = {**_pair(later, decided_on), "row_condition": _is_in(outcome, list(changed))}
+        out.append(_expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b", kwargs, CheckId.DATA_DATE_ORDER,
+            f"日期先后矛盾：{header_of(outcome)}改变原意见的，{header_of(later)}不早于"
+            f"{header_of(decided_on)}（{later} ≥ {decided_on}）",
+            reason=f"{header_of(later)}早于改变原意见的{header_of(decided_on)}",
+            notes=f"只检查{header_of(outcome)}为{'、'.join(changed)}的行（原意见被取代）；"
+                  f"为“{UPHELD}”（原意见继续有效）、其他取值或为空的行不检查此项。"))
     out.append(_expectation(
         "expect_column_values_to_be_unique", {"column": "case_id"}, CheckId.DATA_DUPLICATE_ID,
         "信访件编号重复：信访件编号在台账中唯一（重复录入的整行只计一次）",

@@ -73,6 +73,27 @@ def neutralise_cells(frame):
     return out
 
 
+def restore_cells(frame):
+    """The inverse of :func:`neutralise_cells` for a CSV xfaudit reads back (a register):
+    text cells ``'=1+2`` → ``=1+2``, so ids and unit names match the extract's again.
+
+    Only a ``'`` followed by one of :data:`CSV_TRIGGERS` is removed: that is what
+    :func:`neutralise_cells` wrote. Non-text cells are unchanged.
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    escaped = "^" + re.escape(CSV_ESCAPE) + "(?=" + _TRIGGER.lstrip("^") + ")"
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if column.dtype == object:
+            out.isetitem(position, column.map(
+                lambda v: re.sub(escaped, "", v) if isinstance(v, str) else v))
+        elif pd.api.types.is_string_dtype(column.dtype):
+            out.isetitem(position, column.str.replace(escaped, "", regex=True))
+    return out
+
+
 def write_csv(frame, path: str | Path, *, first_line: str | None = None) -> Path:
     """Write a table as CSV for Excel: UTF-8 with BOM, CRLF, cells neutralised.
 
