@@ -168,14 +168,20 @@ class ScaledResult:
 
     @property
     def findings(self) -> pd.DataFrame:
+        """The findings as written, shown like :attr:`xfaudit.audit.AuditResult.findings`
+        (a ``FindingsFrame``: Chinese headers and clean values in a notebook)."""
         import pyarrow.parquet as pq
+
+        from xfaudit.audit import _all_findings
 
         path = self.findings_path
         if path is None or not Path(path).exists():
-            return empty_findings()
-        if Path(path).is_dir():
-            return FindingsParts.partitioned(path).everything()
-        return frame_of(pq.read_table(path), FINDING_DTYPES)
+            frame = empty_findings()
+        elif Path(path).is_dir():
+            frame = FindingsParts.partitioned(path).everything()
+        else:
+            frame = frame_of(pq.read_table(path), FINDING_DTYPES)
+        return _all_findings(frame, self.profiles)
 
 
 @dataclass
