@@ -5,6 +5,7 @@ both rows of a pair, with the awkward parts of a real CSV export."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,15 @@ import pandas as pd
 from xfaudit.synth import generate, write
 
 AS_OF = "2026-10-31"
+
+
+def comparable_json(path: Path) -> dict:
+    """summary.json / validation.json without what differs between engines by design (the
+    timings and the engine's own settings)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("timings", "engine"):
+        data.pop(key, None)
+    return data
 
 
 def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6) -> Path:

@@ -4,13 +4,12 @@ frame and report; workbooks past a worksheet's rows split or say what they leave
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from scale_data import AS_OF, far_apart_csv
+from scale_data import AS_OF, comparable_json as _json, far_apart_csv
 from xfaudit.load import load_extract
 from xfaudit.loadchunks import load_extract_chunks
 from xfaudit.run import run_check
@@ -28,13 +27,6 @@ def one_pass(ledger, tmp_path_factory):
     out = tmp_path_factory.mktemp("pandas")
     run_check(ledger, out_dir=out, as_of=AS_OF)
     return out
-
-
-def _json(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for key in ("timings", "engine"):
-        data.pop(key, None)
-    return data
 
 
 def test_the_ledger_has_its_pairs_far_apart(ledger):

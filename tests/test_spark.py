@@ -9,7 +9,6 @@ skipped only where Java, which Spark runs on, is missing."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scale_data import AS_OF, far_apart_csv
+from scale_data import AS_OF, comparable_json as _json, far_apart_csv
 from xfaudit import privacy
 from xfaudit.errors import CalendarError
 from xfaudit.profile import builtin_profiles
@@ -58,13 +57,6 @@ def spark(monkeypatch_module):
 def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         yield patch
-
-
-def _json(path: Path) -> dict:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for key in ("timings", "engine"):
-        data.pop(key, None)
-    return data
 
 
 @pytest.mark.parametrize("profile", builtin_profiles())
