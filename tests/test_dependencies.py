@@ -205,12 +205,17 @@ def test_the_wheel_installed_in_a_fresh_venv_runs_the_monthly_audit(tmp_path):
     elsewhere.mkdir()
     home.mkdir()  # a new user: no Jupyter kernel registered, a deep home folder
     shutil.copy(ROOT / "tests" / "files" / "sample_2026-10.xlsx", elsewhere / "台账.xlsx")
+    shutil.copy(ROOT / "tests" / "files" / "sample_bureau.toml", elsewhere / "bureau.toml")
     where = _run(bin_dir / "python", "-c", "import xfaudit, sys; print(xfaudit.__file__)",
                  cwd=elsewhere, env=env).stdout
     assert str(venv) in where and str(ROOT) not in where  # the installed copy, not the repo
     done = _run(bin_dir / "xfaudit", "monthly", "台账.xlsx", "--period", "2026-10", "--out",
-                "reports", cwd=elsewhere, env={**env, "HOME": str(home)})
+                "reports", "--config", "bureau.toml", cwd=elsewhere,
+                env={**env, "HOME": str(home)})
     assert "报告已生成" in done.stdout
+    # every folder it names as the user typed it (relative to where the command ran)
+    assert "报告目录：reports/2026-10" in done.stdout
+    assert f"登记册：{Path('reports') / 'registers'}" in done.stdout
     folder = elsewhere / "reports" / "2026-10"
     for name in ("report.html", "findings.xlsx", "manifest.json", "回访抽查.xlsx"):
         assert (folder / name).is_file(), name

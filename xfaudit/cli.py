@@ -422,10 +422,20 @@ def cmd_monthly(args) -> int:
         counts = todo.get("todo", {})
         _say(f"文书草稿：待审核签发 {counts.get('letters_to_sign', 0)} 份，追究责任建议草稿 "
              f"{counts.get('drafts_to_review', 0)} 份；回访 {counts.get('callbacks', 0)} 件；"
-             f"逾期未反馈 {counts.get('overdue_answers', 0)} 件；登记册：{todo.get('registers_dir', '')}")
+             f"逾期未反馈 {counts.get('overdue_answers', 0)} 件；"
+             f"登记册：{_as_typed(todo.get('registers_dir', ''))}")
     _say(f"报告目录：{out.folder}")
     _say(f"打开报告：{out.html}")
     return EXIT_OK
+
+
+def _as_typed(path: str) -> str:
+    """A path under the working folder as the user would type it (relative), like the report
+    folder the same run prints; any other path as it is."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def cmd_init(args) -> int:
