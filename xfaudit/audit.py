@@ -98,7 +98,6 @@ class AuditResult:
         found = FindingsFrame(rows)
         found.message = message
         found.profiles = self.profiles
-        found.title = f"筛选出的问题（{len(found)} 个）"
         return found
 
     def table(self, unit: str | None = None, check: str | None = None,

@@ -1,18 +1,16 @@
-"""Where an expectation fails, read from the suite JSON: one rule, three renderings.
+"""Where an expectation fails, read from the suite JSON: one rule, two renderings.
 
 Great Expectations says *how many* rows break each expectation; the findings need *which*.
-On pandas GX returns the row positions (:mod:`xfaudit.validate`); on Spark (``SUMMARY``) and
-on SQL (GX cuts the index lists short: upstream issue #11527) it does not, so the failing rows
-are selected by a filter generated from the same expectation, and the engines assert that its
-count equals GX's ``unexpected_count``.
+On pandas GX returns the row positions (:mod:`xfaudit.validate`); on Spark (``SUMMARY``) it
+does not, so the failing rows are selected by a filter generated from the same expectation,
+and the engine asserts that its count equals GX's ``unexpected_count``.
 
 :func:`rule_of` reads an expectation (its type and ``kwargs``) into a :class:`Rule`; each
 engine renders the rule in its own terms:
 
 - :func:`pandas_mask` — a boolean mask over a pandas frame (the reference, also used by the
   benchmarks' like-for-like comparison);
-- :func:`spark_column` — a Spark boolean ``Column`` (``pyspark`` imported only there);
-- :func:`sql_clause` — a SQLAlchemy boolean expression (``sqlalchemy`` imported only there).
+- :func:`spark_column` — a Spark boolean ``Column`` (``pyspark`` imported only there).
 
 Each rendering fails a row exactly where GX's built-in expectation does: a row whose value is
 missing is never unexpected (``not_be_null`` aside), a column pair with either value missing is
@@ -205,44 +203,3 @@ def spark_column(rule: Rule, counts=None):
         bad = first.isNotNull() & bad
     return F.coalesce(bad & rows, F.lit(False))
 
-
-# ---------------------------------------------------------------------------------------------
-# SQL (SQLAlchemy)
-# ---------------------------------------------------------------------------------------------
-
-def sql_clause(rule: Rule, table):
-    """The rule as a SQLAlchemy boolean expression over ``table`` (a ``Table`` or any
-    selectable with ``.c``): true where the row fails. For :data:`DUPLICATED` the clause uses
-    a correlated count of the same value."""
-    import sqlalchemy as sa
-
-    def col(name):
-        return table.c[name]
-
-    clauses = []
-    for c in rule.where:
-        if c.operator == "==":
-            clauses.append(col(c.column) == c.parameter)
-        else:
-            clauses.append(col(c.column).in_(list(c.parameter)))
-    first = col(rule.columns[0])
-    if rule.kind == PAIR:
-        a, b = col(rule.columns[0]), col(rule.columns[1])
-        clauses += [a.is_not(None), b.is_not(None), (a <= b) if rule.strict else (a < b)]
-    elif rule.kind == NOT_IN:
-        clauses += [first.is_not(None), first.not_in(list(rule.values))]
-    elif rule.kind == IS_NULL:
-        clauses.append(first.is_(None))
-    elif rule.kind == DUPLICATED:
-        other = table.alias("other")
-        shared = (sa.select(sa.func.count()).select_from(other)
-                  .where(other.c[rule.columns[0]] == first).scalar_subquery())
-        clauses += [first.is_not(None), shared > 1]
-    else:
-        bounds = []
-        if rule.high is not None:
-            bounds.append(first > rule.high)
-        if rule.low is not None:
-            bounds.append(first < rule.low)
-        clauses += [first.is_not(None), sa.or_(*bounds) if bounds else sa.false()]
-    return sa.and_(*clauses)

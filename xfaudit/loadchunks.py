@@ -214,11 +214,12 @@ class ExtractChunks:
             if not text or c in used or c >= len(body.columns):
                 continue
             kept = acc.unused_texts.setdefault(c, {})     # first appearance order
-            for text in body.columns[c].texts:
-                if len(kept) >= UNUSED_DISTINCT:
-                    break
-                if text is not None:
-                    kept.setdefault(text, None)
+            room = UNUSED_DISTINCT - len(kept)
+            if room <= 0:
+                continue
+            texts = pd.Series(body.columns[c].texts, dtype=object).dropna()
+            new = [t for t in pd.unique(texts) if t not in kept][:room]
+            kept.update(dict.fromkeys(new))
 
     def _chunk_report(self, built):
         """A chunk's report: its unreadable cells (what the audit of the chunk reads)."""

@@ -18,7 +18,7 @@ from typing import Callable
 
 from xfaudit import outdir, privacy, validate
 from xfaudit.audit import AuditResult, audit, date_window
-from xfaudit.errors import OutputError, XfauditError
+from xfaudit.errors import ConfigError, OutputError, XfauditError
 from xfaudit.io.sniff import check_exists
 from xfaudit.load import load_extract
 from xfaudit.scale.dataset import is_dataset
@@ -51,11 +51,14 @@ def publish(files: dict[str, Path], out_dir: Path) -> dict[str, Path]:
     for key, path in files.items():
         final = out_dir / path.name
         if final.exists() and (path.is_dir() or final.is_dir()):   # a folder (Spark's
-            # findings.parquet, partitioned by unit) replaces a file or a folder: set it aside
-            old = final.with_name(f".{final.name}.old-{os.getpid()}")
-            os.replace(final, old)
-            os.replace(path, final)
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+            # findings.parquet, partitioned by unit) replaces a file or a folder
+            from xfaudit.monthly import replace_dir
+
+            replace_dir(path, final)
+            if path.is_dir():        # after a swap, the staged path holds the earlier output
+                shutil.rmtree(path, ignore_errors=True)
+            elif path.exists():
+                path.unlink()
         else:
             os.replace(path, final)
         placed[key] = final
@@ -166,7 +169,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
     from xfaudit.scale.pipeline import plan
 
     if engine not in ENGINES:
-        raise ValueError(f"unknown engine {engine!r}")
+        raise ConfigError(None, f"未知的审计引擎“{engine}”，可选：{'、'.join(ENGINES)}")
     rows = int(chunk_rows or DEFAULT_CHUNK_ROWS)
     marking = None if mask else privacy.UNMASKED_NOTICE
     started = time.perf_counter()

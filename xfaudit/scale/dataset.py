@@ -31,6 +31,7 @@ import pandas as pd
 from xfaudit.errors import ExtractError
 from xfaudit.model import SOURCE_ROW, Extract, IngestReport
 from xfaudit.scale import DEFAULT_CHUNK_ROWS
+from xfaudit.writers.safe import strict_json
 
 #: Marker of the format in ``dataset.json``.
 FORMAT = "xfaudit canonical dataset"
@@ -238,17 +239,9 @@ def write_dataset(source: Extract | Iterable[Extract], folder, *,
                              "last": window.last.date().isoformat()}),
             "report": report_json(replace(report, unreadable=report.unreadable.iloc[:0]))}
     (folder / META_DIR / META_FILE).write_text(
-        json.dumps(meta, ensure_ascii=False, indent=2, default=_json_default) + "\n",
+        strict_json(meta) + "\n",
         encoding="utf-8")
     return folder
-
-
-def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (pd.Timestamp,)):
-        return value.isoformat()
-    raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 def schema_of(dtypes: dict[str, str]):
@@ -369,7 +362,7 @@ def open_dataset(folder) -> Dataset:
                            hint="用 xfaudit load 台账 --to-parquet 目录 生成。")
     meta = json.loads((folder / META_DIR / META_FILE).read_text(encoding="utf-8"))
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
-        raise ExtractError(folder, f"台账数据集的格式版本（{meta.get('version')}）与本版本 "
+        raise ExtractError(folder, f"台账数据集的格式版本（{meta.get('version') or '未知'}）与本版本 "
                                    f"xfaudit（{VERSION}）不符", hint="请用本版本重新生成。")
     unreadable = pd.read_parquet(folder / META_DIR / UNREADABLE_FILE)
     window = meta.get("date_window")

@@ -336,10 +336,11 @@ def _flags(wide, validation: validate.Validation):
         counts = flagged.agg(*[F.sum(F.col(f"{FAIL}{k}").cast("long")).alias(str(k))
                                for k in range(len(validation.outcomes))]).collect()[0]
         for k, outcome in enumerate(validation.outcomes):
-            if int(counts[str(k)] or 0) != outcome.unexpected_count:
+            found = int(counts[str(k)] or 0)      # SUM over no rows is NULL
+            if found != outcome.unexpected_count:
                 raise ValidationEngineError(
                     outcome.check_id.value,
-                    f"Spark 筛选出 {counts[str(k)]} 行，GX 统计 {outcome.unexpected_count} 行"
+                    f"Spark 筛选出 {found} 行，GX 统计 {outcome.unexpected_count} 行"
                     f"（{outcome.spec['type']}）")
     return flagged
 

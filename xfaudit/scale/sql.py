@@ -85,7 +85,7 @@ class SqlChunks(ExtractChunks):
     def __init__(self, url: str, rows: int, *, table: str | None = None,
                  query: str | None = None, mapping=None, date_window=None):
         if (table is None) == (query is None):
-            raise ValueError("give a table or a query")
+            raise ExtractError(None, "数据库来源需要给出 --table（表名）或 --query（查询语句）之一")
         super().__init__(Path("."), rows, mapping=mapping, date_window=date_window)
         self.url, self.table, self.query = url, table, query
         self.file = source_name(url, table)
