@@ -190,6 +190,10 @@ def test_chinese_date_has_no_leading_zeros():
     assert chinese_date("2026-11-02") == "2026年11月2日"
 
 
+def test_a_missing_chinese_date_is_empty_text():
+    assert chinese_date(pd.NaT) == "" and chinese_date(None) == ""
+
+
 def test_parse_date_scalar_returns_nat_for_garbage():
     assert pd.isna(parse_date("待定"))
     assert parse_date(dt.date(2026, 10, 8)) == DAY

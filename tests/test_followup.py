@@ -206,3 +206,16 @@ def test_a_damaged_register_is_reported_with_row_and_column(two_months, tmp_path
     assert "第3行「反馈日期」列：无法识别的日期“下周”（请写成 2026-10-28 这样含年月日的日期）" in text
     assert "第4行「是否采纳」列" in text and "建议台账" in text
     assert "第2行「整改情况」列：应填“已整改”“整改中”“未整改”之一，而不是“差不多”" in text
+
+
+def test_a_hand_added_register_row_without_unit_kind_or_date_is_named_by_what_it_has():
+    # sent, due 10-16, unanswered at 10-31: 15 days overdue; the inspector typed only the id,
+    # the period, the 主送机关 and the dates
+    from xfaudit.followup import REC_COLUMNS, FollowupRegister, _overdue
+
+    row = {c.name: None for c in REC_COLUMNS}
+    row.update(id="手工-1", period="2026-09", addressee="县水利局", sent=True,
+               feedback_due=pd.Timestamp("2026-10-16"), feedback_on=pd.NaT, issued_on=pd.NaT)
+    register = FollowupRegister(recommendations=pd.DataFrame([row]))
+    late = _overdue(register, "2026-10", pd.Timestamp("2026-10-31"))
+    assert late[["unit", "kind_name", "days_overdue"]].values.tolist() == [["县水利局", "建议", 15]]

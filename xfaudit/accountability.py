@@ -30,12 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from xfaudit import followup, letters, periods, sampling
+from xfaudit import followup, letters, model, periods, sampling
 from xfaudit.audit import AuditResult
 from xfaudit.config import SETUP_HINT, AccountabilityConfig, load_config
 from xfaudit.dates import month_text, parse_period
 from xfaudit.followup import Document
-from xfaudit.recommend import DOCUMENT_NAMES, RecommendationSet, accountable, recommend
+from xfaudit.recommend import (DOCUMENT_NAMES, FINDING_VIEW, RecommendationSet, accountable,
+                               recommend)
 
 CIRCULAR_FILE = "通报.docx"
 SAMPLE_FILE = "回访抽查.xlsx"
@@ -170,10 +171,7 @@ def _table(frame: pd.DataFrame, title: str, empty: str, note: str | None = None,
 
 
 #: Chinese headers of the finding tables of section 十 (自查, 历史问题).
-FINDING_HEADERS = {"case_id": "信访件编号", "check_name": "问题类型", "responsible_unit": "责任主体",
-                   "responsible_role": "责任主体类型", "last_day": "期限届满日",
-                   "actual_on": "实际办理日期", "days_late": "超期天数", "is_open": "是否仍未办",
-                   "period_status": "本期状态", "citation": "依据条款", "detail": "说明"}
+FINDING_HEADERS = {k: model.FINDING_HEADERS[k] for k in FINDING_VIEW}
 PENDING_HEADERS = {"unit": "责任主体", "what": "未生成的文书", "reason": "原因",
                    "findings": "问题数", "cases": "涉及信访件"}
 
@@ -226,11 +224,6 @@ def registers_folder(out_dir: Path, registers_dir=None) -> Path:
     """Where the registers live: ``registers_dir``, else a ``registers`` folder beside the
     period folders (``out_dir/../registers``), so months share them."""
     return Path(registers_dir) if registers_dir else Path(out_dir).parent / "registers"
-
-
-def register_path(out_dir: Path, registers_dir, cfg: AccountabilityConfig) -> Path:
-    """The follow-up register's path (see :func:`registers_folder`)."""
-    return registers_folder(out_dir, registers_dir) / cfg["followup"]["register_file"]
 
 
 def _units_of(result: AuditResult):

@@ -123,7 +123,10 @@ class DateWindow:
 
 
 def chinese_date(day) -> str:
-    """A day as Chinese prose writes it: 2026年10月31日 (no leading zeros)."""
+    """A day as Chinese prose writes it: 2026年10月31日 (no leading zeros); a missing day
+    (None, NaT) as an empty text, never ``nan年nan月nan日``."""
+    if day is None or pd.isna(day):
+        return ""
     day = pd.Timestamp(day)
     return f"{day.year}年{day.month}月{day.day}日"
 

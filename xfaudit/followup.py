@@ -403,7 +403,10 @@ def _overdue(register: FollowupRegister, period: str, as_of: pd.Timestamp) -> pd
     late = recs[recs["sent"].fillna(False).astype(bool) & recs["feedback_on"].isna()
                 & recs["feedback_due"].notna() & (recs["feedback_due"] < as_of)
                 & (recs["period"] != period)]
-    out = late.assign(days_overdue=(as_of - late["feedback_due"]).dt.days.astype(int))
+    # a row the inspector added by hand may lack the unit or the kind: name it by what it has
+    out = late.assign(days_overdue=(as_of - late["feedback_due"]).dt.days.astype(int),
+                      unit=late["unit"].fillna(late["addressee"]).fillna(late["id"]),
+                      kind_name=late["kind_name"].fillna("建议"))
     return out[["id", "unit", "addressee", "kind_name", "doc_no", "issued_on", "feedback_due",
                 "days_overdue", "title"]].sort_values(["unit", "id"]).reset_index(drop=True)
 

@@ -40,8 +40,8 @@ from xfaudit.clocks import ACT_ON, LAST_DAY, OPEN
 from xfaudit.schema import CheckId, checks, header_of
 from xfaudit.config import settings
 from xfaudit.dates import parse_period
-from xfaudit.periods import CURRENT
-from xfaudit.views import ACCOUNTABILITY, open_overdue_mask
+from xfaudit.periods import current
+from xfaudit.views import open_overdue_mask
 
 #: Columns of :attr:`Indicators.table`.
 TABLE_COLUMNS = ["unit", "indicator", "name", "numerator", "denominator", "rate", "status",
@@ -315,8 +315,7 @@ def _unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """履职问题 and 超期仍未办 per unit as the circular counts problems: the unit's own duties
     (``responsible_unit``: registration is the bureau's, 复查/复核 the review organ's), this
     month's facts (本期新发现, 持续未办 — never 历史问题), waived findings left out."""
-    counted = findings[(findings["kind"] == ACCOUNTABILITY) & ~findings["waived"].astype(bool)
-                       & findings["period_status"].isin(CURRENT)]
+    counted = findings[current(findings).to_numpy()]
     units = counted["responsible_unit"].fillna(settings()["report"]["no_unit_label"])
     return pd.DataFrame({
         "accountability_findings": units.value_counts(),

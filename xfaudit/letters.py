@@ -33,7 +33,7 @@ from xfaudit.config import AccountabilityConfig, load_config
 from xfaudit.dates import month_text, parse_period
 from xfaudit.errors import XfauditError
 from xfaudit.followup import doc_number
-from xfaudit.periods import CONTINUING, NEW
+from xfaudit.periods import CONTINUING, CURRENT, NEW
 from xfaudit.recommend import (Recommendation, RecommendationSet, accountable, default_period,
                                issue_date, period_items)
 from xfaudit.schema import checks
@@ -252,7 +252,8 @@ def improvement_letter(rec: Recommendation, result: AuditResult, cfg: Accountabi
                           "请主要负责同志亲自研究，提出整改措施。")
         for row in overdue.itertuples(index=False):
             number = f"（{row.doc_no}）" if isinstance(row.doc_no, str) else ""
-            doc.paragraph(f"我局于{date_text(row.issued_on)}发出的{row.kind_name}{number}，"
+            issued = f"于{date_text(row.issued_on)}" if pd.notna(row.issued_on) else ""
+            doc.paragraph(f"我局{issued}发出的{row.kind_name}{number}，"
                           f"应于{date_text(row.feedback_due)}前书面反馈，截至"
                           f"{date_text(result.as_of.date())}已逾期{row.days_overdue}日仍未反馈，请一并补报。")
     doc.heading(f"{chinese_number(section)}、反馈要求")
@@ -329,10 +330,6 @@ def policy_letter(rec: Recommendation, result: AuditResult, cfg: AccountabilityC
 
 
 # -- 行政处分建议 / 追究责任建议 ----------------------------------------------------------------
-
-def _when(value) -> str:
-    return "" if value is None or pd.isna(value) else date_text(pd.Timestamp(value).date())
-
 
 def sanction_letter(rec: Recommendation, result: AuditResult, cfg: AccountabilityConfig,
                     review=None) -> GongwenDocument:
@@ -567,7 +564,7 @@ def write_circular(result: AuditResult, path, *, period: str | None = None,
     in_month = period_items(frame, period)
     month_count = int(in_month.sum())
     waived = int((f_all["kind"].eq("accountability") & f_all["waived"]
-                  & f_all["period_status"].isin([NEW, CONTINUING])).sum())
+                  & f_all["period_status"].isin(CURRENT)).sum())
     # new ledger-quality findings on the month's items (an old closed item's are not news)
     month_rows = set(frame.loc[in_month.to_numpy(dtype=bool), "source_row"])
     dq = int(((f_all["kind"] == "data_quality") & (f_all["period_status"] == NEW)

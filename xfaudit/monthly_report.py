@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from xfaudit import charts, indicators, privacy, report_page, views
+from xfaudit import charts, indicators, periods, privacy, report_page, views
 from xfaudit.dates import chinese_date, month_text
 from xfaudit.display import Html, Link, Table, Text, html_table
-from xfaudit.periods import CONTINUING, CURRENT, NEW
+from xfaudit.periods import CONTINUING, NEW
 from xfaudit.schema import checks, header_of
 from xfaudit.writers.safe import write_csv
 from xfaudit.monthly import (REGISTERS_DIR, MonthlyParameters, file_sha256, folder_hashes,
@@ -294,9 +294,9 @@ class MonthlyReport:
 
     def _tiles(self) -> list[report_page.Tile]:
         s, f = self.result.summary, self._accountability
-        status = f["period_status"]
+        current = f[periods.current(f).to_numpy()]
+        status = current["period_status"]
         new, going = int((status == NEW).sum()), int((status == CONTINUING).sum())
-        current = f[status.isin(CURRENT).to_numpy()]
         units = {u for u in current["responsible_unit"].dropna() if views.is_named_unit(u)}
         horizons = views.due_soon_days()
         due = [int((self.due["剩余天数"] <= d).sum()) for d in horizons]
@@ -590,7 +590,8 @@ class MonthlyReport:
         """Units with a section: the ranked units, then any other unit that owes an act of a
         current finding (never a pseudo-unit or a duty-holder still to be verified)."""
         ranked = list(self.indicators.ranking["责任单位"])
-        current = self._accountability[self._accountability["period_status"].isin(CURRENT)]
+        f = self._accountability
+        current = f[periods.current(f).to_numpy()]
         others = sorted(set(current["responsible_unit"].dropna().astype(str)) - set(ranked))
         return [u for u in ranked + others if views.is_named_unit(u)]
 
@@ -609,7 +610,7 @@ class MonthlyReport:
             lines.append("考核指标：" + "；".join(f"{n} {r}" for n, r in zip(mine["name"], rates))
                          + "。")
         f = self._accountability
-        own = f[(f["responsible_unit"] == unit).to_numpy()]
+        own = f[((f["responsible_unit"] == unit) & periods.current(f)).to_numpy()]
         status = own["period_status"]
         horizons = views.due_soon_days()
         due = self.due[self.due["责任单位"] == unit]
@@ -639,7 +640,7 @@ class MonthlyReport:
         if not self._unit_sections_wanted():
             return unavailable([header_of("handling_unit")], "各责任单位情况")
         f = self._accountability
-        current = f[f["period_status"].isin(CURRENT).to_numpy() & ~f["waived"].astype(bool)]
+        current = f[periods.current(f).to_numpy()]
         current = current.sort_values(["period_status", "days_late", "case_id"],
                                       ascending=[False, False, True], na_position="last")
         from xfaudit.config import settings

@@ -42,6 +42,13 @@ STATUSES = (NEW, CONTINUING, CORRECTED, HISTORICAL)
 #: The statuses letters, circulars and streaks act on.
 CURRENT = (NEW, CONTINUING)
 
+
+def current(findings: pd.DataFrame) -> pd.Series:
+    """What this month's accountability counts (letters, the circular, the ranking, the
+    report's figures): non-waived accountability findings 本期新发现 or 持续未办."""
+    return ((findings["kind"] == "accountability") & ~findings["waived"].astype(bool)
+            & findings["period_status"].isin(CURRENT))
+
 #: Columns of the findings history (one row per finding per published period).
 HISTORY_COLUMNS = ["period", "case_id", "check_id", "responsible_unit", "is_open",
                    "period_status", "waived"]

@@ -27,7 +27,7 @@ import pandas as pd
 from xfaudit.audit import AuditResult
 from xfaudit.config import AccountabilityConfig, Scheme
 from xfaudit.dates import parse_period
-from xfaudit.periods import CURRENT, HISTORICAL
+from xfaudit.periods import CURRENT, HISTORICAL, current
 
 KINDS = ("improvement", "policy", "sanction")
 KIND_TITLES = {"improvement": "改进工作建议", "policy": "完善政策建议", "sanction": "追究责任建议"}
@@ -283,12 +283,6 @@ def unit_class(findings: pd.DataFrame, bureau: str | None = None, units=None) ->
     out[unknown.to_numpy(dtype=bool)] = PENDING
     out[own.to_numpy(dtype=bool)] = SELF
     return out
-
-
-def current(findings: pd.DataFrame) -> pd.Series:
-    """Non-waived accountability findings of this month (本期新发现, 持续未办)."""
-    return ((findings["kind"] == "accountability") & ~findings["waived"].astype(bool)
-            & findings["period_status"].isin(CURRENT))
 
 
 def accountable(findings: pd.DataFrame, bureau: str | None = None, units=None) -> pd.DataFrame:
