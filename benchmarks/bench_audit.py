@@ -36,12 +36,11 @@ def measure(size: int, folder: Path) -> dict:
     import numpy as np
 
     from xfaudit import validate
-    from xfaudit.audit import derive, summarize
+    from xfaudit.audit import derive, suite_frames, summarize
     from xfaudit.calendar import LegalCalendar
-    from xfaudit.clocks import judged_ledger, ledger_positions
     from xfaudit.findings import build_findings
     from xfaudit.load import load_extract
-    from xfaudit.suites import CLOCKS, LEDGER, suite_columns, suite_dicts
+    from xfaudit.suites import suite_dicts
     from xfaudit.writers import findings_csv, workbook
 
     t = {}
@@ -60,14 +59,14 @@ def measure(size: int, folder: Path) -> dict:
 
     suites = suite_dicts(profiles)
     start = time.perf_counter()
-    ledger = judged_ledger(extract, derived.facts, columns=suite_columns(suites[LEDGER]))
-    rows = {LEDGER: ledger_positions(derived.facts)}
+    prepared = suite_frames(derived, suites)
+    frames, rows = prepared.frames, prepared.rows
     t["prepare judged ledger"] = time.perf_counter() - start
-    frames = {LEDGER: ledger, CLOCKS: clocks.frame}
 
     cpu = {}
     start, start_cpu = time.perf_counter(), time.process_time()
-    validation = validate.run_suites(suites, frames, clocks.evaluated, rows=rows)
+    validation = validate.run_suites(suites, frames, clocks.evaluated, rows=rows,
+                                     decoders=prepared.decoders)
     t["validate (GX, both suites)"] = time.perf_counter() - start
     cpu["gx"] = time.process_time() - start_cpu
 

@@ -195,3 +195,72 @@ def test_pairs_show_failing_dates_readably(validation):
     # last day < act, both as dates: e.g. "2026-06-08 < 2026-06-10"
     last, act = sample.split(" < ")
     assert pd.Timestamp(last) < pd.Timestamp(act)
+
+
+def test_vocabulary_columns_go_to_gx_as_codes_with_their_value_set_relabelled():
+    # routing is read only by its in-set rule: GX gets codes and the codes of the value set;
+    # the unknown value fails, the empty cell is not evaluated, and GX's result shows the
+    # suite's own value set, the failing value as text and the full meta (Data Docs)
+    ledger = pd.DataFrame({"routing": ["转送", "交办", "转交", None, "转送"]})
+    suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger}, [CheckId.DATA_VALUE_UNKNOWN])
+    [outcome] = got.outcomes
+    assert (outcome.rows_evaluated, outcome.unexpected_count) == (4, 1)
+    assert outcome.failing.tolist() == [2]
+    [result] = got.results["xfaudit.ledger"].results
+    [spec] = [e for e in suite["expectations"] if e["kwargs"].get("column") == "routing"]
+    assert result.expectation_config.kwargs["value_set"] == spec["kwargs"]["value_set"]
+    assert "转送" in result.expectation_config.kwargs["value_set"]
+    assert result.expectation_config.meta == spec["meta"]
+    assert result.result["partial_unexpected_list"] == ["转交"]
+
+
+def test_a_column_holding_no_value_of_its_set_fails_on_every_filled_row():
+    ledger = pd.DataFrame({"routing": ["转交", "转交", None]})
+    suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger}, [CheckId.DATA_VALUE_UNKNOWN])
+    [outcome] = got.outcomes
+    assert outcome.failing.tolist() == [0, 1]
+
+
+def test_a_column_read_in_a_row_condition_stays_text():
+    # review_outcome is read in the row condition of a 落实 ≥ 复查决定 pair: not relabelled
+    suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    assert not validate.relabel_safe(suite["expectations"], "review_outcome",
+                                     validate._RELABEL_SAFE_WITH_SETS)
+    assert validate.relabel_safe(suite["expectations"], "routing",
+                                 validate._RELABEL_SAFE_WITH_SETS)
+    assert validate.relabel_safe(suite["expectations"], "case_id")
+
+
+def test_ledger_ids_go_to_gx_as_the_codes_of_the_duplicate_count():
+    from xfaudit.audit import derive, suite_frames
+    from xfaudit.clocks import judged_ledger
+    from xfaudit.model import Extract
+    from xfaudit.suites import suite_columns
+
+    base = dict(handling_unit="青石镇", routing="转送", track="信访程序",
+                received_on="2026-09-01", routed_on="2026-09-05")
+    ids = ["XF1", "XF2", "XF1", None, "#REF!", "XF2"]
+    rows = [{**base, "case_id": c, "petitioner": f"测试{i}"} for i, c in enumerate(ids)]
+    rows[5] = dict(rows[1])                      # an exact copy of the XF2 row
+    derived = derive(Extract.from_frame(pd.DataFrame(rows)), as_of="2026-10-31")
+    suites = suite_dicts(derived.profiles)
+    prepared = suite_frames(derived, suites)
+    assert str(prepared.frames[LEDGER]["case_id"].dtype) == "Int64"
+    checks = [CheckId.DATA_DUPLICATE_ID, CheckId.DATA_REQUIRED_MISSING]
+    coded = validate.run_suites(suites, prepared.frames, checks, rows=prepared.rows,
+                                decoders=prepared.decoders)
+    # by hand: XF1 twice (extract rows 0 and 2); the empty id (row 3) is missing; #REF! is
+    # unreadable, not missing; the copy (row 5) is left out of the judged ledger
+    assert {k: v.tolist() for k, v in coded.failing(checks).items()} == {
+        CheckId.DATA_DUPLICATE_ID: [0, 2], CheckId.DATA_REQUIRED_MISSING: [3]}
+    text = judged_ledger(derived.extract, derived.facts, columns=suite_columns(suites[LEDGER]))
+    assert text["case_id"].dtype == object
+    plain = validate.run_suites(suites, {**prepared.frames, LEDGER: text}, checks,
+                                rows=prepared.rows)
+    assert ({k: v.tolist() for k, v in plain.failing(checks).items()}
+            == {k: v.tolist() for k, v in coded.failing(checks).items()})
+    [unique] = [r for r in coded.results["xfaudit.ledger"].results
+                if r.expectation_config.type == "expect_column_values_to_be_unique"]
+    assert unique.result["partial_unexpected_list"] == ["XF1", "XF1"]

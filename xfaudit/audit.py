@@ -13,11 +13,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
-from xfaudit.clocks import (Clocks, TableFacts, derive_clocks, judged_ledger, ledger_positions,
-                            table_facts)
+from xfaudit.clocks import (Clocks, TableFacts, derive_clocks, ids_as_codes, judged_ledger,
+                            ledger_positions, table_facts)
 from xfaudit.dates import DateWindow, chinese_date, parse_as_of
 from xfaudit.events import empty_events, item_events
 from xfaudit.findings import build_findings, open_overdue
@@ -335,6 +336,28 @@ def derive(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
                    timings=timings)
 
 
+@dataclass
+class SuiteFrames:
+    """What :func:`xfaudit.validate.run_suites` validates: frame name → frame, the extract
+    row of each judged-ledger row, and the columns passed as codes with their decoders."""
+
+    frames: dict[str, pd.DataFrame]
+    rows: dict[str, np.ndarray]
+    decoders: dict[str, dict]
+
+
+def suite_frames(derived: Derived, suites: dict[str, dict]) -> SuiteFrames:
+    """The judged ledger (its case ids as the codes the duplicate count already computed,
+    where only not-null and unique rules read them) and the clock table."""
+    ledger = judged_ledger(derived.extract, derived.facts,
+                           columns=suite_columns(suites[LEDGER]))
+    decoders = (ids_as_codes(ledger, derived.facts)
+                if validate.relabel_safe(suites[LEDGER]["expectations"], "case_id") else {})
+    return SuiteFrames(frames={LEDGER: ledger, CLOCKS: derived.clocks.frame},
+                       rows={LEDGER: ledger_positions(derived.facts)},
+                       decoders={LEDGER: decoders})
+
+
 def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
           holidays: list[str | Path] | str | Path | None = None,
           calendar: LegalCalendar | None = None, period=None,
@@ -375,11 +398,10 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     timings = derived.timings
     step = time.perf_counter()
     suites = suite_dicts(profiles)
-    ledger = judged_ledger(extract, derived.facts, columns=suite_columns(suites[LEDGER]))
-    validation = validate.run_suites(
-        suites, {LEDGER: ledger, CLOCKS: clocks.frame}, clocks.evaluated,
-        rows={LEDGER: ledger_positions(derived.facts)})
-    del ledger
+    frames = suite_frames(derived, suites)
+    validation = validate.run_suites(suites, frames.frames, clocks.evaluated, rows=frames.rows,
+                                     decoders=frames.decoders)
+    del frames
     timings["validate"] = time.perf_counter() - step
     step = time.perf_counter()
     findings = build_findings(extract.frame, clocks, validation, profiles, period=period,

@@ -296,7 +296,7 @@ def _validate(frames: dict, p: Plan) -> validate.Validation:
             result = batch.validate(gx.ExpectationSuite(**{**suite, "expectations":
                                                            validate.numbered(specs)}),
                                     result_format="SUMMARY")
-            gx_results = validate.in_spec_order(result.results)
+            gx_results = validate.in_spec_order(result.results, specs)
         else:
             gx_results = []
         for spec, r in zip(specs, gx_results, strict=True):
