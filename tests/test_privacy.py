@@ -69,6 +69,37 @@ def test_mask_result_masks_extract_and_findings_not_the_original():
     assert mask_result(result, enabled=False) is result
 
 
+def test_mask_result_can_leave_the_personal_and_free_text_columns_out_of_the_extract():
+    # what `xfaudit check` writes reads none of them: the copy's extract has none to leak
+    result = audit_result()
+    masked = mask_result(result, drop_from_extract=True)
+    kept = set(masked.extract.frame.columns)
+    assert not kept & {"petitioner", "petitioner_phone", "petitioner_id_no", "summary",
+                       "outcome"}
+    assert {"case_id", "handling_unit", "received_on"} <= kept
+    text = masked.extract.frame.to_csv() + masked.findings.to_csv()
+    assert not [v for v in personal_values() if v in text]
+    assert "petitioner" in result.extract.frame.columns          # the original is untouched
+
+
+def test_a_masked_copy_has_the_events_of_the_unmasked_extract():
+    # events match later petitions by the petitioner's own name, phone and id: a copy whose
+    # names read 王** must not match strangers — it computes them from the original extract
+    from accountability_data import LATE, item, run
+
+    rows = [item(n=1, case_id="A", **LATE),
+            item(n=1, case_id="B", is_repeat=True, received_on="2026-10-05",
+                 routed_on="2026-10-05", unit_received_on="2026-10-05",
+                 notice_on="2026-10-05", accepted_on="2026-10-05", concluded_on=None,
+                 reply_on=None)]
+    result = run(rows)
+    masked = mask_result(result, drop_from_extract=True)
+    assert "petitioner" not in masked.extract.frame.columns
+    pd.testing.assert_frame_equal(masked.events, result.events)
+    later = result.events[result.events["event"] == "later"]
+    assert list(zip(later["case_id"], later["later_case_id"])) == [("A", "B")]
+
+
 # -- free text: the forms people write personal data in -----------------------------------
 
 @pytest.mark.parametrize("text, expected", [

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +53,11 @@ class AuditResult:
     events : DataFrame
         What happened after each item that a serious consequence may rest on
         (:mod:`xfaudit.events`): later petitions of the same petitioner, the item's own
-        越级 flag and rating. No personal data.
+        越级 flag and rating. No personal data. Computed on first use from
+        ``events_source`` (the sanction drafts need them; ``xfaudit check`` does not).
+    events_source : DataFrame or callable
+        The events, or how to compute them (from the unmasked extract: a masked copy of the
+        result computes the same events).
     """
 
     findings: pd.DataFrame
@@ -62,7 +68,17 @@ class AuditResult:
     as_of: pd.Timestamp
     timings: dict = field(default_factory=dict)
     validation: validate.Validation | None = None
-    events: pd.DataFrame = field(default_factory=empty_events)
+    events_source: pd.DataFrame | Callable[[], pd.DataFrame] = field(
+        default_factory=empty_events, repr=False)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        cached = self.__dict__.get("_events")
+        if cached is None:
+            source = self.events_source
+            cached = source() if callable(source) else source
+            self.__dict__["_events"] = cached
+        return cached
 
     def __setattr__(self, name, value):
         # The findings a notebook shows by `result.findings` carry Chinese headers and clean
@@ -408,10 +424,9 @@ def audit(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
                               history=history, bureau=bureau,
                               shared={"case_id": derived.facts.duplicate_ids})
     timings["findings"] = time.perf_counter() - step
-    step = time.perf_counter()
-    events = item_events(extract, {a for m in profiles.members for a in m.anonymous_petitioners})
-    timings["events"] = time.perf_counter() - step
+    events = partial(item_events, extract,
+                     frozenset(a for m in profiles.members for a in m.anonymous_petitioners))
     summary = summarize(extract, clocks, findings, profiles, derived.as_of)
     return AuditResult(findings=findings, summary=summary, extract=extract, clocks=clocks,
                        profiles=profiles, as_of=derived.as_of, timings=timings,
-                       validation=validation, events=events)
+                       validation=validation, events_source=events)

@@ -248,18 +248,29 @@ def _finding_names(result) -> pd.Series | None:
     return findings["source_row"].map(by_row)
 
 
-def mask_result(result, enabled: bool = True, *, personal: bool = True):
+def mask_result(result, enabled: bool = True, *, personal: bool = True,
+                drop_from_extract: bool = False):
     """A shallow copy of an :class:`~xfaudit.audit.AuditResult` whose frames are masked.
 
     The findings and the extract's frame are masked (free text with each row's own name);
     clocks (dates only) are shared. Writers given the copy can only write masked data.
     ``personal=False`` masks the free text only and keeps the personal columns of the
     extract (for the callback list and the matching of repeat petitions).
+    ``drop_from_extract=True`` leaves the personal and free-text columns out of the
+    extract's frame instead of masking them (for writers that read none of them, as
+    ``xfaudit check``'s: nothing there to leak, and a second faster on 100k rows).
     """
     if not enabled:
         return result
     from dataclasses import replace
 
     findings = mask_frame(result.findings, names=_finding_names(result), personal=personal)
-    extract = replace(result.extract, frame=mask_frame(result.extract.frame, personal=personal))
-    return replace(result, findings=findings, extract=extract)
+    frame = result.extract.frame
+    if drop_from_extract:
+        labels = _column_fields()
+        private = set(KEEP) | set(FREE_TEXT_FIELDS)
+        frame = frame.drop(columns=[c for c in frame.columns
+                                    if isinstance(c, str) and labels.get(c) in private])
+    else:
+        frame = mask_frame(frame, personal=personal)
+    return replace(result, findings=findings, extract=replace(result.extract, frame=frame))

@@ -132,7 +132,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         say(f"核查 {extract.report.rows_kept} 件事项…")
         result = audit(extract, as_of=as_of, profile=profile, holidays=holidays, bureau=bureau)
         say("写出问题清单…")
-        written = privacy.mask_result(result, enabled=mask_personal_data)
+        written = privacy.mask_result(result, enabled=mask_personal_data,
+                                       drop_from_extract=True)
         try:
             paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
         except XfauditError:
