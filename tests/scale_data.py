@@ -24,13 +24,15 @@ def comparable_json(path: Path) -> dict:
     return data
 
 
-def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6) -> Path:
+def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6,
+                  due_soon: int = 2) -> Path:
     """A CSV ledger (title row, header, records) cut from a synthetic county month.
 
     Records, in order: the first rows of ``pairs`` pairs — half of them a 信访件编号 given
-    twice, half a row pasted twice; ``others`` ordinary rows, among them a 主要诉求 spanning
-    two lines (quoted) and an empty line; then the second rows of those pairs (so each pair is
-    as far apart as the file allows); a 合计 footer and two trailing empty lines.
+    twice, half a row pasted twice; ``others`` ordinary rows, among them ``due_soon`` with a
+    deadline in the 15 days after the as-of date (for 临期预警), a 主要诉求 spanning two lines
+    (quoted) and an empty line; then the second rows of those pairs (so each pair is as far
+    apart as the file allows); a 合计 footer and two trailing empty lines.
     """
     path = Path(path)
     raw = path.with_name(path.stem + ".synth.csv")
@@ -49,7 +51,10 @@ def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6
         chosen += [(i, _second_of(table, ids, i)) for i in firsts]
     firsts = [a for a, _ in chosen]
     seconds = [b for _, b in chosen]
-    plain = [i for i in range(len(table)) if not paired[i]][:others]
+    soon = set(_due_soon_records(raw)) if due_soon else set()
+    plain = [i for i in range(len(table)) if not paired[i]]
+    plain = sorted([i for i in plain if i in soon][:due_soon]
+                   + [i for i in plain if i not in soon][:others - min(due_soon, len(soon))])
     assert firsts and seconds, "the synthetic month has duplicates"
     middle = [records[i] for i in plain]
     summary = header.split(",").index("主要诉求")
@@ -66,6 +71,16 @@ def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6
     return path
 
 
+def _due_soon_records(raw: Path) -> list[int]:
+    """The records (0-based, after the title and header rows) with an open deadline in the 15
+    days after :data:`AS_OF`."""
+    from xfaudit.audit import audit
+    from xfaudit.views import due_soon
+
+    rows = due_soon(audit(raw, as_of=AS_OF), days=15)["台账行号"]
+    return sorted({int(r) - 3 for r in rows})
+
+
 def _second_of(table: pd.DataFrame, ids: pd.Series, i: int) -> int:
     """The record after ``i`` that repeats its id or all its cells."""
     same = (ids == ids.iloc[i]) if ids.iloc[i] != "" else (table == table.iloc[i]).all(axis=1)
@@ -77,3 +92,14 @@ def _seen_before(table: pd.DataFrame, ids: pd.Series, i: int) -> bool:
     if ids.iloc[i] != "" and (ids.iloc[:i] == ids.iloc[i]).any():
         return True
     return bool((table.iloc[:i] == table.iloc[i]).all(axis=1).any())
+
+
+def sheet_rows(workbook: Path, name: str) -> list[tuple]:
+    """The values of one sheet of a workbook, row by row."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook, read_only=True)
+    try:
+        return [tuple(row) for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()

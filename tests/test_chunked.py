@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scale_data import AS_OF, comparable_json as _json, far_apart_csv
+from scale_data import AS_OF, comparable_json as _json, far_apart_csv, sheet_rows
 from xfaudit.load import load_extract
 from xfaudit.loadchunks import load_extract_chunks
 from xfaudit.run import run_check
@@ -69,6 +69,12 @@ def test_the_sample_workbook_month_chunked_equals_one_pass(sample_one_pass, tmp_
     assert _json(many / "summary.json") == _json(one / "summary.json")
     assert _json(many / "validation.json") == _json(one / "validation.json")
     assert (many / "findings.csv").read_text(encoding="utf-8-sig").startswith("机密★内部资料")
+    # 临期预警, collected chunk by chunk: the one-pass sheet, row for row (the sample has
+    # open deadlines in the 15 days after 2026-10-31)
+    due = sheet_rows(many / "findings.xlsx", "临期预警")
+    assert due == sheet_rows(one / "findings.xlsx", "临期预警")
+    header = next(i for i, row in enumerate(due) if "剩余天数" in row)
+    assert len(due) - header - 1 > 0            # the sample has open deadlines due soon
 
 
 @pytest.mark.parametrize("rows", [1, 7, 1000])
@@ -122,7 +128,7 @@ def test_past_its_capacity_the_chunked_workbook_says_where_the_findings_are(
     run_check(SAMPLE, out_dir=tmp_path / "many", as_of=AS_OF, engine="chunked", chunk_rows=800,
               mask_personal_data=False)
     small = load_workbook(tmp_path / "many" / "findings.xlsx", read_only=True)
-    assert small.sheetnames == ["汇总", "按单位汇总"]
+    assert small.sheetnames == ["汇总", "按单位汇总", "临期预警"]
     text = [c for row in small["汇总"].iter_rows(values_only=True) for c in row if c]
     # as many findings as the one-pass findings.csv has rows (an unmasked run: one line of
     # notice above the header)

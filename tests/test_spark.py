@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scale_data import AS_OF, comparable_json as _json, far_apart_csv
+from scale_data import AS_OF, comparable_json as _json, far_apart_csv, sheet_rows
 from xfaudit import privacy
 from xfaudit.errors import CalendarError
 from xfaudit.profile import builtin_profiles
@@ -71,6 +71,8 @@ def test_spark_findings_are_the_pandas_findings(ledger, spark, profile, tmp_path
             == (tmp_path / "pandas" / "findings.csv").read_bytes())
     for name in ("summary.json", "validation.json"):
         assert _json(tmp_path / "spark" / name) == _json(tmp_path / "pandas" / name), name
+    assert (sheet_rows(tmp_path / "spark" / "findings.xlsx", "临期预警")
+            == sheet_rows(tmp_path / "pandas" / "findings.xlsx", "临期预警"))
     units = {p.name for p in (tmp_path / "spark" / "findings.parquet").iterdir()
              if p.name.startswith("handling_unit=")}
     assert {f"handling_unit={u}" for u in expected["handling_unit"].dropna()} <= units

@@ -203,6 +203,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
             staged = write_outputs(run.parts, out, summary=run.summary,
                                    validation=run.validation, extract=stub, as_of=p.as_of,
                                    marking=marking, profiles=p.profiles,
+                                   due_soon=run.due_soon,
                                    extra={"timings": timings, "mask_personal_data": mask,
                                           "engine": info})
             timings["write"] = time.perf_counter() - step
@@ -213,7 +214,8 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
             raise OutputError.from_os_error(out_dir, exc) from None
     result = ScaledResult(summary=run.summary, validation=run.validation, extract=stub,
                           profiles=p.profiles, as_of=p.as_of,
-                          findings_path=paths.get("parquet"), timings=timings, engine=info)
+                          findings_path=paths.get("parquet"), timings=timings, engine=info,
+                          due_soon=run.due_soon)
     return CheckOutput(result=result, paths=paths, bureau=bureau)
 
 

@@ -283,20 +283,32 @@ def due_soon(result, days: int | None = None) -> pd.DataFrame:
     """Open items whose last day falls in the ``days`` days after the as-of date (default the
     longest of ``[report] due_soon_days``), one row per item and deadline, soonest first.
 
-    Read from the derived clocks of the timed checks: rows judged, the act still missing, the
-    last day after the as-of date and at most ``days`` days after it. The unit is the one
-    that owes the act (as for findings: the handling unit; the bureau for registration; the
-    review organ for 复查/复核). Columns :data:`DUE_SOON_COLUMNS`; ``剩余天数`` is calendar days
-    from the as-of date to the last day.
+    Read from the derived clocks of the timed checks (:func:`due_soon_rows`); an engine that
+    sees the rows in slices collects each slice's rows and sorts them once
+    (:func:`sort_due_soon`), with the same table.
     """
     days = days if days is not None else due_soon_days()[-1]
-    clocks, frame = result.clocks.frame, result.extract.frame
-    as_of = pd.Timestamp(result.as_of).normalize()
+    return sort_due_soon(due_soon_rows(result.clocks.frame, result.clocks.evaluated,
+                                       result.extract.frame, result.as_of, days))
+
+
+def due_soon_rows(clocks: pd.DataFrame, evaluated, frame: pd.DataFrame, as_of,
+                  days: int) -> pd.DataFrame:
+    """The :func:`due_soon` rows of one slice of the rows, in no particular order.
+
+    Row-local: the clock table ``clocks`` and the extract's ``frame`` are aligned by position.
+    A row counts per timed check evaluated: judged, the act still missing, the last day after
+    the as-of date and at most ``days`` days after it. The unit is the one that owes the act
+    (as for findings: the handling unit; the bureau for registration; the review organ for
+    复查/复核). Columns :data:`DUE_SOON_COLUMNS`; ``剩余天数`` is calendar days from the as-of
+    date to the last day.
+    """
+    as_of = pd.Timestamp(as_of).normalize()
     labels = settings()["deadline_labels"]
     parts = []
     for cid in TIMED_CHECKS:
         state, last, still_open = (f"{cid}{STATE}", f"{cid}{LAST_DAY}", f"{cid}{OPEN}")
-        if cid not in result.clocks.evaluated or state not in clocks.columns:
+        if cid not in evaluated or state not in clocks.columns:
             continue
         left = (clocks[last] - as_of).dt.days
         due = ((clocks[state] == JUDGED) & clocks[still_open].eq(True) & (left > 0)
@@ -316,12 +328,28 @@ def due_soon(result, days: int | None = None) -> pd.DataFrame:
                      if "category" in frame else None),
             "台账行号": frame[SOURCE_ROW].iloc[rows].to_numpy()}))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("剩余天数", "台账行号") else
-                                          "datetime64[ns]" if c == "期限届满日" else object)
-                             for c in DUE_SOON_COLUMNS})
-    table = pd.concat(parts, ignore_index=True)[DUE_SOON_COLUMNS]
-    return table.sort_values(["剩余天数", "责任单位", "信访件编号", "期限"], kind="stable",
-                             ignore_index=True)
+        return empty_due_soon()
+    return pd.concat(parts, ignore_index=True)[DUE_SOON_COLUMNS]
+
+
+def empty_due_soon() -> pd.DataFrame:
+    """A :func:`due_soon` table without rows (its columns and dtypes)."""
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("剩余天数", "台账行号") else
+                                      "datetime64[ns]" if c == "期限届满日" else object)
+                         for c in DUE_SOON_COLUMNS})
+
+
+def collected_due_soon(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """One :func:`due_soon` table from the :func:`due_soon_rows` of several slices."""
+    parts = [part for part in parts if len(part)]
+    return sort_due_soon(pd.concat(parts, ignore_index=True)) if parts else empty_due_soon()
+
+
+def sort_due_soon(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`due_soon_rows` (of one or several slices) soonest first, then by unit, item and
+    deadline; 台账行号 breaks the remaining ties, so the order does not depend on the slices."""
+    return table.sort_values(["剩余天数", "责任单位", "信访件编号", "期限", "台账行号"],
+                             kind="stable", ignore_index=True)
 
 
 def due_soon_by_unit(table: pd.DataFrame, horizons: list[int] | None = None) -> pd.DataFrame:

@@ -39,6 +39,7 @@ from xfaudit.scale.outputs import FindingsParts
 from xfaudit.scale.pipeline import (Plan, slice_facts, slice_findings, spec_order,
                                     with_outcomes)
 from xfaudit.suites import CLOCKS, LEDGER, suite_columns
+from xfaudit.views import collected_due_soon, due_soon_days, due_soon_rows
 
 
 @dataclass
@@ -120,6 +121,7 @@ class ChunkedRun:
     parts: FindingsParts
     chunks: int
     timings: dict = field(default_factory=dict)
+    due_soon: pd.DataFrame | None = None
 
 
 def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
@@ -156,6 +158,7 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
     ledger_columns = suite_columns(p.suites[LEDGER])
     parts = FindingsParts(folder)
     tally, validations, offset, n_chunks = Tally(), [whole], 0, 0
+    horizon, due = due_soon_days()[-1], []
     times = {"derive": 0.0, "validate": 0.0, "findings": 0.0}
     for chunk in dataset.chunks(chunk_rows):
         n = len(chunk.frame)
@@ -180,6 +183,7 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
                                         with_outcomes(mine, theirs, order), p)
         tally = tally.add(Tally.of(clocks, built))
         parts.add(written)
+        due.append(due_soon_rows(clocks.frame, p.evaluated, chunk.frame, p.as_of, horizon))
         times["findings"] += time.perf_counter() - step
         offset += n
         n_chunks += 1
@@ -190,7 +194,7 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
     validation = validate.combine(validations, p.suites, rows)
     summary = summary_of(dataset.report, p.not_evaluated, tally, p.profiles, p.as_of)
     return ChunkedRun(summary=summary, validation=validation, parts=parts, chunks=n_chunks,
-                      timings=timings)
+                      timings=timings, due_soon=collected_due_soon(due))
 
 
 def extract_stub(dataset: Dataset) -> Extract:

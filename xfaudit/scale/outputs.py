@@ -165,6 +165,7 @@ class ScaledResult:
     findings_path: Path | None = None
     timings: dict = field(default_factory=dict)
     engine: dict = field(default_factory=dict)
+    due_soon: pd.DataFrame | None = None
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -193,18 +194,21 @@ class _View:
     extract: object
     validation: object = None
     profiles: object = None
+    due_soon: pd.DataFrame | None = None
 
 
 def write_outputs(parts: FindingsParts, out: Path, *, summary: dict, validation, extract,
-                  as_of, marking: str | None, extra: dict, profiles=None) -> dict[str, Path]:
+                  as_of, marking: str | None, extra: dict, profiles=None,
+                  due_soon: pd.DataFrame | None = None) -> dict[str, Path]:
     """findings.csv, findings.parquet, findings.xlsx, summary.json and validation.json of an
-    engine run, into ``out`` (a staging folder)."""
+    engine run, into ``out`` (a staging folder); ``due_soon`` is the 临期预警 table the engine
+    collected (:func:`xfaudit.views.sort_due_soon`)."""
     from xfaudit.writers import summary_json, validation_json, workbook
 
     out = Path(out)
     paths = merge(parts, out, marking=marking)
     view = _View(summary=summary, findings=empty_findings(), as_of=pd.Timestamp(as_of),
-                 extract=extract, validation=validation, profiles=profiles)
+                 extract=extract, validation=validation, profiles=profiles, due_soon=due_soon)
     if parts.rows <= WORKBOOK_FINDINGS:
         view.findings = parts.everything()
         paths["xlsx"] = workbook.write(view, out / "findings.xlsx", marking=marking)

@@ -51,9 +51,9 @@ import pandas as pd
 
 from xfaudit import validate
 from xfaudit.audit import Tally, summary_of
-from xfaudit.clocks import (ACT_ON, STATE, Clocks, JUDGED, UNJUDGED, check_calendar,
-                            clock_schema, derive_clocks, derived_checks, judged_ledger,
-                            ledger_positions)
+from xfaudit.clocks import (ACT_ON, LAST_DAY, OPEN, STATE, TIMED_CHECKS, Clocks, JUDGED,
+                            UNJUDGED, check_calendar, clock_schema, derive_clocks,
+                            derived_checks, judged_ledger, ledger_positions)
 from xfaudit.errors import DependencyError, ValidationEngineError, XfauditError
 from xfaudit.failing import rule_of, spark_column
 from xfaudit.model import SOURCE_FILE, SOURCE_ROW, Extract
@@ -62,6 +62,7 @@ from xfaudit.scale.outputs import FINDING_DTYPES, FindingsParts
 from xfaudit.scale.pipeline import Plan, slice_facts, slice_findings
 from xfaudit.schema import checks
 from xfaudit.suites import CLOCKS, LEDGER, suite_columns
+from xfaudit.views import collected_due_soon, due_soon_days, due_soon_rows
 
 #: Rows per Arrow batch handed to the pandas code (``maxRecordsPerBatch``).
 BATCH_ROWS = 100_000
@@ -88,6 +89,7 @@ class SparkRun:
     master: str
     batch_rows: int
     timings: dict = field(default_factory=dict)
+    due_soon: pd.DataFrame | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -398,6 +400,34 @@ def _findings(flagged, raw, p: Plan, dataset: Dataset, out_dtypes: dict[str, str
     return joined.mapInArrow(_carried(build), _spark_schema(FINDING_DTYPES))
 
 
+def _due_soon(wide, raw, p: Plan, dataset: Dataset) -> pd.DataFrame:
+    """The 临期预警 table: Spark selects the rows with a timed clock due within the longest
+    horizon (a day wider on each side: the exact rule is applied afterwards), the driver
+    collects them (few: open deadlines of the next days) and
+    :func:`xfaudit.views.due_soon_rows` judges them as on the other engines."""
+    from pyspark.sql import functions as F
+
+    horizon = due_soon_days()[-1]
+    clock_dtypes = clock_schema(list(p.evaluated))
+    as_of = F.lit(pd.Timestamp(p.as_of).date())
+    due = F.lit(False)
+    for cid in TIMED_CHECKS:
+        state, last, still_open = f"{cid}{STATE}", f"{cid}{LAST_DAY}", f"{cid}{OPEN}"
+        if cid not in p.evaluated or state not in clock_dtypes:
+            continue
+        left = F.datediff(F.col(f"`{last}`"), as_of)
+        due = due | ((F.col(f"`{state}`") == JUDGED) & F.coalesce(F.col(f"`{still_open}`"),
+                                                                   F.lit(False))
+                     & (left >= 0) & (left <= horizon + 1))
+    rows = wide.where(due).select(*[F.col(f"`{c}`") for c in clock_dtypes])
+    joined = rows.join(raw.drop(DUPLICATES, COPY_OF), on=SOURCE_ROW, how="inner")
+    dtypes = {**dataset.dtypes, **{c: t for c, t in clock_dtypes.items() if c != SOURCE_ROW}}
+    frame = _frame(joined.toArrow(), dtypes)
+    frame = frame.sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
+    return collected_due_soon([due_soon_rows(frame[list(clock_dtypes)], p.evaluated,
+                                             frame[list(dataset.dtypes)], p.as_of, horizon)])
+
+
 def _tally(wide, findings, p: Plan) -> Tally:
     """The summary's counts as Spark aggregations."""
     from pyspark.sql import functions as F
@@ -500,8 +530,12 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None
             if target.exists() else None
         tally = _tally(wide, written if written is not None else findings, p)
         timings["findings"] = time.perf_counter() - step
+        step = time.perf_counter()
+        due = _due_soon(wide, raw, p, dataset)
+        timings["due soon"] = time.perf_counter() - step
         wide.unpersist()
     summary = summary_of(dataset.report, p.not_evaluated, tally, p.profiles, p.as_of)
     parts = FindingsParts.partitioned(target)
     return SparkRun(summary=summary, validation=validation, parts=parts,
-                    master=spark.sparkContext.master, batch_rows=batch_rows, timings=timings)
+                    master=spark.sparkContext.master, batch_rows=batch_rows, timings=timings,
+                    due_soon=due)

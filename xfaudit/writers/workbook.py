@@ -14,8 +14,9 @@ as ``=HYPERLINK(...)`` stays text. The sheets are written by :mod:`xfaudit.write
 A worksheet holds 1,048,576 rows. A findings sheet with more than :data:`SHEET_ROWS` findings
 continues on further sheets (``全部问题``, ``全部问题(2)`` …), each saying which part it is; an
 engine that does not hold every finding in memory writes the summary sheets only and says, on
-汇总, where the findings are (``left_out``). 临期预警 is read from the clock table: a result
-without one (``--engine chunked`` / ``spark``) has no such sheet, and 汇总 says so.
+汇总, where the findings are (``left_out``). 临期预警 is read from the clock table, or (``--engine
+chunked`` / ``spark``, which keep no whole clock table) from the table the engine collected
+slice by slice (``result.due_soon``); a result with neither has no such sheet, and 汇总 says so.
 """
 
 from __future__ import annotations
@@ -63,9 +64,9 @@ _NO_UNIT = "（未填写单位）"
 #: Findings per sheet: a worksheet's rows less the header, a part note and a marking banner.
 SHEET_ROWS = fastxlsx.MAX_ROWS - 3
 
-#: What 汇总 says when the result has no clock table to read 临期预警 from.
-NO_DUE_SOON = ("临期预警未生成：本次核查分块或在 Spark 上进行，不保留全部事项的期限表；"
-               "需要临期预警时请对本期台账运行 xfaudit monthly 或 xfaudit check（默认计算方式）。")
+#: What 汇总 says when the result has neither a clock table nor a collected 临期预警 table.
+NO_DUE_SOON = ("临期预警未生成：本次核查结果中没有期限表；"
+               "需要临期预警时请对本期台账运行 xfaudit monthly 或 xfaudit check。")
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -264,13 +265,12 @@ def _indicator_sheet(ind, name: str) -> fastxlsx.Sheet:
                           header_style={"valign": "vcenter"})
 
 
-def _due_soon_sheet(result, name: str) -> fastxlsx.Sheet:
-    from xfaudit.views import due_soon, due_soon_days
+def _due_soon_sheet(table: pd.DataFrame, as_of, name: str) -> fastxlsx.Sheet:
+    from xfaudit.views import due_soon_days
 
-    table = due_soon(result)
     horizons = due_soon_days()
     counts = "，".join(f"{d}日内到期 {int((table['剩余天数'] <= d).sum())} 项" for d in horizons)
-    above = [fastxlsx.Line(f"临期预警：截至审计日{chinese_date(result.as_of)}仍未办理、期限届满日在此后"
+    above = [fastxlsx.Line(f"临期预警：截至审计日{chinese_date(as_of)}仍未办理、期限届满日在此后"
                            f"{horizons[-1]}日内的事项（{counts}）", _TITLE), fastxlsx.Line()]
     widths = {"剩余天数": 9, "期限届满日": 12, "信访件编号": 18, "责任单位": 24, "期限": 16,
               "检查项": 16, "内容分类": 14, "台账行号": 9}
@@ -296,19 +296,32 @@ def _findings_sheets(name: str, shown: pd.DataFrame, taken: set[str],
     return sheets
 
 
+def _due_soon_table(result) -> pd.DataFrame | None:
+    """The 临期预警 table: collected by an engine that saw the rows in slices
+    (``result.due_soon``), else read from the clock table; None without either."""
+    collected = getattr(result, "due_soon", None)
+    if isinstance(collected, pd.DataFrame):
+        return collected
+    if getattr(result, "clocks", None) is not None:
+        from xfaudit.views import due_soon
+
+        return due_soon(result)
+    return None
+
+
 def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: str | None = None,
             counts: pd.DataFrame | None = None) -> list[fastxlsx.Sheet]:
     """Every sheet of the workbook, in tab order, with valid unique names and page setup."""
     findings, taken = result.findings, set()
-    has_clocks = getattr(result, "clocks", None) is not None
-    notes = [note for note in (left_out, None if has_clocks else NO_DUE_SOON) if note]
+    due = _due_soon_table(result)
+    notes = [note for note in (left_out, NO_DUE_SOON if due is None else None) if note]
     matrix = unit_matrix_of(counts) if counts is not None else unit_matrix(findings)
     sheets = [_summary_sheet(result, sheet_name("汇总", taken), notes),
               _unit_matrix_sheet(matrix, sheet_name("按单位汇总", taken))]
     if indicators is not None:
         sheets.append(_indicator_sheet(indicators, sheet_name("指标", taken)))
-    if has_clocks:
-        sheets.append(_due_soon_sheet(result, sheet_name("临期预警", taken)))
+    if due is not None:
+        sheets.append(_due_soon_sheet(due, result.as_of, sheet_name("临期预警", taken)))
     if left_out:
         return [_with_page_setup(sheet) for sheet in sheets]
     shown = _display(findings, result.profiles).reset_index(drop=True)  # index = position
