@@ -78,7 +78,7 @@ def measure(size: int, folder: Path) -> dict:
     for o, found in zip(validation.outcomes, reference, strict=True):
         mapped = rows[o.frame][found] if o.frame in rows else found
         assert np.array_equal(o.failing, mapped), o.spec["description"]
-    del ledger, frames
+    del prepared, frames
 
     start = time.perf_counter()
     findings = build_findings(extract.frame, clocks, validation, profiles)
