@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xfaudit.dates import (FIRST_DAY, LAST_DAY, DateWindow, chinese_date, from_excel_serial,
-                           parse_date, parse_dates)
+from xfaudit.dates import (FIRST_DAY, LAST_DAY, DateWindow, chinese_date, chinese_dates,
+                           from_excel_serial, parse_date, parse_dates)
 
 DAY = pd.Timestamp("2026-10-08")
 
@@ -192,6 +192,11 @@ def test_chinese_date_has_no_leading_zeros():
 
 def test_a_missing_chinese_date_is_empty_text():
     assert chinese_date(pd.NaT) == "" and chinese_date(None) == ""
+
+
+def test_chinese_dates_of_a_column_as_the_single_day_reads():
+    days = pd.Series([pd.Timestamp("2026-07-31"), pd.NaT, pd.Timestamp("2027-01-05")])
+    assert chinese_dates(days).tolist() == ["2026年7月31日", "", "2027年1月5日"]
 
 
 def test_parse_date_scalar_returns_nat_for_garbage():

@@ -131,6 +131,15 @@ def chinese_date(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def chinese_dates(days: pd.Series) -> pd.Series:
+    """:func:`chinese_date` over a column, vectorised (text; empty where missing)."""
+    s = pd.to_datetime(days)
+    text = (s.dt.year.astype("Int64").astype("string") + "年"
+            + s.dt.month.astype("Int64").astype("string") + "月"
+            + s.dt.day.astype("Int64").astype("string") + "日")
+    return text.fillna("")
+
+
 #: Reasons an unreadable date cell is given in reports.
 REASON_UNREADABLE = "无法识别"
 REASON_IMPLAUSIBLE = "不在合理日期范围内"

@@ -31,15 +31,7 @@ from xfaudit.periods import CURRENT
 from xfaudit.recommend.model import (CONDUCT_COLUMNS, CONSEQUENCE_COLUMNS, PENDING_COLUMNS, UNIT,
                                      Context, Recommendation, case_table, unit_class,
                                      with_grounds)
-from xfaudit.dates import parse_period
-
-
-def _day(series: pd.Series) -> pd.Series:
-    """Dates as prose writes them (2026年7月31日), vectorised; empty where missing."""
-    s = pd.to_datetime(series)
-    text = (s.dt.year.astype("Int64").astype("string") + "年" + s.dt.month.astype("Int64")
-            .astype("string") + "月" + s.dt.day.astype("Int64").astype("string") + "日")
-    return text.fillna("")
+from xfaudit.dates import chinese_dates, parse_period
 
 
 def conduct(ctx: Context) -> pd.DataFrame:
@@ -52,16 +44,17 @@ def conduct(ctx: Context) -> pd.DataFrame:
              & (f["days_late"].fillna(0) >= int(rules["overdue_days"]))]
     if len(late):
         when = pd.Series(np.where(late["is_open"], "截至审计日仍未办理",
-                                  _day(late["actual_on"]) + "办理"), index=late.index)
+                                  chinese_dates(late["actual_on"]) + "办理"), index=late.index)
         parts.append(late.assign(
             code="overdue", label=labels["overdue"], since=late["last_day"], proven=True,
             text=(late["check_name"] + "，超过期限" + late["days_late"].astype("Int64")
-                  .astype(str) + "日（期限届满日" + _day(late["last_day"]) + "，" + when + "）")))
+                  .astype(str) + "日（期限届满日" + chinese_dates(late["last_day"]) + "，" + when
+                  + "）")))
     silent = f[f["check_id"].isin(rules["no_reply_checks"])]
     if len(silent):
         parts.append(silent.assign(
             code="no_reply", label=labels["no_reply"], since=silent["start_on"], proven=True,
-            text=_day(silent["start_on"]) + "办结，未出具书面答复意见"))
+            text=chinese_dates(silent["start_on"]) + "办结，未出具书面答复意见"))
     # record contradictions are data-quality findings: suspected only, never proven conduct
     all_f = ctx.result.findings
     fake = all_f[all_f["check_id"].isin(rules["false_record_checks"])
@@ -89,7 +82,7 @@ def _later_kinds(later: pd.DataFrame, rules: dict, labels: dict) -> tuple[pd.Ser
     label = label.where(~up, label + "、" + labels["escalated"])
     label = label.where(~crowd, label + "、" + labels["collective"])
     people = np.where(crowd, "（" + later["people"].astype("Int64").astype(str) + "人）", "")
-    text = ("同一信访人就同一事项于" + _day(later["on"]) + "再次信访（信访件编号 "
+    text = ("同一信访人就同一事项于" + chinese_dates(later["on"]) + "再次信访（信访件编号 "
             + later["later_case_id"].astype(str) + people + "）")
     return label, text
 
