@@ -41,7 +41,7 @@ from xfaudit.schema import CheckId, checks, header_of
 from xfaudit.config import settings
 from xfaudit.dates import parse_period
 from xfaudit.periods import current
-from xfaudit.views import open_overdue_mask
+from xfaudit.views import open_overdue_mask, pseudo_units
 
 #: Columns of :attr:`Indicators.table`.
 TABLE_COLUMNS = ["unit", "indicator", "name", "numerator", "denominator", "rate", "status",
@@ -303,12 +303,6 @@ def unit_labels(frame: pd.DataFrame) -> pd.Series:
     if "handling_unit" not in frame.columns:
         return pd.Series(report["no_unit_column_label"], index=frame.index, dtype=object)
     return frame["handling_unit"].fillna(report["no_unit_label"]).astype(str)
-
-
-def pseudo_units() -> frozenset[str]:
-    """Labels that stand for no unit: never ranked, never addressed."""
-    report = settings()["report"]
-    return frozenset({report["no_unit_label"], report["no_unit_column_label"]})
 
 
 def _unit_counts(findings: pd.DataFrame) -> pd.DataFrame:

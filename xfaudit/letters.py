@@ -438,7 +438,7 @@ def fallback_ranking(result: AuditResult, period: str | None = None, config=None
     cfg = load_config(config)
     period = parse_period(period).label if period else default_period(result.as_of)
     frame = result.extract.frame
-    from xfaudit.recommend.model import pseudo_units
+    from xfaudit.views import pseudo_units
 
     if "handling_unit" in frame:
         month = frame[period_items(frame, period).to_numpy(dtype=bool)]
@@ -493,7 +493,7 @@ def _ranking_widths(headers: list[str]) -> list[float]:
 def _without_pseudo_units(ranking: pd.DataFrame, bureau: str | None) -> pd.DataFrame:
     """A ranking never names "（未填写单位）" nor the bureau itself (a data-quality matter and
     the 自查 table, not ranked units)."""
-    from xfaudit.recommend.model import pseudo_units
+    from xfaudit.views import pseudo_units
 
     column = next((c for c in ("责任单位", "unit", "handling_unit") if c in ranking.columns),
                   None)

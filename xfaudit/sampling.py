@@ -39,7 +39,6 @@ from xfaudit.registers import Formats, atomic_write, new_workbook, write_cell
 CLASSIFICATION = privacy.CLASSIFICATION
 BANNER = f"{CLASSIFICATION}　注意保密　本名单含信访人个人信息，仅限回访工作使用，不得外传、不得用于其他用途"
 
-NO_UNIT = "（未填写单位）"
 REASON_FORCED = "不满意必回访"
 REASON_RANDOM = "随机抽取"
 
@@ -168,6 +167,7 @@ def draw(result: AuditResult, period: str | None = None, *, seed: int = 0,
     config : configuration overrides (``[sampling]``)
     """
     from xfaudit.recommend import default_period
+    from xfaudit.views import no_unit_label
 
     cfg = load_config(config)
     rule = dict(cfg["sampling"])
@@ -184,7 +184,7 @@ def draw(result: AuditResult, period: str | None = None, *, seed: int = 0,
     phone = items["petitioner_phone"].astype("string").str.strip()
     items["contact_note"] = np.where(phone.isna() | (phone == ""), NO_PHONE, None)
     items = items.rename(columns={"handling_unit": "unit"})
-    items["unit"] = items["unit"].fillna(NO_UNIT)
+    items["unit"] = items["unit"].fillna(no_unit_label())
     items["case_id"] = items["case_id"].astype(object)
     ids = items["case_id"].astype(str)
     items["key"] = pd.util.hash_pandas_object(ids, index=False, hash_key=_seed_key(seed)

@@ -57,20 +57,28 @@ def period_label(period) -> str:
 # Counts
 # ---------------------------------------------------------------------------------------------
 
-def _units(findings: pd.DataFrame) -> pd.Series:
-    return findings["handling_unit"].fillna(settings()["report"]["no_unit_label"])
+def no_unit_label() -> str:
+    """What an empty 责任单位 reads as in tables and sheet names (monthly.toml ``[report]
+    no_unit_label``, e.g. （未填写单位））."""
+    return settings()["report"]["no_unit_label"]
 
 
-def _pseudo_units() -> set[str]:
+def pseudo_units() -> frozenset[str]:
+    """Labels that stand for no unit (an empty cell, an extract without the column): never
+    ranked, never addressed."""
     report = settings()["report"]
-    return {report["no_unit_label"], report["no_unit_column_label"]}
+    return frozenset({report["no_unit_label"], report["no_unit_column_label"]})
+
+
+def _units(findings: pd.DataFrame) -> pd.Series:
+    return findings["handling_unit"].fillna(no_unit_label())
 
 
 def is_named_unit(name) -> bool:
     """Whether a 责任单位 / 责任主体 names a real unit: not a label standing for no unit
     (（未填写单位）, 责任单位未知（台账无此列）) nor a duty-holder still to be verified
     (待核实（复查机关）)."""
-    return bool(name) and name not in _pseudo_units() and not str(name).startswith("待核实")
+    return bool(name) and name not in pseudo_units() and not str(name).startswith("待核实")
 
 
 def open_overdue_mask(findings: pd.DataFrame) -> pd.Series:
@@ -97,7 +105,7 @@ def overview(result) -> pd.DataFrame:
         ("其中超期仍未办", int(open_overdue_mask(f).sum())),
         ("涉及事项", int(accountability["case_id"].nunique())),
         ("涉及责任单位", int(accountability["handling_unit"][
-            ~accountability["handling_unit"].isin(_pseudo_units())].nunique())),
+            ~accountability["handling_unit"].isin(pseudo_units())].nunique())),
         ("台账质量问题", int((f["kind"] == DATA_QUALITY).sum())),
         ("未评估的检查项", sum(not c["evaluated"] for c in s["checks"])),
         ("部分评估的检查项", sum(bool(c["evaluated"] and c["unjudged"]) for c in s["checks"])),

@@ -10,7 +10,7 @@ writes to. The others are sorted by :func:`unit_class`:
   marks 是否本局, or the configured issuer itself. They go to the report's 自查 table, never into
   a letter the bureau would send to itself;
 - **pending** (待核实) — no unit is known: 责任单位 empty or absent (the pseudo-units of
-  :func:`xfaudit.indicators.pseudo_units`), or a review organ the ledger does not name
+  :func:`xfaudit.views.pseudo_units`), or a review organ the ledger does not name
   (``待核实（复查机关）``). Listed for the inspector; no letter.
 """
 
@@ -28,6 +28,7 @@ from xfaudit.audit import AuditResult
 from xfaudit.config import AccountabilityConfig, Scheme
 from xfaudit.dates import parse_period
 from xfaudit.periods import CURRENT, HISTORICAL, current
+from xfaudit.views import pseudo_units
 
 KINDS = ("improvement", "policy", "sanction")
 KIND_TITLES = {"improvement": "改进工作建议", "policy": "完善政策建议", "sanction": "追究责任建议"}
@@ -258,13 +259,6 @@ class RecommendationSet:
 
 
 # -- who a finding's unit is ----------------------------------------------------------------
-
-def pseudo_units() -> frozenset[str]:
-    """Labels that stand for no unit (monthly.toml ``[report]``)."""
-    from xfaudit.indicators import pseudo_units as labels
-
-    return labels()
-
 
 def unit_class(findings: pd.DataFrame, bureau: str | None = None, units=None) -> pd.Series:
     """Per finding: ``unit`` (a unit the bureau writes to), ``self`` (the bureau itself: 自查)

@@ -59,7 +59,6 @@ _NOTE = {"italic": True, "font_color": "#555555"}
 _WARNING = {"bold": True, "font_color": "#C00000"}
 _BANNER = {"font_size": 12, "bold": True, "font_color": "#C00000", "align": "center",
            "valign": "vcenter"}
-_NO_UNIT = "（未填写单位）"
 
 #: Findings per sheet: a worksheet's rows less the header, a part note and a marking banner.
 SHEET_ROWS = fastxlsx.MAX_ROWS - 3
@@ -181,9 +180,9 @@ def _summary_sheet(result, name: str, notes: list[str] | None = None) -> fastxls
 def unit_counts(findings: pd.DataFrame) -> pd.DataFrame:
     """Findings per 责任单位 (rows) × check name (columns), and 超期仍未办 per unit: counts
     that add up over slices of the findings (``--engine chunked`` / ``spark``)."""
-    from xfaudit.views import open_overdue_mask
+    from xfaudit.views import no_unit_label, open_overdue_mask
 
-    units = findings["handling_unit"].fillna(_NO_UNIT)
+    units = findings["handling_unit"].fillna(no_unit_label())
     counts = pd.crosstab(units, findings["check_name"])
     counts["超期仍未办"] = open_overdue_mask(findings).groupby(units).sum()
     return counts
@@ -224,7 +223,8 @@ def indicator_matrix(ind) -> pd.DataFrame:
     """Units × indicators as fractions (the circular's ranking order, then units shown but
     never ranked, then the overall row 全县合计), with 排名, the finding counts and why a
     figure is missing."""
-    from xfaudit.indicators import COUNT_KEYS, indicator_specs, pseudo_units
+    from xfaudit.indicators import COUNT_KEYS, indicator_specs
+    from xfaudit.views import pseudo_units
 
     specs = indicator_specs()
     table = ind.table
@@ -312,6 +312,8 @@ def _due_soon_table(result) -> pd.DataFrame | None:
 def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: str | None = None,
             counts: pd.DataFrame | None = None) -> list[fastxlsx.Sheet]:
     """Every sheet of the workbook, in tab order, with valid unique names and page setup."""
+    from xfaudit.views import no_unit_label
+
     findings, taken = result.findings, set()
     due = _due_soon_table(result)
     notes = [note for note in (left_out, NO_DUE_SOON if due is None else None) if note]
@@ -330,7 +332,7 @@ def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: st
         for name, part in shown.groupby("check_name", sort=False):
             sheets += _findings_sheets(name, shown, taken, part.index.to_numpy())
     if by_unit:
-        for unit, part in shown.groupby(shown["handling_unit"].fillna(_NO_UNIT), sort=True):
+        for unit, part in shown.groupby(shown["handling_unit"].fillna(no_unit_label()), sort=True):
             sheets += _findings_sheets(unit, shown, taken, part.index.to_numpy())
     return [_with_page_setup(sheet) for sheet in sheets]
 
