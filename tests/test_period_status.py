@@ -129,6 +129,23 @@ def test_classify_on_no_findings():
     assert classify(empty, "2026-10").empty
 
 
+def test_a_finding_without_an_id_is_never_matched_to_last_months_history():
+    # without 信访件编号 nothing proves it is last month's item: 本期新发现, not 持续未办
+    # both rows lack a required field (the first its 信访件编号, the second its 责任单位), and
+    # September reported both data-quality findings
+    rows = [item(None, received_on="2026-10-01"),
+            item("KNOWN", received_on="2026-10-01", handling_unit=None)]
+    history = pd.DataFrame({
+        "period": ["2026-09", "2026-09"], "case_id": [float("nan"), "KNOWN"],
+        "check_id": ["DATA_REQUIRED_MISSING"] * 2, "responsible_unit": [None, None],
+        "is_open": [True, True], "period_status": ["本期新发现"] * 2, "waived": [False, False]})
+    result = audit(Extract.from_frame(pd.DataFrame(rows)), as_of=AS_OF, period="2026-10",
+                   history=history)
+    missing = result.filter(check="DATA_REQUIRED_MISSING")
+    assert dict(zip(missing["case_id"].fillna("（无编号）"), missing["period_status"])) == {
+        "（无编号）": "本期新发现", "KNOWN": "持续未办"}
+
+
 def test_an_item_due_on_the_eve_of_the_month_is_new_not_still_open():
     """November 2026, as-of 11-30; REG_LATE last day = received + 15.
 

@@ -79,11 +79,9 @@ def classify(findings: pd.DataFrame, period, history: pd.DataFrame | None = None
     month = parse_period(period)
     first, last = month.first_day, month.last_day
     reported, reported_open = _reported(history, month.label)
-    keys = pd.Series(list(zip(findings["case_id"], findings["check_id"], strict=True)),
-                     index=findings.index, dtype=object) if len(findings) else pd.Series(
-        dtype=object)
-    before = keys.isin(reported).to_numpy(dtype=bool)
-    was_open = keys.isin(reported_open).to_numpy(dtype=bool)
+    keys = _keys(findings)
+    before = keys.isin(reported)
+    was_open = keys.isin(reported_open)
     is_open = findings["is_open"].to_numpy(dtype=bool)
     last_day = findings["last_day"]
     event = findings["actual_on"].copy()
@@ -94,7 +92,6 @@ def classify(findings: pd.DataFrame, period, history: pd.DataFrame | None = None
             for column in columns[1:]:
                 value = value.fillna(findings.loc[rows, column])
             event[rows] = value
-    in_period = lambda d: d.between(first, last).fillna(False).to_numpy(dtype=bool)  # noqa: E731
     done_before = (event < first).fillna(False).to_numpy(dtype=bool)
     status = np.full(len(findings), NEW, dtype=object)
     # open: new when its first day overdue (the day after the last day) falls in the period
@@ -106,7 +103,7 @@ def classify(findings: pd.DataFrame, period, history: pd.DataFrame | None = None
     status[open_old | untimed_open] = CONTINUING
     # done: late within the period — corrected when reported open before; else new
     done = ~is_open
-    status[done & in_period(event) & was_open] = CORRECTED
+    status[done & _within(event, first, last) & was_open] = CORRECTED
     status[done & done_before] = HISTORICAL
     # data-quality findings: new unless already reported
     quality = (findings["kind"] == "data_quality").to_numpy()
@@ -114,14 +111,27 @@ def classify(findings: pd.DataFrame, period, history: pd.DataFrame | None = None
     return pd.Series(status, index=findings.index, dtype=object)
 
 
-def _reported(history: pd.DataFrame | None, period: str) -> tuple[set, set]:
-    """(case_id, check_id) reported in an earlier period, and those reported open."""
+def _keys(frame: pd.DataFrame) -> pd.MultiIndex:
+    """(case_id, check_id) of each row, as text (an empty id stays NA)."""
+    return pd.MultiIndex.from_arrays([frame["case_id"].astype("string"),
+                                      frame["check_id"].astype("string")])
+
+
+def _within(days: pd.Series, first, last) -> np.ndarray:
+    """Whether each day falls from ``first`` to ``last`` (False where missing)."""
+    return days.between(first, last).fillna(False).to_numpy(dtype=bool)
+
+
+def _reported(history: pd.DataFrame | None, period: str
+              ) -> tuple[pd.MultiIndex, pd.MultiIndex]:
+    """(case_id, check_id) reported in an earlier period, and those reported open; rows
+    without an id are left out (nothing proves a finding without an id is the same item)."""
     if history is None or history.empty:
-        return set(), set()
-    earlier = history[history["period"].astype(str) < period]
-    keys = list(zip(earlier["case_id"].astype(str), earlier["check_id"].astype(str)))
-    open_keys = [k for k, o in zip(keys, earlier["is_open"].astype(bool)) if o]
-    return set(keys), set(open_keys)
+        empty = pd.MultiIndex.from_arrays([pd.Series([], dtype="string")] * 2)
+        return empty, empty
+    earlier = history[(history["period"].astype(str) < period) & history["case_id"].notna()]
+    keys = _keys(earlier)
+    return keys, keys[earlier["is_open"].astype(bool).to_numpy()]
 
 
 def record(history: pd.DataFrame | None, findings: pd.DataFrame, period) -> pd.DataFrame:
