@@ -417,11 +417,12 @@ def current_counts(findings: pd.DataFrame) -> pd.DataFrame:
     if findings.empty:
         return pd.DataFrame(columns=["unit", "check_id", "check_name", "findings", "new",
                                      "continuing"])
-    g = findings.groupby(["responsible_unit", "check_id"], sort=True)
+    counted = findings.assign(new=findings["period_status"].eq(CURRENT[0]).astype("int64"),
+                              continuing=findings["period_status"].eq(CURRENT[1])
+                              .astype("int64"))
+    g = counted.groupby(["responsible_unit", "check_id"], sort=True)
     out = pd.DataFrame({"check_name": g["check_name"].first(), "findings": g.size(),
-                        "new": g["period_status"].agg(lambda s: int((s == CURRENT[0]).sum())),
-                        "continuing": g["period_status"].agg(
-                            lambda s: int((s == CURRENT[1]).sum()))})
+                        "new": g["new"].sum(), "continuing": g["continuing"].sum()})
     return out.reset_index().rename(columns={"responsible_unit": "unit"})
 
 
