@@ -80,6 +80,8 @@ def test_mask_result_can_leave_the_personal_and_free_text_columns_out_of_the_ext
     text = masked.extract.frame.to_csv() + masked.findings.to_csv()
     assert not [v for v in personal_values() if v in text]
     assert "petitioner" in result.extract.frame.columns          # the original is untouched
+    with pytest.raises(ValueError):                  # dropping what personal=False would keep
+        mask_result(result, personal=False, drop_from_extract=True)
 
 
 def test_a_masked_copy_has_the_events_of_the_unmasked_extract():

@@ -201,14 +201,19 @@ def test_vocabulary_columns_go_to_gx_as_codes_with_their_value_set_relabelled():
     # routing is read only by its in-set rule: GX gets codes and the codes of the value set;
     # the unknown value fails, the empty cell is not evaluated, and GX's result shows the
     # suite's own value set, the failing value as text and the full meta (Data Docs)
-    ledger = pd.DataFrame({"routing": ["转送", "交办", "转交", None, "转送"]})
+    ledger = pd.DataFrame({"routing": pd.Series(["转送", "交办", "转交", None, "转送"],
+                                                dtype=object)})     # text as the loader types it
     suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    [spec] = [e for e in suite["expectations"] if e["kwargs"].get("column") == "routing"]
+    slim, decode, as_run = validate._slim(ledger, [spec])
+    assert str(slim["routing"].dtype) == "Int64" and list(decode["routing"]) == ["转送", "交办",
+                                                                                "转交"]
+    assert as_run[0]["kwargs"]["value_set"] == [-1, 0, 1]   # 转送, 交办; the others absent
     got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger}, [CheckId.DATA_VALUE_UNKNOWN])
     [outcome] = got.outcomes
     assert (outcome.rows_evaluated, outcome.unexpected_count) == (4, 1)
     assert outcome.failing.tolist() == [2]
     [result] = got.results["xfaudit.ledger"].results
-    [spec] = [e for e in suite["expectations"] if e["kwargs"].get("column") == "routing"]
     assert result.expectation_config.kwargs["value_set"] == spec["kwargs"]["value_set"]
     assert "转送" in result.expectation_config.kwargs["value_set"]
     assert result.expectation_config.meta == spec["meta"]
@@ -216,15 +221,33 @@ def test_vocabulary_columns_go_to_gx_as_codes_with_their_value_set_relabelled():
 
 
 def test_a_column_holding_no_value_of_its_set_fails_on_every_filled_row():
-    ledger = pd.DataFrame({"routing": ["转交", "转交", None]})
+    ledger = pd.DataFrame({"routing": pd.Series(["转交", "转交", None], dtype=object)})
     suite = suite_dicts(load_profile_set("auto"))[LEDGER]
+    [spec] = [e for e in suite["expectations"] if e["kwargs"].get("column") == "routing"]
+    assert validate._slim(ledger, [spec])[2][0]["kwargs"]["value_set"] == [-1]
     got = validate.run_suites({LEDGER: suite}, {LEDGER: ledger}, [CheckId.DATA_VALUE_UNKNOWN])
     [outcome] = got.outcomes
     assert outcome.failing.tolist() == [0, 1]
+    [result] = got.results["xfaudit.ledger"].results
+    assert result.result["partial_unexpected_list"] == ["转交", "转交"]
 
 
-def test_a_column_read_in_a_row_condition_stays_text():
-    # review_outcome is read in the row condition of a 落实 ≥ 复查决定 pair: not relabelled
+def test_a_rule_whose_row_condition_reads_its_own_column_keeps_the_text():
+    # codes would make the condition compare codes with text: such a column stays text
+    spec = {"type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "status", "value_set": ["已办结"],
+                       "row_condition": {"type": "comparison", "column": {"name": "status"},
+                                         "operator": "IN", "parameter": ["已办结", "办理中"]}},
+            "meta": {"check_id": "DATA_VALUE_UNKNOWN"}}
+    assert not validate.relabel_safe([spec], "status", validate._RELABEL_SAFE_WITH_SETS)
+    frame = pd.DataFrame({"status": pd.Series(["已办结", "办理中", "其他", None], dtype=object)})
+    slim, decode, _ = validate._slim(frame, [spec])
+    assert slim["status"].dtype == object and decode == {}
+
+
+def test_which_columns_may_go_to_gx_as_codes():
+    # review_outcome is read in the row condition of a 落实 ≥ 复查决定 pair: not relabelled in
+    # a batch holding that pair (its own in-set rule's shared batch may relabel it)
     suite = suite_dicts(load_profile_set("auto"))[LEDGER]
     assert not validate.relabel_safe(suite["expectations"], "review_outcome",
                                      validate._RELABEL_SAFE_WITH_SETS)

@@ -262,6 +262,8 @@ def mask_result(result, enabled: bool = True, *, personal: bool = True,
     """
     if not enabled:
         return result
+    if drop_from_extract and not personal:
+        raise ValueError("drop_from_extract drops the personal columns personal=False keeps")
     from dataclasses import replace
 
     findings = mask_frame(result.findings, names=_finding_names(result), personal=personal)

@@ -369,15 +369,16 @@ def expectation_columns(spec: dict) -> list[str]:
     kwargs = spec["kwargs"]
     columns = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
     columns += list(kwargs.get("column_list", ()))
-    columns += _condition_columns(kwargs.get("row_condition"))
+    columns += condition_columns(kwargs.get("row_condition"))
     return list(dict.fromkeys(columns))
 
 
-def _condition_columns(condition) -> list[str]:
+def condition_columns(condition) -> list[str]:
+    """The columns a row condition reads."""
     if not condition:
         return []
     if "conditions" in condition:
-        return [c for part in condition["conditions"] for c in _condition_columns(part)]
+        return [c for part in condition["conditions"] for c in condition_columns(part)]
     return [condition["column"]["name"]]
 
 

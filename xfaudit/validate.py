@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 from contextlib import contextmanager
+from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -32,7 +33,7 @@ import pandas as pd
 
 from xfaudit.errors import DependencyError, ValidationEngineError
 from xfaudit.schema import CheckId
-from xfaudit.suites import expectation_columns
+from xfaudit.suites import condition_columns, expectation_columns
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False,
                  "partial_unexpected_count": 0}
@@ -442,10 +443,11 @@ def in_spec_order(results, specs: list[dict]) -> list:
     shows)."""
     ordered = sorted(results, key=lambda r: r.expectation_config.meta[_POSITION])
     for r, spec in zip(ordered, specs, strict=True):
-        r.expectation_config.kwargs = dict(spec["kwargs"])
-        r.expectation_config.meta = dict(spec.get("meta", {}))
+        config = r.expectation_config
+        config.kwargs = {**config.kwargs, **deepcopy(spec["kwargs"])}   # GX's batch_id kept
+        config.meta = deepcopy(spec.get("meta", {}))
         if "notes" in spec:
-            r.expectation_config.notes = spec["notes"]
+            config.notes = spec["notes"]
     return ordered
 
 
@@ -459,8 +461,11 @@ _RELABEL_SAFE_WITH_SETS = RELABEL_SAFE | {"expect_column_values_to_be_in_set"}
 
 def relabel_safe(specs: list[dict], column: str, types=RELABEL_SAFE) -> bool:
     """Whether every expectation of ``specs`` that reads ``column`` is of ``types`` and reads
-    it as its own column (not in a row condition): then the column may go to GX as codes."""
+    it as its own column only (not in a row condition, its value set a list): then the
+    column may go to GX as codes."""
     return all(s["type"] in types and s["kwargs"].get("column") == column
+               and column not in condition_columns(s["kwargs"].get("row_condition"))
+               and isinstance(s["kwargs"].get("value_set", []), (list, tuple))
                for s in specs if column in expectation_columns(s))
 
 
@@ -650,8 +655,6 @@ def gx_percent(unexpected: int, element_count: int, nonnull: int) -> float | Non
 
 def _merged_result(parts: list):
     """One GX ExpectationValidationResult from those of the parts (counts summed)."""
-    from copy import deepcopy
-
     first = deepcopy(parts[0])
     if len(parts) == 1:
         return first
