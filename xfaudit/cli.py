@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import re
 import sys
@@ -489,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
+        # tasks a library left pending when interrupted log English tracebacks when the
+        # interpreter collects them: the run ends with its one Chinese line
+        logging.disable(logging.CRITICAL)
         print("已中断。", file=sys.stderr)
         return 130
     except BrokenPipeError:

@@ -29,6 +29,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -425,10 +426,31 @@ def execute_notebook(notebook: Path, output: Path, parameters: dict,
     from papermill.engines import papermill_engines
 
     papermill_engines.register("xfaudit-progress", _progress_engine(say))
-    papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
-                               kernel_name=KERNEL_NAME, engine_name="xfaudit-progress",
-                               progress_bar=False, log_output=False,
-                               kernel_manager_class=_ipc_kernel_manager())
+    with _quiet_loggers(NOTEBOOK_LOGGERS):
+        papermill.execute_notebook(str(notebook), str(output), parameters=parameters,
+                                   kernel_name=KERNEL_NAME, engine_name="xfaudit-progress",
+                                   progress_bar=False, log_output=False,
+                                   kernel_manager_class=_ipc_kernel_manager())
+
+
+#: Loggers that write English lines to the terminal while the notebook runs (papermill's,
+#: through which nbclient logs, e.g. "Kernel died while waiting for execute reply." when a
+#: Ctrl-C shuts the kernel down mid-cell). Every failure is reported in Chinese (RunError).
+NOTEBOOK_LOGGERS = ("papermill", "traitlets", "nbclient")
+
+
+@contextmanager
+def _quiet_loggers(names):
+    """Only critical messages from these loggers while the block runs."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 # ---------------------------------------------------------------------------------------------
