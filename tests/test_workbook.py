@@ -246,3 +246,26 @@ def test_sheet_name(name, taken, expected):
 
 def test_same_result_same_bytes(result, path, tmp_path):
     assert workbook.write(result, tmp_path / "again.xlsx").read_bytes() == path.read_bytes()
+
+
+def test_a_due_soon_list_longer_than_a_worksheet_continues_on_numbered_sheets(
+        result, monkeypatch, tmp_path):
+    from xfaudit.views import due_soon
+
+    table = due_soon(result)
+    n = len(table)
+    assert n > 8
+    # a worksheet of 5 data rows here: the title, a blank line and a part's note above
+    monkeypatch.setattr(workbook, "SHEET_ROWS", 7)
+    path = workbook.write(result, tmp_path / "f.xlsx", by_check=False, by_unit=False)
+    book = openpyxl.load_workbook(path, read_only=True)
+    parts = [name for name in book.sheetnames if name.startswith("临期预警")]
+    assert parts[:2] == ["临期预警", "临期预警(2)"] and len(parts) == -(-n // 5)
+    cases = []
+    for k, name in enumerate(parts, start=1):
+        lines = list(book[name].iter_rows(values_only=True))
+        assert lines[0][0].startswith(f"临期预警：第{k}部分，共{len(parts)}部分")
+        assert lines[1][0].startswith("临期预警：截至审计日")
+        assert lines[3][0] == "剩余天数"
+        cases += [line[2] for line in lines[4:]]
+    assert cases == list(table["信访件编号"])       # every row once, in order

@@ -265,7 +265,9 @@ def _indicator_sheet(ind, name: str) -> fastxlsx.Sheet:
                           header_style={"valign": "vcenter"})
 
 
-def _due_soon_sheet(table: pd.DataFrame, as_of, name: str) -> fastxlsx.Sheet:
+def _due_soon_sheets(table: pd.DataFrame, as_of, taken: set[str]) -> list[fastxlsx.Sheet]:
+    """临期预警: one sheet, or numbered ones past a worksheet's rows (a province's open
+    deadlines of the next days can be more than a worksheet holds)."""
     from xfaudit.views import due_soon_days
 
     horizons = due_soon_days()
@@ -275,24 +277,41 @@ def _due_soon_sheet(table: pd.DataFrame, as_of, name: str) -> fastxlsx.Sheet:
     widths = {"剩余天数": 9, "期限届满日": 12, "信访件编号": 18, "责任单位": 24, "期限": 16,
               "检查项": 16, "内容分类": 14, "台账行号": 9}
     kinds = {"剩余天数": "int", "期限届满日": "date", "台账行号": "int"}
-    return table_sheet(name, table, {}, widths, kinds)
+
+    def sheet(name: str, rows) -> fastxlsx.Sheet:
+        return replace(table_sheet(name, table, {}, widths, kinds, rows=rows), above=above)
+
+    # two lines above the header besides a part's note
+    return _in_parts("临期预警", taken, len(table), sheet, capacity=SHEET_ROWS - 2)
 
 
 def _findings_sheets(name: str, shown: pd.DataFrame, taken: set[str],
                      rows: np.ndarray | None = None) -> list[fastxlsx.Sheet]:
     """One findings sheet, or several when they exceed :data:`SHEET_ROWS` rows."""
-    positions = np.arange(len(shown)) if rows is None else np.asarray(rows)
-    if len(positions) <= SHEET_ROWS:
-        return [table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=rows)]
-    starts = range(0, len(positions), SHEET_ROWS)
+    def sheet(sheet_name: str, part) -> fastxlsx.Sheet:
+        return table_sheet(sheet_name, shown, FINDING_HEADERS, WIDTHS, rows=part)
+
+    return _in_parts(name, taken, len(shown), sheet, rows=rows)
+
+
+def _in_parts(name: str, taken: set[str], n: int, make, *, rows: np.ndarray | None = None,
+              capacity: int | None = None) -> list[fastxlsx.Sheet]:
+    """The sheet ``make(sheet name, rows)`` of a table of ``n`` rows (or of its ``rows``), or
+    numbered sheets of at most ``capacity`` rows each (default :data:`SHEET_ROWS`), each
+    saying above its own lines which part it is."""
+    capacity = SHEET_ROWS if capacity is None else capacity
+    positions = np.arange(n) if rows is None else np.asarray(rows)
+    if len(positions) <= capacity:
+        return [make(sheet_name(name, taken), rows)]
+    starts = range(0, len(positions), capacity)
     sheets = []
     for k, start in enumerate(starts, start=1):
-        part = positions[start:start + SHEET_ROWS]
-        sheet = table_sheet(sheet_name(name, taken), shown, FINDING_HEADERS, WIDTHS, rows=part)
+        part = positions[start:start + capacity]
+        sheet = make(sheet_name(name, taken), part)
         note = (f"{one_line(name)}：第{k}部分，共{len(starts)}部分（第{start + 1:,}至"
                 f"{start + len(part):,}条，共{len(positions):,}条；一个工作表最多容纳"
-                f"{SHEET_ROWS:,}条）")
-        sheets.append(replace(sheet, above=[fastxlsx.Line(note, _NOTE)]))
+                f"{capacity:,}条）")
+        sheets.append(replace(sheet, above=[fastxlsx.Line(note, _NOTE), *sheet.above]))
     return sheets
 
 
@@ -323,7 +342,7 @@ def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: st
     if indicators is not None:
         sheets.append(_indicator_sheet(indicators, sheet_name("指标", taken)))
     if due is not None:
-        sheets.append(_due_soon_sheet(due, result.as_of, sheet_name("临期预警", taken)))
+        sheets += _due_soon_sheets(due, result.as_of, taken)
     if left_out:
         return [_with_page_setup(sheet) for sheet in sheets]
     shown = _display(findings, result.profiles).reset_index(drop=True)  # index = position
