@@ -253,7 +253,9 @@ def mask_result(result, enabled: bool = True, *, personal: bool = True,
     """A shallow copy of an :class:`~xfaudit.audit.AuditResult` whose frames are masked.
 
     The findings and the extract's frame are masked (free text with each row's own name);
-    clocks (dates only) are shared. Writers given the copy can only write masked data.
+    clocks (dates only) are shared. Writers given the copy can only write masked data: the
+    copy's events are still computed from the original extract (matching later petitions by
+    name, phone and id), but hold no personal data.
     ``personal=False`` masks the free text only and keeps the personal columns of the
     extract (for the callback list and the matching of repeat petitions).
     ``drop_from_extract=True`` leaves the personal and free-text columns out of the
