@@ -98,6 +98,10 @@ def test_overview_accounts_for_every_row():
     table = dict(zip(*views.overview(audit_result()).T.values))
     assert table["读取行数"] == table["审计行数"] + table["剔除行数"] == 11
     assert table["履职问题"] == 4 and table["其中超期仍未办"] == 2
+    # who owes them: the bureau (XF-A2 routed 17 days after receipt, XF-A3 not routed after
+    # 26), 青石镇 (XF-A5 concluded 10-15, its 60 days ended 10-09), 城南街道 (XF-B1 open
+    # past 10-19) — the duty-holders, as the tile counts this month's
+    assert table["涉及责任单位（全部履职问题）"] == 3
 
 
 def test_data_quality_view_lists_rows_and_details():

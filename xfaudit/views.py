@@ -104,8 +104,8 @@ def overview(result) -> pd.DataFrame:
           for status in STATUSES],
         ("其中超期仍未办", int(open_overdue_mask(f).sum())),
         ("涉及事项", int(accountability["case_id"].nunique())),
-        ("涉及责任单位", int(accountability["handling_unit"][
-            ~accountability["handling_unit"].isin(pseudo_units())].nunique())),
+        ("涉及责任单位（全部履职问题）", len({u for u in accountability["responsible_unit"].dropna()
+                                    if is_named_unit(u)})),
         ("台账质量问题", int((f["kind"] == DATA_QUALITY).sum())),
         ("未评估的检查项", sum(not c["evaluated"] for c in s["checks"])),
         ("部分评估的检查项", sum(bool(c["evaluated"] and c["unjudged"]) for c in s["checks"])),
