@@ -25,6 +25,9 @@ one of the other engines, placed where Spark runs it:
    (masked), written as parquet partitioned by 责任单位 (``findings.parquet/handling_unit=…``);
    the driver then writes findings.csv (byte for byte the pandas engine's), findings.xlsx,
    summary.json and validation.json with the pandas writers, one check at a time.
+6. **临期预警**: one filter selects the rows with a timed deadline in the next days; the driver
+   collects them and judges them with :func:`xfaudit.views.due_soon_rows`, as the other
+   engines do.
 
 Locally the master is ``local[*]``; on a cluster (``--spark-master spark://host:7077``, or
 YARN/Kubernetes through ``spark-submit``) the dataset and the output folder must be on a file
@@ -403,7 +406,7 @@ def _findings(flagged, raw, p: Plan, dataset: Dataset, out_dtypes: dict[str, str
 def _due_soon(wide, raw, p: Plan, dataset: Dataset) -> pd.DataFrame:
     """The 临期预警 table: Spark selects the rows with a timed clock due within the longest
     horizon (a day wider on each side: the exact rule is applied afterwards), the driver
-    collects them (few: open deadlines of the next days) and
+    collects them (a small share of the rows: 605,070 of 10.25M in the benchmark) and
     :func:`xfaudit.views.due_soon_rows` judges them as on the other engines."""
     from pyspark.sql import functions as F
 
