@@ -321,11 +321,23 @@ class Derived:
     timings: dict = field(default_factory=dict)
 
 
+def audit_date(as_of=None) -> pd.Timestamp:
+    """The audit date from a user value (:func:`xfaudit.dates.parse_as_of`), default today."""
+    return parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+
+
+def legal_calendar(holidays=None, calendar: LegalCalendar | None = None) -> LegalCalendar:
+    """``calendar``, or the working-day calendar with the given holiday file(s)."""
+    if calendar is not None:
+        return calendar
+    files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
+    return LegalCalendar(holiday_files=files)
+
+
 def date_window(profile: str = "auto", as_of=None) -> DateWindow:
     """The plausible days of a ledger audited under ``profile`` at ``as_of`` (default today):
     pass it to :func:`xfaudit.load.load_extract` so implausible cells keep their raw text."""
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
-    return load_profile_set(str(profile)).date_window(as_of)
+    return load_profile_set(str(profile)).date_window(audit_date(as_of))
 
 
 def derive(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
@@ -334,16 +346,14 @@ def derive(extract: Extract | str | Path, *, as_of=None, profile: str = "auto",
     """Resolve the inputs of an audit and derive the clock table (see :func:`audit`)."""
     timings = {}
     started = time.perf_counter()
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    as_of = audit_date(as_of)
     profiles = load_profile_set(str(profile))
     if not isinstance(extract, Extract):
         from xfaudit.load import load_extract
 
         extract = load_extract(extract, date_window=profiles.date_window(as_of))
         timings["load"] = time.perf_counter() - started
-    if calendar is None:
-        files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
-        calendar = LegalCalendar(holiday_files=files)
+    calendar = legal_calendar(holidays, calendar)
     step = time.perf_counter()
     facts = table_facts(extract, profiles.date_window(as_of))
     clocks = derive_clocks(extract, profiles, as_of, calendar, facts)

@@ -239,9 +239,9 @@ def mask_frame(frame: pd.DataFrame, enabled: bool = True, *,
     return out
 
 
-def _finding_names(result) -> pd.Series | None:
-    """The petitioner of each finding's row (findings carry ``source_row``, not the name)."""
-    frame, findings = result.extract.frame, result.findings
+def finding_names(frame: pd.DataFrame, findings: pd.DataFrame) -> pd.Series | None:
+    """The petitioner of each finding's row in the extract's ``frame`` (findings carry
+    ``source_row``, not the name); None without a petitioner column."""
     if "petitioner" not in frame.columns or "source_row" not in findings.columns:
         return None
     by_row = frame.drop_duplicates("source_row").set_index("source_row")["petitioner"]
@@ -268,7 +268,7 @@ def mask_result(result, enabled: bool = True, *, personal: bool = True,
         raise ValueError("drop_from_extract drops the personal columns personal=False keeps")
     from dataclasses import replace
 
-    findings = mask_frame(result.findings, names=_finding_names(result), personal=personal)
+    findings = mask_frame(result.findings, names=finding_names(result.extract.frame, result.findings), personal=personal)
     frame = result.extract.frame
     if drop_from_extract:
         labels = _column_fields()

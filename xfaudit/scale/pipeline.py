@@ -11,16 +11,15 @@ gives exactly its rows of the one-pass result.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from xfaudit.audit import audit_date, legal_calendar
 from xfaudit.calendar import LegalCalendar
 from xfaudit.clocks import TableFacts, doubtful_cells, evaluable
-from xfaudit.dates import DateWindow, parse_as_of
+from xfaudit.dates import DateWindow
 from xfaudit.model import Extract, NotEvaluated
 from xfaudit.profile import ProfileSet, load_profile_set
 from xfaudit.schema import CheckId
@@ -65,11 +64,9 @@ def plan(fields_present, *, as_of=None, profile: str = "auto", holidays=None,
          calendar: LegalCalendar | None = None, period=None, history=None, bureau=None,
          mask: bool = True) -> Plan:
     """The :class:`Plan` of an audit of an extract with ``fields_present``."""
-    as_of = parse_as_of(as_of) if as_of is not None else pd.Timestamp(dt.date.today())
+    as_of = audit_date(as_of)
     profiles = load_profile_set(str(profile))
-    if calendar is None:
-        files = [holidays] if isinstance(holidays, (str, Path)) else list(holidays or [])
-        calendar = LegalCalendar(holiday_files=files)
+    calendar = legal_calendar(holidays, calendar)
     evaluated, skipped = evaluable(set(fields_present))
     return Plan(profiles=profiles, as_of=as_of.normalize(), calendar=calendar,
                 window=profiles.date_window(as_of), suites=suite_dicts(profiles),
@@ -92,19 +89,14 @@ def slice_findings(extract: Extract, facts: TableFacts, clocks, validation: Vali
                    p: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A slice's findings as built (for the counts) and as written (masked unless not)."""
     from xfaudit.findings import build_findings
-    from xfaudit.privacy import mask_frame
+    from xfaudit.privacy import finding_names, mask_frame
 
     findings = build_findings(extract.frame, clocks, validation, p.profiles, period=p.period,
                               history=p.history, bureau=p.bureau,
                               shared={"case_id": facts.duplicate_ids})
     if not p.mask:
         return findings, findings
-    names = None
-    if "petitioner" in extract.frame.columns and len(findings):
-        by_row = (extract.frame.drop_duplicates("source_row")
-                  .set_index("source_row")["petitioner"])
-        names = findings["source_row"].map(by_row)
-    return findings, mask_frame(findings, names=names)
+    return findings, mask_frame(findings, names=finding_names(extract.frame, findings))
 
 
 def with_outcomes(validation: Validation, extra: list, order: dict) -> Validation:
