@@ -464,9 +464,11 @@ def test_truth_has_no_duplicates_and_valid_ids(small):
 
 def test_frame_has_canonical_fields_and_types(small):
     f = small.frame
-    # every contract field the generator models, in contract order; 评价状态, 登记部门 and the
-    # review organs are not generated (限办时间, 是否办结 and 是否超期 are)
-    absent = ["evaluation_status", "registering_body", "review_organ", "rereview_organ"]
+    # every contract field the generator models, in contract order; 评价状态, 登记部门, the
+    # review organs and 所属县区 (a county's own ledger) are not generated (限办时间, 是否办结 and
+    # 是否超期 are)
+    absent = ["evaluation_status", "registering_body", "review_organ", "rereview_organ",
+              "county"]
     assert list(f.columns) == [c for c in fields() if c not in absent]
     assert f.is_concluded.dtype == "boolean" and f.system_overdue.dtype == "boolean"
     dates = [c for c in date_fields() if c in f.columns]

@@ -154,8 +154,9 @@ class Normalised:
 def value_reading(kind: str) -> str:
     """How cells of a field kind are read: ``"date"``, ``"int"``, ``"boolean"`` (its values.toml
     table maps to booleans: flag, repeat, concluded), ``"coded"`` (any other values.toml table:
-    channel, routing, track, outcome, …) or ``"text"``."""
-    if kind in ("date", "int"):
+    channel, routing, track, outcome, …), ``"place"`` (the county of an administrative path,
+    :func:`county_name`) or ``"text"``."""
+    if kind in ("date", "int", "place"):
         return kind
     table = value_maps().get(kind)
     if table is None:
@@ -195,15 +196,18 @@ def normalise_values(kind: str, texts: Iterable[str | None],
           boolean cells (``raw``); anything else unreadable;
         - coded: folded (:func:`fold_text`) and mapped through the table; an unknown value is
           kept as folded, never unreadable (the checks report it);
-        - text: as given.
+        - text: as given;
+        - place: the county-level name of an administrative path (:func:`county_name`).
     """
     texts = list(texts)
     reading = value_reading(kind)
     if reading == "date":
         raise ValueError("dates are read by xfaudit.dates.parse_dates")
     local = {fold_text(str(k)): v for k, v in (aliases or {}).items()}
-    if reading == "text":
-        values = [local.get(fold_text(t), t) if local and t else t for t in texts]
+    if reading in ("text", "place"):
+        read = county_name if reading == "place" else (lambda t: t)
+        values = [local.get(fold_text(t), read(t)) if local and t else t and read(t)
+                  for t in texts]
         return Normalised(_objects(values), np.zeros(len(texts), dtype=bool), object)
     if reading == "int":
         values = [None if t is None else local.get(fold_text(t), _whole_number(t))
@@ -223,6 +227,30 @@ def normalise_values(kind: str, texts: Iterable[str | None],
     unreadable = np.array([v is None and t is not None for v, t in zip(values, texts)],
                           dtype=bool)
     return Normalised(_objects(values), unreadable, dtype)
+
+
+#: An administrative path down to the county level: an optional province (省, 自治区, or one of
+#: the four municipalities), an optional prefecture (市, 自治州, 地区, 盟) and the first
+#: county-level unit (县, 自治县, 旗, 自治旗, 区, 县级市, 林区, 特区). Not a county: a 区 of
+#: 社区 / 小区 / 园区 / 景区 / 街区, or a name that goes on as a township or village (新市镇).
+_COUNTY_PATH = re.compile(
+    r"^(?:.{2,7}?省|.{2,10}?自治区|(?:北京|天津|上海|重庆)市)?"
+    r"(?:.{1,10}?(?:自治州|地区|盟|市))?"
+    r"(.{1,12}?(?:自治县|自治旗|林区|特区|县|旗|(?<![社小园景街])区|市))(?!镇|乡|街|村)")
+
+
+def county_name(text: str) -> str:
+    """The county-level unit an administrative path names, or the text itself.
+
+    ``河北省保定市涞水县`` → 涞水县, ``浙江省宁波市余姚市梨洲街道`` → 余姚市,
+    ``北京市朝阳区`` → 朝阳区, ``青禾县石桥镇`` → 青禾县, ``东莞市南城街道`` → 东莞市 (a
+    prefecture without counties answers itself). A cell naming no county-level unit
+    (``石桥镇``) is kept as typed: the per-county outputs show it under its own name rather
+    than guess a county. Spaces and full-width forms are folded first.
+    """
+    folded = fold_text(text)
+    match = _COUNTY_PATH.match(folded)
+    return match.group(1) if match else text.strip()
 
 
 @cache
