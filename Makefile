@@ -9,6 +9,10 @@ PERIOD  ?= 2026-10
 SAMPLE  := tests/files/sample_2026-10.xlsx
 # The fictional 云溪县信访局 of the sample (issuer, 机关代字, 抄送): letters need a bureau.
 BUREAU  := tests/files/sample_bureau.toml
+# A provincial month of three fictional counties (问题属地) and two of their bureaus: the
+# per-county workbooks and letters (xfaudit check --by-county; tests/files/make_province.py).
+PROVINCE := tests/files/sample_province_2026-10.csv
+COUNTIES := tests/files/sample_counties
 # Every dependency, transitive ones included, pinned (`make lock` regenerates it).
 LOCK    := constraints.txt
 
@@ -16,6 +20,9 @@ LOCK    := constraints.txt
 
 demo: setup
 	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports --config $(BUREAU)
+	mkdir -p reports/province/县区配置 && cp -rn $(COUNTIES)/. reports/province/县区配置/
+	$(BIN)/xfaudit check $(PROVINCE) --as-of 2026-10-31 --by-county \
+	    --counties reports/province/县区配置 --out reports/province
 
 test: setup system-test-tools system-java
 	$(BIN)/python -m pytest

@@ -94,6 +94,34 @@ def _seen_before(table: pd.DataFrame, ids: pd.Series, i: int) -> bool:
     return bool((table.iloc[:i] == table.iloc[i]).all(axis=1).any())
 
 
+#: 问题属地 of row i is COUNTIES[i % 3]: two counties and an empty cell.
+COUNTIES = ["河北省保定市涞水县石桥镇", "河北省保定市易县", ""]
+FOLDER = {"河北省保定市涞水县石桥镇": "涞水县", "河北省保定市易县": "易县", "": "（县区未填写）"}
+
+
+class CountyLedger:
+    """A CSV ledger of several counties (``path``) and its records as written (``frame``)."""
+
+    def __init__(self, path: Path, frame: pd.DataFrame):
+        self.path, self.frame = path, frame
+
+
+def counties_csv(folder: Path, rows: int = 150, seed: int = 5,
+                 places: list[str] = COUNTIES) -> CountyLedger:
+    """The first ``rows`` records of a synthetic county month (duplicated ids included) with a
+    问题属地 column: record i in ``places[i % len(places)]``."""
+    raw = folder / "raw.csv"
+    write(generate(200, AS_OF[:7], seed), raw)
+    lines = raw.read_text(encoding="utf-8-sig").split("\n")
+    frame = pd.read_csv(io.StringIO("\n".join(lines[1:])), dtype=str, keep_default_na=False)
+    frame = frame.iloc[:rows].reset_index(drop=True)
+    frame["问题属地"] = [places[i % len(places)] for i in range(len(frame))]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "全省台账.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    return CountyLedger(path, frame)
+
+
 def sheet_rows(workbook: Path, name: str) -> list[tuple]:
     """The values of one sheet of a workbook, row by row."""
     from openpyxl import load_workbook

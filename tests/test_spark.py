@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scale_data import AS_OF, comparable_json as _json, far_apart_csv, sheet_rows
+from scale_data import (AS_OF, FOLDER, comparable_json as _json, counties_csv, far_apart_csv,
+                        sheet_rows)
 from xfaudit import privacy
 from xfaudit.errors import CalendarError
 from xfaudit.profile import builtin_profiles
@@ -118,3 +119,17 @@ def test_a_user_error_raised_in_a_task_reaches_the_driver_as_itself():
             except RuntimeError as exc:            # what Spark hands the driver: the text
                 raise Exception(f"PythonException: {exc}") from None
     assert caught.value.year == 2031
+
+
+def test_spark_writes_the_pandas_engines_county_files(spark, tmp_path):
+    """--by-county: Spark splits the rows and findings by 所属县区; each county's workbook and
+    summary are the pandas engine's, byte for byte."""
+    ledger = counties_csv(tmp_path / "in", rows=60)
+    one = run_check(ledger.path, out_dir=tmp_path / "pandas", as_of=AS_OF, by_county=True)
+    out = run_check(ledger.path, out_dir=tmp_path / "spark", as_of=AS_OF, engine="spark",
+                    spark_master="local[2]", by_county=True)
+    assert [c.name for c in out.counties] == [c.name for c in one.counties]
+    for name in set(FOLDER.values()):
+        for file in ("findings.xlsx", "summary.json"):
+            assert ((tmp_path / "spark" / "县区" / name / file).read_bytes()
+                    == (tmp_path / "pandas" / "县区" / name / file).read_bytes()), (name, file)

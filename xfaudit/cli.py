@@ -216,6 +216,15 @@ def build_parser(from_database: bool = False) -> argparse.ArgumentParser:
                    help="不屏蔽信访人个人信息（默认屏蔽）；输出文件将标注“机密★内部资料”")
     _add_config_option(p)
     _add_engine_options(p)
+    p.add_argument("--by-county", action="store_true",
+                   help="另按所属县区分别写出问题清单（输出目录/县区/<县区>/），需台账有所属县区"
+                        "（或问题属地）列")
+    p.add_argument("--period", type=_period, default=None,
+                   help="--by-county：各县区文书的审计期间（如 2026-10）；默认为审计日所在月份。"
+                        "只给 --period 时审计日为当月最后一天")
+    p.add_argument("--counties", type=Path, metavar="目录",
+                   help="--by-county：各县区信访局的配置目录，每个县区一个子目录，内含 bureau.toml"
+                        "（xfaudit init 生成）和 registers/（督办台账、历史问题）；有配置的县区生成文书")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
@@ -349,10 +358,17 @@ def cmd_check(args) -> int:
     from xfaudit.views import run_warnings
 
     table = _extract_arguments(args)
-    out = run_check(table.pop("path"), out_dir=args.out, as_of=args.as_of, profile=args.profile,
+    as_of = args.as_of
+    if as_of is None and args.period:
+        from xfaudit.dates import parse_period
+
+        as_of = parse_period(args.period).last_day.strftime("%Y-%m-%d")
+    out = run_check(table.pop("path"), out_dir=args.out, as_of=as_of, profile=args.profile,
                     holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
                     config=args.config, engine=args.engine, chunk_rows=args.chunk_rows,
-                    spark_master=args.spark_master, **table)
+                    spark_master=args.spark_master,
+                    by_county=args.by_county or args.counties is not None,
+                    counties=args.counties, period=args.period, **table)
     s = out.result.summary
     report = out.result.extract.report
     rows = s["rows"]
@@ -378,6 +394,10 @@ def cmd_check(args) -> int:
                 status += f"；{c['status']}"
             _say(f"  {c['name']}：{status}")
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
+    for county in out.counties:
+        extra = f"，文书 {county.letters} 份" if county.letters else f"（{county.note}）"
+        _say(f"  县区 {county.name}：{county.rows} 行，问题 {county.findings} 个"
+             f"（履职问题 {county.accountability} 个）{extra}")
     if args.no_mask:
         _say("注意：问题清单未屏蔽信访人个人信息，已标注“机密★内部资料”，请勿外传。")
     if out.bureau is None:

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +31,7 @@ class CheckOutput:
     result: AuditResult
     paths: dict[str, Path]
     bureau: str | None = None          # the configured bureau's name (None: not configured)
+    counties: list = field(default_factory=list)   # scale.counties.CountyOutput (--by-county)
 
 
 @contextmanager
@@ -69,7 +70,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
               sheet=None, mapping=None, header_row=None, units=None,
               mask_personal_data: bool = True, config=None,
               progress: Callable[[str], None] | None = None, engine: str = "pandas",
-              chunk_rows: int | None = None, spark_master: str | None = None) -> CheckOutput:
+              chunk_rows: int | None = None, spark_master: str | None = None,
+              by_county: bool = False, counties=None, period=None) -> CheckOutput:
     """Load an extract, audit it, and write findings.csv, findings.xlsx, summary.json and
     validation.json (what Great Expectations said, per expectation).
 
@@ -96,6 +98,14 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
         rows, ``spark`` on Spark (``spark_master``, default ``local[*]``), both from the
         canonical dataset (:mod:`xfaudit.scale`; ``extract_path`` may be one) and both also
         writing findings.parquet. Every engine writes the same findings.csv.
+    by_county : bool
+        Also write each county's findings.xlsx and summary.json (and, for a county whose bureau
+        ``counties`` configures, its letters) into ``out_dir/县区/<county>/``
+        (:mod:`xfaudit.scale.counties`); needs the 所属县区 field.
+    counties : path, optional
+        The county bureaus' folder: ``<county>/bureau.toml`` and ``<county>/registers/``.
+    period : str, optional
+        The month of the counties' letters (default: the as-of date's month).
 
     Raises
     ------
@@ -108,7 +118,14 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     from xfaudit.config import load_config
 
     say = progress or (lambda _text: None)
+    from xfaudit.dates import parse_period
+
     bureau = load_config(config).issuer         # a bad file stops here, before any work
+    if by_county:
+        from xfaudit.scale.counties import check_configs
+
+        counties = check_configs(counties)
+    period = parse_period(period).label if period is not None else None
     paths = list(extract_path) if isinstance(extract_path, (list, tuple)) else [extract_path]
     sql = hasattr(extract_path, "url")             # a database table or query
     for path in [] if sql else paths:   # a mistyped extract name stops before any output
@@ -124,23 +141,72 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
                                profile=profile, holidays=holidays, sheet=sheet,
                                mapping=mapping, header_row=header_row, units=units,
                                mask=mask_personal_data, say=say, chunk_rows=chunk_rows,
-                               spark_master=spark_master, bureau=bureau)
+                               spark_master=spark_master, bureau=bureau,
+                               by_county=by_county, counties=counties, period=period)
         say("读取台账…")
         extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
                                   header_row=header_row, date_window=date_window(profile, as_of),
                                   units=units)
+        if by_county:
+            from xfaudit.scale.counties import require_county
+
+            require_county(extract.frame.columns, Path(extract.report.path).name)
         say(f"核查 {extract.report.rows_kept} 件事项…")
         result = audit(extract, as_of=as_of, profile=profile, holidays=holidays, bureau=bureau)
         say("写出问题清单…")
         written = privacy.mask_result(result, enabled=mask_personal_data,
                                        drop_from_extract=True)
+        done = []
         try:
             paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
+            if by_county:
+                paths["counties"], done = _one_piece_counties(
+                    result, written.findings, out_dir, counties, mask_personal_data, say,
+                    holidays, period)
         except XfauditError:
             raise
         except OSError as exc:
             raise OutputError.from_os_error(out_dir, exc) from None
-    return CheckOutput(result=result, paths=paths, bureau=bureau)
+    return CheckOutput(result=result, paths=paths, bureau=bureau, counties=done)
+
+
+def _one_piece_counties(result: AuditResult, findings, out_dir: Path, configs, mask: bool,
+                        say, holidays=None, period=None) -> tuple[Path, list]:
+    """``--by-county`` after a one-pass audit: the extract and its findings split by county,
+    then written county by county (:mod:`xfaudit.scale.counties`)."""
+    from xfaudit.audit import legal_calendar
+    from xfaudit.clocks import table_facts
+    from xfaudit.scale.counties import Split, split_frame
+    from xfaudit.scale.pipeline import Plan
+
+    extract, clocks = result.extract, result.clocks
+    p = Plan(profiles=result.profiles, as_of=result.as_of, calendar=legal_calendar(holidays),
+             window=result.profiles.date_window(result.as_of), suites={},
+             evaluated=clocks.evaluated, not_evaluated=clocks.not_evaluated, mask=mask)
+    facts = table_facts(extract, p.window)
+    dtypes = {name: str(dtype) for name, dtype in extract.frame.dtypes.items()}
+    with staging_dir(out_dir / "counties") as tmp:
+        split = Split(tmp / "split", dtypes)
+        split_frame(split, extract.frame, facts.copy_of.array, facts.duplicate_ids, findings)
+        return _write_counties(split, dtypes, extract.report, p, tmp, out_dir, configs, mask,
+                               say, period)
+
+
+def _write_counties(split, dtypes, report, p, tmp: Path, out_dir: Path, configs, mask: bool,
+                    say, period=None) -> tuple[Path, list]:
+    """Write every county of ``split`` into ``tmp`` and publish ``县区`` with the counties'
+    registers."""
+    from xfaudit.recommend.model import default_period
+    from xfaudit.scale import counties
+
+    say("按县区写出问题清单和文书…")
+    done = counties.write_counties(split.folder, dtypes, report, p, tmp / "out",
+                                   configs=configs, period=period or default_period(p.as_of),
+                                   marking=None if mask else privacy.UNMASKED_NOTICE,
+                                   progress=say)
+    target = out_dir / counties.COUNTIES_DIR
+    counties.publish(done, tmp / "out" / counties.COUNTIES_DIR, target)
+    return target, done
 
 
 def _load_one_piece(extract_path, out_dir: Path, **options):
@@ -158,7 +224,8 @@ def _load_one_piece(extract_path, out_dir: Path, **options):
 
 def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, holidays, sheet,
                 mapping, header_row, units, mask: bool, say, chunk_rows: int | None,
-                spark_master: str | None, bureau: str | None = None) -> CheckOutput:
+                spark_master: str | None, bureau: str | None = None, by_county: bool = False,
+                counties=None, period=None) -> CheckOutput:
     """``xfaudit check --engine chunked|spark``: the extract as a canonical dataset, audited
     by the engine; outputs staged and published like the pandas engine's."""
     import time
@@ -182,15 +249,22 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
         timings = {"load": time.perf_counter() - started}
         p = plan(dataset.fields_present, as_of=as_of, profile=profile, holidays=holidays,
                  bureau=bureau, mask=mask)
+        split = None
+        if by_county:
+            from xfaudit.scale.counties import Split, require_county
+
+            require_county(dataset.fields_present, dataset.source_file)
+            split = Split(tmp / "split", dataset.dtypes)
         say(f"核查 {dataset.report.rows_kept} 件事项（{engine}）…")
         if engine == "chunked":
-            run = audit_dataset(dataset, p, tmp / "parts", chunk_rows=rows, progress=say)
+            run = audit_dataset(dataset, p, tmp / "parts", chunk_rows=rows, progress=say,
+                                split=split)
             info = {"name": "chunked", "chunk_rows": rows, "chunks": run.chunks}
         else:
             from xfaudit.scale.spark import audit_dataset as spark_audit
 
             run = spark_audit(dataset, p, tmp / "parts", master=spark_master,
-                              progress=say)
+                              progress=say, split=split)
             info = {"name": "spark", "master": run.master,
                     "batch_rows": run.batch_rows}
         timings.update(run.timings)
@@ -207,7 +281,15 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
                                    extra={"timings": timings, "mask_personal_data": mask,
                                           "engine": info})
             timings["write"] = time.perf_counter() - step
+            done = []
+            if split is not None:
+                step = time.perf_counter()
+                folder, done = _write_counties(split, dataset.dtypes, dataset.report, p, tmp,
+                                               out_dir, counties, mask, say, period)
+                timings["counties"] = time.perf_counter() - step
             paths = publish(staged, out_dir)
+            if split is not None:
+                paths["counties"] = folder
         except XfauditError:
             raise
         except OSError as exc:
@@ -216,7 +298,7 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
                           profiles=p.profiles, as_of=p.as_of,
                           findings_path=paths.get("parquet"), timings=timings, engine=info,
                           due_soon=run.due_soon)
-    return CheckOutput(result=result, paths=paths, bureau=bureau)
+    return CheckOutput(result=result, paths=paths, bureau=bureau, counties=done)
 
 
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,

@@ -126,7 +126,8 @@ class ChunkedRun:
 
 def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
                   chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                  progress: Callable[[str], None] | None = None) -> ChunkedRun:
+                  progress: Callable[[str], None] | None = None,
+                  split=None) -> ChunkedRun:
     """Audit a canonical dataset in chunks of ``chunk_rows`` rows.
 
     Parameters
@@ -138,6 +139,9 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
         Where the findings parts are written (a staging folder).
     chunk_rows : int
         Rows per chunk (peak memory grows with it).
+    split : xfaudit.scale.counties.Split, optional
+        Also hand each chunk's rows (with their whole-table facts) and findings over to the
+        per-county outputs (``--by-county``).
 
     Returns
     -------
@@ -183,6 +187,9 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
                                         with_outcomes(mine, theirs, order), p)
         tally = tally.add(Tally.of(clocks, built))
         parts.add(written)
+        if split is not None:
+            split.add_rows(chunk.frame, facts.copy_of[here], facts.duplicate_ids[here])
+            split.add_findings(written, chunk.frame.set_index(SOURCE_ROW)["county"])
         due.append(due_soon_rows(clocks.frame, p.evaluated, chunk.frame, p.as_of, horizon))
         times["findings"] += time.perf_counter() - step
         offset += n

@@ -28,6 +28,9 @@ one of the other engines, placed where Spark runs it:
 6. **临期预警**: one filter selects the rows with a timed deadline in the next days; the driver
    collects them and judges them with :func:`xfaudit.views.due_soon_rows`, as the other
    engines do.
+7. **Per county** (``--by-county``): the rows with their facts and the findings as written,
+   partitioned by 所属县区 with ``partitionBy`` (:func:`_split_by_county`); the driver then
+   writes each county's workbook and letters (:mod:`xfaudit.scale.counties`).
 
 Locally the master is ``local[*]``; on a cluster (``--spark-master spark://host:7077``, or
 YARN/Kubernetes through ``spark-submit``) the dataset and the output folder must be on a file
@@ -468,13 +471,31 @@ def _tally(wide, findings, p: Plan) -> Tally:
                  by_unit={(r["handling_unit"], r["check_id"]): int(r["count"]) for r in units})
 
 
+def _split_by_county(rows, written, raw, dataset: Dataset, split) -> None:
+    """``--by-county``: the rows with their whole-table facts, and the findings as written
+    with their rows' 所属县区, into the split's folders partitioned by county (one task per
+    county; the driver then writes each county with the pandas writers)."""
+    from pyspark.sql import functions as F
+
+    from xfaudit.scale.counties import COUNTY, FINDINGS, ROWS
+
+    keep = [F.col(f"`{c}`") for c in dataset.dtypes] + [F.col(COPY_OF), F.col(DUPLICATES)]
+    (rows.select(*keep).repartition(COUNTY).write.mode("overwrite")
+     .partitionBy(COUNTY).parquet(str(split.folder / ROWS)))
+    if written is None:
+        return
+    placed = written.join(raw.select(SOURCE_ROW, COUNTY), on=SOURCE_ROW, how="inner")
+    (placed.repartition(COUNTY).write.mode("overwrite")
+     .partitionBy(COUNTY).parquet(str(split.folder / FINDINGS)))
+
+
 # ---------------------------------------------------------------------------------------------
 # The audit
 # ---------------------------------------------------------------------------------------------
 
 def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None = None,
                   batch_rows: int | None = None,
-                  progress: Callable[[str], None] | None = None) -> SparkRun:
+                  progress: Callable[[str], None] | None = None, split=None) -> SparkRun:
     """Audit a canonical dataset on Spark (see the module docstring).
 
     Parameters
@@ -488,6 +509,9 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None
         ``local[*]`` (default), ``local[2]``, ``spark://host:7077`` …
     batch_rows : int, optional
         Rows per Arrow batch handed to the pandas code (default :data:`BATCH_ROWS`).
+    split : xfaudit.scale.counties.Split, optional
+        ``--by-county``: Spark writes the rows with their facts and the findings into the
+        split's folders, partitioned by 所属县区 (:func:`_split_by_county`).
     """
     say = progress or (lambda _text: None)
     batch_rows = int(batch_rows or BATCH_ROWS)
@@ -536,6 +560,10 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *, master: str | None
         step = time.perf_counter()
         due = _due_soon(wide, raw, p, dataset)
         timings["due soon"] = time.perf_counter() - step
+        if split is not None:
+            step = time.perf_counter()
+            _split_by_county(rows, written, raw, dataset, split)
+            timings["split by county"] = time.perf_counter() - step
         wide.unpersist()
     summary = summary_of(dataset.report, p.not_evaluated, tally, p.profiles, p.as_of)
     parts = FindingsParts.partitioned(target)

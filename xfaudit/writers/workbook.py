@@ -109,7 +109,8 @@ def page_setup(header_row: int, title: str | None = None):
     return setup
 
 
-def _with_page_setup(sheet: fastxlsx.Sheet, title: str | None = None) -> fastxlsx.Sheet:
+def with_page_setup(sheet: fastxlsx.Sheet, title: str | None = None) -> fastxlsx.Sheet:
+    """The sheet with :func:`page_setup` (printed A4 landscape, titled ``title``)."""
     return replace(sheet, setup=page_setup(sheet.header_row, title or sheet.name))
 
 
@@ -146,13 +147,17 @@ def table_sheet(name: str, table: pd.DataFrame, headers: dict[str, str],
     return fastxlsx.Sheet(name, table, columns, header_style={"valign": "vcenter"}, rows=rows)
 
 
-def _summary_sheet(result, name: str, notes: list[str] | None = None) -> fastxlsx.Sheet:
+def _summary_sheet(result, name: str, notes: list[str] | None = None,
+                   scope: str | None = None) -> fastxlsx.Sheet:
     """Title, what the reader must know first, the per-check coverage and status table, then
-    the checks not evaluated; ``notes``: what the workbook leaves out and where it is."""
+    the checks not evaluated; ``notes``: what the workbook leaves out and where it is;
+    ``scope``: whose items the workbook holds (a county's), named in the title."""
     from xfaudit.views import run_warnings
 
     s, rows = result.summary, result.summary["rows"]
-    above = [fastxlsx.Line(f"信访事项办理情况审计汇总（审计日 {chinese_date(result.as_of)}）", _TITLE),
+    whose = f"{scope}，" if scope else ""
+    above = [fastxlsx.Line(f"信访事项办理情况审计汇总（{whose}审计日 {chinese_date(result.as_of)}）",
+                           _TITLE),
              *[fastxlsx.Line("注意：" + w, _WARNING) for w in run_warnings(result)],
              fastxlsx.Line(f"适用规则：{s['profile']['title']}", _NOTE),
              fastxlsx.Line(f"读取 {rows['read']} 行，审计 {rows['audited']} 行，剔除 "
@@ -329,7 +334,8 @@ def _due_soon_table(result) -> pd.DataFrame | None:
 
 
 def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: str | None = None,
-            counts: pd.DataFrame | None = None) -> list[fastxlsx.Sheet]:
+            counts: pd.DataFrame | None = None, scope: str | None = None
+            ) -> list[fastxlsx.Sheet]:
     """Every sheet of the workbook, in tab order, with valid unique names and page setup."""
     from xfaudit.views import no_unit_label
 
@@ -337,14 +343,14 @@ def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: st
     due = _due_soon_table(result)
     notes = [note for note in (left_out, NO_DUE_SOON if due is None else None) if note]
     matrix = unit_matrix_of(counts) if counts is not None else unit_matrix(findings)
-    sheets = [_summary_sheet(result, sheet_name("汇总", taken), notes),
+    sheets = [_summary_sheet(result, sheet_name("汇总", taken), notes, scope),
               _unit_matrix_sheet(matrix, sheet_name("按单位汇总", taken))]
     if indicators is not None:
         sheets.append(_indicator_sheet(indicators, sheet_name("指标", taken)))
     if due is not None:
         sheets += _due_soon_sheets(due, result.as_of, taken)
     if left_out:
-        return [_with_page_setup(sheet) for sheet in sheets]
+        return [with_page_setup(sheet) for sheet in sheets]
     shown = _display(findings, result.profiles).reset_index(drop=True)  # index = position
     sheets += _findings_sheets("全部问题", shown, taken)
     if by_check:
@@ -353,7 +359,7 @@ def _sheets(result, by_check: bool, by_unit: bool, indicators=None, left_out: st
     if by_unit:
         for unit, part in shown.groupby(shown["handling_unit"].fillna(no_unit_label()), sort=True):
             sheets += _findings_sheets(unit, shown, taken, part.index.to_numpy())
-    return [_with_page_setup(sheet) for sheet in sheets]
+    return [with_page_setup(sheet) for sheet in sheets]
 
 
 def _marked(sheet: fastxlsx.Sheet, marking: str) -> fastxlsx.Sheet:
@@ -375,7 +381,7 @@ def _marked(sheet: fastxlsx.Sheet, marking: str) -> fastxlsx.Sheet:
 
 def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = True,
           marking: str | None = None, indicators=None, left_out: str | None = None,
-          counts: pd.DataFrame | None = None) -> Path:
+          counts: pd.DataFrame | None = None, scope: str | None = None) -> Path:
     """Write the findings workbook of an audit result.
 
     Parameters
@@ -394,12 +400,15 @@ def write(result, path: str | Path, *, by_check: bool = True, by_unit: bool = Tr
         Write the summary sheets only, with this Chinese note on 汇总 (where the findings
         are: an engine that never holds them all); ``counts`` (:func:`unit_counts`, added
         over slices) then gives 按单位汇总.
+    scope : str, optional
+        Whose items the workbook holds (a county of a provincial audit): named in 汇总's
+        title.
 
     Returns
     -------
     pathlib.Path
     """
-    sheets = _sheets(result, by_check, by_unit, indicators, left_out, counts)
+    sheets = _sheets(result, by_check, by_unit, indicators, left_out, counts, scope)
     properties = None
     if marking:
         from xfaudit.privacy import CLASSIFICATION

@@ -1,0 +1,399 @@
+"""Per-county workbooks and letters of a provincial audit (``xfaudit check --by-county``).
+
+A province audits every county's items in one run (``--engine chunked`` or ``spark``); each
+county bureau then needs *its* workbook and *its* letters. The run hands every county's share
+over in two parquet folders partitioned by 所属县区 (``county=…/``), written by the engine
+that has the rows (Spark with ``partitionBy``, the other engines with pyarrow):
+
+- ``rows/``: the county's canonical rows with their whole-table facts (exact copy of which
+  row, how many rows share the 信访件编号 — counted over the whole province);
+- ``findings/``: the engine's findings of those rows, as written (masked unless ``--no-mask``).
+
+Each county is then small (a county's month or year) and goes through the pandas code of a
+one-county audit: its clock table is derived from its rows and the province's facts
+(:func:`xfaudit.clocks.derive_clocks` is row-local), its summary counted from that clock
+table and its findings (:func:`xfaudit.audit.summarize`), and the existing writers write
+``findings.xlsx`` and ``summary.json`` into ``县区/<county>/``. The findings are the engine's
+own — never re-judged — so the counties' findings add up to the province's exactly.
+
+Letters need the county bureau: ``--counties DIR`` names a folder with one folder per county
+(``DIR/<county>/bureau.toml``, written by ``xfaudit init``; its registers in
+``DIR/<county>/registers/``: the follow-up register, the findings history, the 正当理由登记表).
+A county with a ``bureau.toml`` gets the letters, the circular and the callback sample of
+:func:`xfaudit.accountability.produce` — its findings' period status classified against its
+own history and its waivers applied, as the monthly run does — and its registers are replaced
+when the run's outputs are published. A county without one gets its workbook only, and the
+list of counties (``县区/县区一览.xlsx``) says so. Rows without a county are written under
+``（县区未填写）`` and never get letters.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xfaudit.errors import ConfigError
+from xfaudit.model import SOURCE_ROW, Extract
+from xfaudit.scale.dataset import frame_of, schema_of, table_of
+from xfaudit.scale.outputs import FINDING_DTYPES, ordered
+from xfaudit.scale.pipeline import Plan, slice_facts
+
+#: The canonical field the counties come from.
+COUNTY = "county"
+
+#: Folder of the per-county outputs inside ``--out``.
+COUNTIES_DIR = "县区"
+
+#: The list of counties written beside their folders.
+INDEX_FILE = "县区一览.xlsx"
+
+#: The folder (and the name in the list) of rows whose 所属县区 is empty.
+NO_COUNTY = "（县区未填写）"
+
+#: Inside a county's configuration folder: the bureau's configuration and its registers.
+BUREAU_FILE, REGISTERS = "bureau.toml", "registers"
+
+#: The whole-table facts carried with each row (the Spark engine's column names).
+COPY_OF, DUPLICATES = "__copy_of", "__duplicate_ids"
+
+ROWS, FINDINGS = "rows", "findings"
+
+
+def require_county(fields_present, source: str | None = None) -> None:
+    """Stop before the audit when the extract (``source``: its file name) has no 所属县区
+    (a Chinese user error)."""
+    if COUNTY not in set(fields_present):
+        which = f"台账 {source} " if source else "台账"
+        raise ConfigError(None, f"{which}没有“所属县区”列，无法按县区输出（--by-county）。请在映射文件中"
+                                "把问题属地、所属县区、行政区划等列映射为 county，或去掉 --by-county。")
+
+
+def check_configs(folder) -> Path | None:
+    """The ``--counties`` folder, checked before any work (None: no letters)."""
+    if folder is None:
+        return None
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(None, f"找不到县区配置目录“{folder}”（--counties）：应为每个县区一个子目录，"
+                                  f"内含 {BUREAU_FILE}（xfaudit init 生成）。")
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# The split: what every engine writes
+# ---------------------------------------------------------------------------------------------
+
+def _partitioning():
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    return ds.partitioning(pa.schema([(COUNTY, pa.string())]), flavor="hive")
+
+
+def _write_partitioned(table, folder: Path, tag: str) -> None:
+    import pyarrow.dataset as ds
+
+    ds.write_dataset(table, folder, format="parquet", partitioning=_partitioning(),
+                     existing_data_behavior="overwrite_or_ignore",
+                     basename_template=f"{tag}-{{i}}.parquet")
+
+
+def row_dtypes(dtypes: dict[str, str]) -> dict[str, str]:
+    """The dtypes of a split's rows: the canonical columns and the two facts."""
+    return {**dtypes, COPY_OF: "Int64", DUPLICATES: "int64"}
+
+
+@dataclass
+class Split:
+    """The two partitioned folders of a run's county split (a staging folder).
+
+    ``add_rows`` / ``add_findings`` take any slice of the rows (a chunk) or of the findings;
+    Spark writes the same layout itself (:func:`xfaudit.scale.spark.audit_dataset`).
+    """
+
+    folder: Path
+    dtypes: dict[str, str]
+    _parts: int = 0
+
+    def __post_init__(self):
+        self.folder = Path(self.folder)
+        (self.folder / ROWS).mkdir(parents=True, exist_ok=True)
+        (self.folder / FINDINGS).mkdir(parents=True, exist_ok=True)
+
+    def _tag(self) -> str:
+        self._parts += 1
+        return f"part{self._parts:06d}"
+
+    def add_rows(self, frame: pd.DataFrame, copy_of, duplicate_ids) -> None:
+        """A slice of canonical rows with their whole-table facts."""
+        dtypes = row_dtypes(self.dtypes)
+        rows = frame.assign(**{COPY_OF: pd.array(copy_of, dtype="Int64"),
+                               DUPLICATES: np.asarray(duplicate_ids, dtype="int64")})
+        _write_partitioned(table_of(rows[list(dtypes)], schema_of(dtypes), dtypes),
+                           self.folder / ROWS, self._tag())
+
+    def add_findings(self, findings: pd.DataFrame, counties: pd.Series) -> None:
+        """Findings with the 所属县区 of their rows (``counties``: source row → county)."""
+        if findings.empty:
+            return
+        dtypes = {**FINDING_DTYPES, COUNTY: "string"}
+        placed = findings.assign(**{COUNTY: findings[SOURCE_ROW].map(counties).to_numpy()})
+        _write_partitioned(table_of(placed[list(dtypes)], schema_of(dtypes), dtypes),
+                           self.folder / FINDINGS, self._tag())
+
+
+def split_frame(split: Split, frame: pd.DataFrame, copy_of, duplicate_ids,
+                findings: pd.DataFrame) -> None:
+    """A whole extract (the pandas engine) into ``split``."""
+    split.add_rows(frame, copy_of, duplicate_ids)
+    split.add_findings(findings, frame.set_index(SOURCE_ROW)[COUNTY])
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a county back
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class CountyShare:
+    """One county's rows, facts and findings, as the engine gave them."""
+
+    name: str | None
+    frame: pd.DataFrame
+    copy_of: pd.arrays.IntegerArray
+    duplicate_ids: np.ndarray
+    findings: pd.DataFrame
+
+
+def county_names(folder: Path) -> list[str | None]:
+    """The counties of a split, by name (None last: rows without a county)."""
+    import pyarrow.dataset as ds
+
+    rows = Path(folder) / ROWS
+    if not any(rows.rglob("*.parquet")):
+        return []
+    data = ds.dataset(rows, format="parquet", partitioning=_partitioning())
+    names = {ds.get_partition_keys(f.partition_expression).get(COUNTY)
+             for f in data.get_fragments()}
+    return sorted(n for n in names if n is not None) + ([None] if None in names else [])
+
+
+def _read(folder: Path, name: str | None, dtypes: dict[str, str], columns: list[str]):
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    if not any(folder.rglob("*.parquet")):
+        return frame_of(schema_of(dtypes).empty_table(), dtypes)
+    schema = pa.schema([*schema_of(dtypes), pa.field(COUNTY, pa.string())])
+    data = ds.dataset(folder, format="parquet", partitioning=_partitioning(), schema=schema)
+    where = ds.field(COUNTY).is_null() if name is None else ds.field(COUNTY) == name
+    return frame_of(data.to_table(filter=where, columns=columns), dtypes)
+
+
+def read_share(folder: Path, name: str | None, dtypes: dict[str, str]) -> CountyShare:
+    """A county's rows (source order) and its findings (the one-pass order)."""
+    folder = Path(folder)
+    rdtypes = row_dtypes({c: t for c, t in dtypes.items() if c != COUNTY})
+    rows = _read(folder / ROWS, name, rdtypes, list(rdtypes))
+    rows = rows.sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
+    rows[COUNTY] = pd.Series([name] * len(rows), dtype=object)
+    findings = _read(folder / FINDINGS, name, FINDING_DTYPES, list(FINDING_DTYPES))
+    pieces = [ordered(findings[findings["check_id"] == cid.value])
+              for cid in _checks() if (findings["check_id"] == cid.value).any()]
+    findings = pd.concat(pieces, ignore_index=True) if pieces else findings.iloc[:0]
+    return CountyShare(name=name, frame=rows[list(dtypes)], copy_of=rows[COPY_OF].array,
+                       duplicate_ids=rows[DUPLICATES].to_numpy(dtype="int64"),
+                       findings=findings)
+
+
+def _checks():
+    from xfaudit.schema import checks
+
+    return list(checks())
+
+
+def county_result(share: CountyShare, report, p: Plan):
+    """The county's share as an :class:`~xfaudit.audit.AuditResult`: its rows, its clock
+    table (derived from its rows and the province's facts), the engine's findings of its rows
+    and its summary counted from them."""
+    from xfaudit.audit import AuditResult, all_findings, summarize
+    from xfaudit.clocks import derive_clocks
+    from xfaudit.events import item_events
+
+    bad = report.unreadable
+    mine = replace(report, rows_read=len(share.frame), rows_kept=len(share.frame),
+                   empty_rows=0, rejected=report.rejected.iloc[:0],
+                   unreadable=bad[bad[SOURCE_ROW].isin(share.frame[SOURCE_ROW])]
+                   .reset_index(drop=True))
+    extract = Extract(frame=share.frame, report=mine)
+    facts = slice_facts(extract, p.window, share.copy_of, share.duplicate_ids)
+    clocks = derive_clocks(extract, p.profiles, p.as_of, p.calendar, facts)
+    findings = all_findings(share.findings, p.profiles)
+    anonymous = frozenset(a for m in p.profiles.members for a in m.anonymous_petitioners)
+    return AuditResult(findings=findings,
+                       summary=summarize(extract, clocks, findings, p.profiles, p.as_of),
+                       extract=extract, clocks=clocks, profiles=p.profiles, as_of=p.as_of,
+                       timings={}, validation=None,
+                       events_source=partial(item_events, extract, anonymous))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a county
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class CountyOutput:
+    """What was written for one county."""
+
+    name: str
+    folder: Path
+    rows: int
+    findings: int
+    accountability: int
+    letters: int = 0
+    note: str = ""
+    staged: dict = field(default_factory=dict)     # registers to replace on publication
+
+
+def folder_name(name: str | None) -> str:
+    from xfaudit.letters import safe_name
+
+    return NO_COUNTY if name is None else safe_name(name)
+
+
+def write_county(result, name: str | None, folder: Path, *, configs: Path | None,
+                 period: str, p: Plan, marking: str | None) -> CountyOutput:
+    """A county's findings.xlsx and summary.json, and its letters when its bureau is
+    configured (``configs/<county>/bureau.toml``)."""
+    from xfaudit.writers import summary_json, workbook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shown = NO_COUNTY if name is None else name
+    f = result.findings
+    out = CountyOutput(name=shown, folder=folder, rows=len(result.extract.frame),
+                       findings=len(f), accountability=int((f["kind"] == "accountability").sum()))
+    bureau = None if name is None or configs is None else configs / folder_name(name)
+    if bureau is not None and (bureau / BUREAU_FILE).is_file():
+        result = _letters(result, folder, bureau, period, p, out)
+    elif name is None:
+        out.note = "所属县区未填写，不生成文书"
+    else:
+        out.note = (f"未配置本县区信访局（{bureau / BUREAU_FILE}），未生成文书" if bureau is not None
+                    else "未给出县区配置目录（--counties），未生成文书")
+    workbook.write(result, folder / "findings.xlsx", marking=marking, scope=shown)
+    summary_json.write(result, folder / "summary.json",
+                       extra={"county": shown, "as_of": f"{p.as_of:%Y-%m-%d}",
+                              "period": period})
+    return out
+
+
+def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: CountyOutput):
+    """The county bureau's letters, as the monthly run drafts them: period status against
+    its history, its waivers applied, free text masked, then
+    :func:`xfaudit.accountability.produce`. Returns the result as the letters saw it."""
+    from xfaudit import accountability, indicators, periods, privacy, waivers
+    from xfaudit.config import load_config
+
+    cfg = load_config(bureau / BUREAU_FILE)
+    registers = bureau / REGISTERS
+    history = periods.read_history(registers / cfg["followup"]["history_file"])
+    findings = result.findings.copy()
+    findings["period_status"] = periods.classify(findings, period, history)
+    result.findings = findings
+    register = waivers.default_path(registers)
+    if register.is_file():
+        result, _report = waivers.apply_waivers(result, register)
+    result = privacy.mask_result(result, enabled=p.mask, personal=False)
+    ranked = indicators.compute(result, period)
+    made = accountability.produce(result, period, folder, registers_dir=registers,
+                                  ranking=ranked.ranking,
+                                  ranking_rule=indicators.ranking_rule_text(), config=cfg,
+                                  calendar=p.calendar, history=history)
+    out.letters = len(made.letters)
+    out.staged = made.staged
+    return result
+
+
+def write_counties(split: Path, dtypes: dict[str, str], report, p: Plan, out: Path, *,
+                   configs: Path | None, period: str, marking: str | None,
+                   progress=None) -> list[CountyOutput]:
+    """Every county of ``split`` into ``out/县区/``, and the list of counties."""
+    say = progress or (lambda _text: None)
+    root = Path(out) / COUNTIES_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    done, taken = [], set()
+    for name in county_names(split):
+        share = read_share(split, name, dtypes)
+        result = county_result(share, report, p)
+        base = where = folder_name(name)
+        copies = 1
+        while where in taken:              # two names one file name apart (a/b and a_b)
+            copies += 1
+            where = f"{base}({copies})"
+        taken.add(where)
+        done.append(write_county(result, name, root / where, configs=configs,
+                                 period=period, p=p, marking=marking))
+        say(f"  已写出县区：{done[-1].name}")
+    write_index(done, root / INDEX_FILE)     # counts only: no personal data
+    return done
+
+
+def write_index(done: list[CountyOutput], path: Path) -> Path:
+    """县区一览.xlsx: one row per county — rows, findings, 履职问题, documents, notes."""
+    from xfaudit.writers import fastxlsx
+    from xfaudit.writers.workbook import table_sheet, with_page_setup
+
+    table = pd.DataFrame({"县区": [d.name for d in done],
+                          "事项行数": [d.rows for d in done],
+                          "问题数": [d.findings for d in done],
+                          "履职问题": [d.accountability for d in done],
+                          "文书数": [d.letters for d in done],
+                          "文件夹": [d.folder.name for d in done],
+                          "说明": [d.note for d in done]},
+                         columns=["县区", "事项行数", "问题数", "履职问题", "文书数", "文件夹", "说明"])
+    sheet = table_sheet("县区一览", table, {}, widths={"县区": 18, "文件夹": 18, "说明": 48},
+                        kinds={"事项行数": "int", "问题数": "int", "履职问题": "int",
+                               "文书数": "int"})
+    return fastxlsx.write(path, [with_page_setup(sheet, "按县区输出一览")], title="县区一览")
+
+
+def publish(done: list[CountyOutput], staged: Path, target: Path) -> Path:
+    """Publish the staged ``县区`` folder and the registers its letters staged, together (as
+    :func:`xfaudit.monthly.publish_report` does for a month): the counties' registers are
+    replaced (all or nothing), then the folder is swapped in; if the swap fails the registers
+    are put back."""
+    from xfaudit import outdir
+    from xfaudit.accountability import STAGED_REGISTERS
+    from xfaudit.monthly import replace_dir
+
+    pairs = {final: path for county in done for final, path in county.staged.items()}
+    undo = outdir.replace_files(pairs)
+    try:
+        for county in done:
+            shutil.rmtree(county.folder / STAGED_REGISTERS, ignore_errors=True)
+            county.staged = {}
+        target.parent.mkdir(parents=True, exist_ok=True)
+        replace_dir(Path(staged), Path(target))
+        shutil.rmtree(staged, ignore_errors=True)      # the earlier folder, after a swap
+    except BaseException:
+        outdir.restore(undo)
+        raise
+    outdir.discard(undo)
+    for county in done:
+        county.folder = Path(target) / county.folder.name
+    return Path(target)
+
+
+def shares_of(split: Path, dtypes: dict[str, str]) -> Iterator[CountyShare]:
+    """Every county's share, in the order of :func:`county_names` (for tests and notebooks)."""
+    for name in county_names(split):
+        yield read_share(split, name, dtypes)
+
+
+def remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
