@@ -15,6 +15,11 @@ from xfaudit.synth import generate, write
 AS_OF = "2026-10-31"
 
 
+#: 问题属地 of row i is COUNTIES[i % 3]: two counties and an empty cell.
+COUNTIES = ["河北省保定市涞水县石桥镇", "河北省保定市易县", ""]
+FOLDER = {"河北省保定市涞水县石桥镇": "涞水县", "河北省保定市易县": "易县", "": "（县区未填写）"}
+
+
 def comparable_json(path: Path) -> dict:
     """summary.json / validation.json without what differs between engines by design (the
     timings and the engine's own settings)."""
@@ -26,7 +31,8 @@ def comparable_json(path: Path) -> dict:
 
 def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6,
                   due_soon: int = 2) -> Path:
-    """A CSV ledger (title row, header, records) cut from a synthetic county month.
+    """A CSV ledger (title row, header, records) cut from a synthetic county month, with a
+    问题属地 column (:data:`COUNTIES`, by the id).
 
     Records, in order: the first rows of ``pairs`` pairs — half of them a 信访件编号 given
     twice, half a row pasted twice; ``others`` ordinary rows, among them ``due_soon`` with a
@@ -42,6 +48,9 @@ def far_apart_csv(path: Path, *, seed: int = 14, others: int = 6, pairs: int = 6
     table = pd.read_csv(io.StringIO("\n".join([header, *records])), dtype=str,
                         keep_default_na=False)
     ids = table["信访件编号"]
+    # 问题属地 by the id's last character, so a pasted copy stays a copy (per-county outputs)
+    header += ",问题属地"
+    records = [f"{r},{COUNTIES[ord(i[-1]) % 3] if i else ''}" for r, i in zip(records, ids)]
     paired = (ids.duplicated(keep=False) & (ids != "")) | table.duplicated(keep=False)
     copies = table.duplicated(keep=False)
     chosen = []
@@ -92,11 +101,6 @@ def _seen_before(table: pd.DataFrame, ids: pd.Series, i: int) -> bool:
     if ids.iloc[i] != "" and (ids.iloc[:i] == ids.iloc[i]).any():
         return True
     return bool((table.iloc[:i] == table.iloc[i]).all(axis=1).any())
-
-
-#: 问题属地 of row i is COUNTIES[i % 3]: two counties and an empty cell.
-COUNTIES = ["河北省保定市涞水县石桥镇", "河北省保定市易县", ""]
-FOLDER = {"河北省保定市涞水县石桥镇": "涞水县", "河北省保定市易县": "易县", "": "（县区未填写）"}
 
 
 class CountyLedger:

@@ -16,8 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scale_data import (AS_OF, FOLDER, comparable_json as _json, counties_csv, far_apart_csv,
-                        sheet_rows)
+from scale_data import AS_OF, comparable_json as _json, far_apart_csv, sheet_rows
 from xfaudit import privacy
 from xfaudit.errors import CalendarError
 from xfaudit.profile import builtin_profiles
@@ -62,9 +61,11 @@ def monkeypatch_module():
 
 @pytest.mark.parametrize("profile", builtin_profiles())
 def test_spark_findings_are_the_pandas_findings(ledger, spark, profile, tmp_path):
-    one = run_check(ledger, out_dir=tmp_path / "pandas", as_of=AS_OF, profile=profile)
+    by_county = profile == builtin_profiles()[0]   # once: Spark's county split (partitionBy)
+    one = run_check(ledger, out_dir=tmp_path / "pandas", as_of=AS_OF, profile=profile,
+                    by_county=by_county)
     out = run_check(ledger, out_dir=tmp_path / "spark", as_of=AS_OF, profile=profile,
-                    engine="spark", spark_master="local[2]")
+                    engine="spark", spark_master="local[2]", by_county=by_county)
     assert out.result.engine["batch_rows"] == BATCH
     expected = privacy.mask_result(one.result).findings          # what the files hold
     pd.testing.assert_frame_equal(out.result.findings, expected)
@@ -78,6 +79,13 @@ def test_spark_findings_are_the_pandas_findings(ledger, spark, profile, tmp_path
              if p.name.startswith("handling_unit=")}
     assert {f"handling_unit={u}" for u in expected["handling_unit"].dropna()} <= units
     assert {"DATA_DUPLICATE_ID", "DATA_DUPLICATE_ROW"} <= set(expected["check_id"])
+    if by_county:       # each county's workbook and summary are the pandas engine's, to the byte
+        assert [c.name for c in out.counties] == [c.name for c in one.counties]
+        assert len(out.counties) == 3
+        for county in one.counties:
+            for file in ("findings.xlsx", "summary.json"):
+                assert ((tmp_path / "spark" / "县区" / county.folder.name / file).read_bytes()
+                        == (county.folder / file).read_bytes()), (county.name, file)
 
 
 def test_an_unknown_year_stops_on_the_driver_with_the_chinese_line(spark, tmp_path,
@@ -119,17 +127,3 @@ def test_a_user_error_raised_in_a_task_reaches_the_driver_as_itself():
             except RuntimeError as exc:            # what Spark hands the driver: the text
                 raise Exception(f"PythonException: {exc}") from None
     assert caught.value.year == 2031
-
-
-def test_spark_writes_the_pandas_engines_county_files(spark, tmp_path):
-    """--by-county: Spark splits the rows and findings by 所属县区; each county's workbook and
-    summary are the pandas engine's, byte for byte."""
-    ledger = counties_csv(tmp_path / "in", rows=60)
-    one = run_check(ledger.path, out_dir=tmp_path / "pandas", as_of=AS_OF, by_county=True)
-    out = run_check(ledger.path, out_dir=tmp_path / "spark", as_of=AS_OF, engine="spark",
-                    spark_master="local[2]", by_county=True)
-    assert [c.name for c in out.counties] == [c.name for c in one.counties]
-    for name in set(FOLDER.values()):
-        for file in ("findings.xlsx", "summary.json"):
-            assert ((tmp_path / "spark" / "县区" / name / file).read_bytes()
-                    == (tmp_path / "pandas" / "县区" / name / file).read_bytes()), (name, file)
