@@ -20,7 +20,7 @@ LOCK    := constraints.txt
 
 demo: setup
 	$(BIN)/xfaudit monthly $(SAMPLE) --period $(PERIOD) --out reports --config $(BUREAU)
-	mkdir -p reports/province/县区配置 && cp -rn $(COUNTIES)/. reports/province/县区配置/
+	test -d reports/province/县区配置 || (mkdir -p reports/province && cp -r $(COUNTIES) reports/province/县区配置)
 	$(BIN)/xfaudit check $(PROVINCE) --as-of 2026-10-31 --by-county \
 	    --counties reports/province/县区配置 --out reports/province
 

@@ -15,9 +15,14 @@ from xfaudit.synth import generate, write
 AS_OF = "2026-10-31"
 
 
-#: 问题属地 of row i is COUNTIES[i % 3]: two counties and an empty cell.
+#: 问题属地 of row i is COUNTIES[i % 3]: two counties and an empty cell; FOLDER: the county
+#: each is read as (the prefecture and the county), its folder of the per-county outputs.
 COUNTIES = ["河北省保定市涞水县石桥镇", "河北省保定市易县", ""]
-FOLDER = {"河北省保定市涞水县石桥镇": "涞水县", "河北省保定市易县": "易县", "": "（县区未填写）"}
+FOLDER = {"河北省保定市涞水县石桥镇": "保定市涞水县", "河北省保定市易县": "保定市易县",
+          "": "（县区未填写）"}
+
+#: The city department every county's 县公安局 items go to in :func:`counties_csv`.
+CITY_UNIT = "保定市公安局"
 
 
 def comparable_json(path: Path) -> dict:
@@ -110,16 +115,30 @@ class CountyLedger:
         self.path, self.frame = path, frame
 
 
+def _own_unit(unit: str, county: str) -> str:
+    """The county's own unit (县教育局 of 保定市涞水县 → 涞水县教育局; a township gets the county
+    in front), :data:`CITY_UNIT` for 县公安局; rows without a county keep the generic name."""
+    if not unit or not county.startswith("保定市"):
+        return unit
+    if unit == "县公安局":
+        return CITY_UNIT
+    return county.removeprefix("保定市") + unit.removeprefix("县")
+
+
 def counties_csv(folder: Path, rows: int = 150, seed: int = 5,
-                 places: list[str] = COUNTIES) -> CountyLedger:
+                 places: list[str] = COUNTIES, own_units: bool = True) -> CountyLedger:
     """The first ``rows`` records of a synthetic county month (duplicated ids included) with a
-    问题属地 column: record i in ``places[i % len(places)]``."""
+    问题属地 column: record i in ``places[i % len(places)]``; with ``own_units`` each county's
+    units carry its name, and its 县公安局 items go to the city's (:data:`CITY_UNIT`)."""
     raw = folder / "raw.csv"
     write(generate(200, AS_OF[:7], seed), raw)
     lines = raw.read_text(encoding="utf-8-sig").split("\n")
     frame = pd.read_csv(io.StringIO("\n".join(lines[1:])), dtype=str, keep_default_na=False)
     frame = frame.iloc[:rows].reset_index(drop=True)
     frame["问题属地"] = [places[i % len(places)] for i in range(len(frame))]
+    if own_units:
+        frame["责任单位"] = [_own_unit(u, FOLDER.get(p, "")) for u, p in
+                           zip(frame["责任单位"], frame["问题属地"])]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "全省台账.csv"
     frame.to_csv(path, index=False, encoding="utf-8-sig")

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from scale_data import AS_OF, COUNTIES, FOLDER, counties_csv as _ledger, sheet_rows
+from scale_data import (AS_OF, CITY_UNIT, COUNTIES, FOLDER, counties_csv as _ledger,
+                        sheet_rows)
 from xfaudit.errors import ConfigError
 from xfaudit.run import run_check
 from xfaudit.schema import county_name
@@ -26,25 +27,47 @@ from xfaudit.schema import county_name
 
 
 @pytest.mark.parametrize("cell, county", [
-    ("河北省保定市涞水县", "涞水县"),                    # province, prefecture, county
-    ("江苏省无锡市无锡新区旺庄街道办事处", "无锡新区"),       # a 新区 is county-level
-    ("浙江省宁波市余姚市梨洲街道", "余姚市"),               # a county-level city
+    # with the prefecture when the path names one: two prefectures of a province may each
+    # have a county of one name (石家庄市桥西区, 张家口市桥西区)
+    ("河北省保定市涞水县", "保定市涞水县"),
+    ("河北省石家庄市桥西区", "石家庄市桥西区"),
+    ("河北省张家口市桥西区", "张家口市桥西区"),
+    ("江苏省无锡市无锡新区旺庄街道办事处", "无锡市无锡新区"),    # a 新区 is county-level
+    ("浙江省宁波市余姚市梨洲街道", "宁波市余姚市"),            # a county-level city
+    ("宁波市海曙区石碶街道", "宁波市海曙区"),                 # no province
+    ("江苏省苏州市工业园区", "苏州市工业园区"),               # a 园区 of a prefecture
+    ("安徽省黄山市黄山风景区", "黄山市黄山风景区"),
+    ("山东省济南市市中区", "济南市市中区"),                  # a district called 市中
+    ("湖北省荆州市沙市区", "荆州市沙市区"),                  # 沙市 goes on: 沙市区
+    ("新疆维吾尔自治区乌鲁木齐市新市区", "乌鲁木齐市新市区"),
+    ("四川省成都市崇州市街子镇", "成都市崇州市"),             # then a town starting with 街
+    ("湖南省长沙市浏阳市镇头镇", "长沙市浏阳市"),             # then a town starting with 镇
+    ("河北省保定市涞水县乡镇企业局", "保定市涞水县"),          # then a bureau starting with 乡
+    ("河北省雄安新区容城县", "雄安新区容城县"),               # a county a 新区 administers
+    ("四川省凉山彝族自治州木里藏族自治县", "凉山彝族自治州木里藏族自治县"),
+    ("山西省临汾市乡宁县", "临汾市乡宁县"),                  # 乡 inside a county's name
+    ("甘肃省临夏回族自治州东乡族自治县", "临夏回族自治州东乡族自治县"),
+    ("河南省南阳市镇平县", "南阳市镇平县"),                  # 镇 starting a county's name
+    ("浙江省义乌市佛堂镇某工业区", "义乌市"),                # a town's 工业区 is no county
+    ("河北省/保定市/涞水县", "保定市涞水县"),                # separators between the levels
+    ("河北省>保定市>涞水县", "保定市涞水县"),
+    ("河北省，保定市，涞水县", "保定市涞水县"),
+    ("河北省保定市（涞水县）", "保定市涞水县"),
+    # without a prefecture: the county alone
     ("北京市朝阳区", "朝阳区"),                          # a municipality's district
-    ("宁波市海曙区石碶街道", "海曙区"),                    # no province
+    ("上海市浦东新区", "浦东新区"),
     ("余姚市梨洲街道", "余姚市"),                        # the city is the county level
     ("青禾县石桥镇", "青禾县"),
-    ("山东省济南市市中区", "市中区"),                     # a district called 市中
-    ("内蒙古自治区呼和浩特市新城区", "新城区"),
-    ("四川省凉山彝族自治州木里藏族自治县", "木里藏族自治县"),
-    ("山西省临汾市乡宁县", "乡宁县"),                     # 乡 inside a county's name
-    ("甘肃省临夏回族自治州东乡族自治县", "东乡族自治县"),
     ("广东省东莞市南城街道", "东莞市"),                   # a prefecture without counties
+    ("江苏省无锡市", "无锡市"),
     (" 云溪县 ", "云溪县"),
-    # no county-level name: kept as typed, never guessed
+    # no county-level name: kept as typed, never guessed; blank is nothing
     ("石桥镇", "石桥镇"),
     ("石桥镇某社区", "石桥镇某社区"),                     # 社区 is no 区
     ("新市镇", "新市镇"),                              # 新市 goes on as a township
-    ("石桥镇工业园区", "石桥镇工业园区"),                  # 园区 is no 区
+    ("石桥镇工业园区", "石桥镇工业园区"),                  # a township's 园区
+    ("河北保定涞水县", "河北保定涞水县"),                  # no level suffixes to cut at
+    ("\u3000", None),
 ])
 def test_the_county_of_an_administrative_path(cell, county):
     assert county_name(cell) == county
@@ -54,9 +77,10 @@ def test_问题属地_is_read_as_the_county(tmp_path):
     frame = _ledger(tmp_path, rows=20).frame
     loaded = _load(frame)
     expected = [COUNTIES[i % len(COUNTIES)] for i in range(len(frame))]
-    # 河北省保定市涞水县某镇 → 涞水县; an empty cell stays empty
-    assert list(loaded["county"]) == [{"河北省保定市涞水县石桥镇": "涞水县",
-                                       "河北省保定市易县": "易县", "": None}[c] for c in expected]
+    # 河北省保定市涞水县石桥镇 → 保定市涞水县; an empty cell stays empty
+    assert list(loaded["county"]) == [{"河北省保定市涞水县石桥镇": "保定市涞水县",
+                                       "河北省保定市易县": "保定市易县", "": None}[c]
+                                      for c in expected]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -84,15 +108,20 @@ def _findings_rows(path: Path) -> list[tuple]:
     return sorted(tuple(r[i] for i in at) for r in rows[1:] if any(r))
 
 
+def _configure(folder: Path, county: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "bureau.toml").write_text(
+        f'[bureau]\nissuer = "{county}信访局"\nissuer_code = "{county[:2]}信督"\n'
+        f'government = "{county}人民政府"\n', encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def province(tmp_path_factory):
     folder = tmp_path_factory.mktemp("province")
     ledger = _ledger(folder)
     configs = folder / "县区配置"
-    (configs / "涞水县").mkdir(parents=True)
-    (configs / "涞水县" / "bureau.toml").write_text(
-        '[bureau]\nissuer = "涞水县信访局"\nissuer_code = "涞信督"\n'
-        'government = "涞水县人民政府"\n', encoding="utf-8")
+    _configure(configs / "保定市涞水县", "涞水县")
     out = run_check(ledger.path, out_dir=folder / "out", as_of=AS_OF, by_county=True,
                     counties=configs)
     return ledger, out, folder / "out", configs
@@ -102,7 +131,7 @@ def test_each_county_workbook_holds_exactly_its_rows_findings(province):
     ledger, out, folder, _ = province
     whole = pd.read_csv(folder / "findings.csv", dtype=str, keep_default_na=False)
     county = _county_of_row(ledger.frame)
-    for name in ("涞水县", "易县", "（县区未填写）"):
+    for name in ("保定市涞水县", "保定市易县", "（县区未填写）"):
         mine = whole[whole["source_row"].astype(int).map(county) == name]
         expected = sorted(zip(mine["case_id"], mine["check_id"], mine["source_row"].astype(int)))
         assert _findings_rows(folder / "县区" / name / "findings.xlsx") == expected, name
@@ -128,7 +157,7 @@ def test_an_id_shared_by_two_counties_is_a_duplicate_in_both(province):
 def test_the_county_summary_counts_its_rows(province):
     ledger, _, folder, _ = province
     per = ledger.frame["问题属地"].map(FOLDER).value_counts()
-    for name in ("涞水县", "易县", "（县区未填写）"):
+    for name in ("保定市涞水县", "保定市易县", "（县区未填写）"):
         summary = json.loads((folder / "县区" / name / "summary.json").read_text("utf-8"))
         assert summary["county"] == name
         assert summary["rows"]["audited"] == per[name]
@@ -137,27 +166,46 @@ def test_the_county_summary_counts_its_rows(province):
 
 
 def test_letters_only_for_the_configured_county_under_its_own_name(province):
-    _, out, folder, configs = province
+    ledger, out, folder, configs = province
     counties = {c.name: c for c in out.counties}
-    assert counties["涞水县"].letters > 0
-    assert counties["易县"].letters == 0 and "未配置本县区信访局" in counties["易县"].note
+    assert counties["保定市涞水县"].letters > 0
+    assert counties["保定市易县"].letters == 0
+    assert "县区配置目录中没有 保定市易县/bureau.toml" in counties["保定市易县"].note
     assert counties["（县区未填写）"].letters == 0
-    assert not (folder / "县区" / "易县" / "letters").exists()
-    circular = Document(folder / "县区" / "涞水县" / "通报.docx")
+    assert not (folder / "县区" / "保定市易县" / "letters").exists()
+    circular = Document(folder / "县区" / "保定市涞水县" / "通报.docx")
     text = "\n".join(p.text for p in circular.paragraphs)
     assert "涞水县信访局" in text and "易县" not in text
-    # its registers are the county bureau's, published with the run
-    registers = configs / "涞水县" / "registers"
+    # its registers are the county bureau's, published with the run, and hold only its rows
+    registers = configs / "保定市涞水县" / "registers"
     history = pd.read_csv(registers / "问题记录.csv", dtype=str)
     assert set(history["period"]) == {AS_OF[:7]}
-    assert not (folder / "县区" / "涞水县" / ".registers").exists()
+    mine = {i for i, c in zip(ledger.frame["信访件编号"], ledger.frame["问题属地"])
+            if FOLDER[c] == "保定市涞水县"}
+    assert set(history["case_id"]) <= mine
+    assert not (folder / "县区" / "保定市涞水县" / ".registers").exists()
+
+
+def test_a_unit_named_in_several_counties_gets_no_county_letter(province):
+    """保定市公安局 handles items of both counties (a city department): 涞水县's bureau lists it
+    待核实 and writes it no letter; its own units (涞水县…) get theirs."""
+    ledger, out, folder, configs = province
+    handled = ledger.frame.loc[ledger.frame["问题属地"].map(FOLDER) == "保定市涞水县", "责任单位"]
+    assert CITY_UNIT in set(handled)
+    letters = [p.name for p in (folder / "县区" / "保定市涞水县" / "letters").iterdir()]
+    assert letters and not any(CITY_UNIT in name for name in letters)
+    assert all("涞水县" in name for name in letters if "督办及改进工作建议函" in name)
+    county = {c.name: c for c in out.counties}["保定市涞水县"]
+    assert "1 个责任单位不属本县区（也出现在其他县区），列为待核实，未发函" in county.note
+    workbook = _findings_rows(folder / "县区" / "保定市涞水县" / "findings.xlsx")
+    assert workbook                               # the workbook still lists its findings
 
 
 def test_the_list_of_counties(province):
     _, _, folder, _ = province
     rows = sheet_rows(folder / "县区" / "县区一览.xlsx", "县区一览")
     assert rows[0][:5] == ("县区", "事项行数", "问题数", "履职问题", "文书数")
-    assert [r[0] for r in rows[1:]] == ["易县", "涞水县", "（县区未填写）"]
+    assert [r[0] for r in rows[1:]] == ["保定市易县", "保定市涞水县", "（县区未填写）"]
     # 150 records: rows 0, 3, 6 … are 涞水县 (50), 1, 4 … 易县 (50), 2, 5 … none (50)
     assert [r[1] for r in rows[1:]] == [50, 50, 50]
 
@@ -166,14 +214,14 @@ def test_chunked_gives_the_same_county_files(province, tmp_path):
     ledger, _, folder, _ = province
     out = run_check(ledger.path, out_dir=tmp_path, as_of=AS_OF, engine="chunked",
                     chunk_rows=40, by_county=True)
-    for name in ("涞水县", "易县", "（县区未填写）"):
+    for name in ("保定市涞水县", "保定市易县", "（县区未填写）"):
         assert (_findings_rows(tmp_path / "县区" / name / "findings.xlsx")
                 == _findings_rows(folder / "县区" / name / "findings.xlsx")), name
         assert (json.loads((tmp_path / "县区" / name / "summary.json").read_text("utf-8"))
                 ["checks"]
                 == json.loads((folder / "县区" / name / "summary.json").read_text("utf-8"))
                 ["checks"]), name
-    assert [c.name for c in out.counties] == ["易县", "涞水县", "（县区未填写）"]
+    assert [c.name for c in out.counties] == ["保定市易县", "保定市涞水县", "（县区未填写）"]
 
 
 def test_without_a_county_column_by_county_stops_before_the_audit(tmp_path):
@@ -192,13 +240,53 @@ def test_without_a_county_column_by_county_stops_before_the_audit(tmp_path):
 
 
 def test_county_names_that_make_one_file_name_get_two_folders(tmp_path):
-    # 甲/乙县 and 甲_乙县 are two counties; "/" cannot be in a folder name (safe name 甲_乙县):
+    # 甲:乙县 and 甲_乙县 are two counties; ":" cannot be in a folder name (safe name 甲_乙县):
     # the second becomes 甲_乙县(2). 20 records: places 0 and 1 get 7 each, place 2 gets 6
-    ledger = _ledger(tmp_path, rows=20, places=["东江省临川市甲/乙县", "东江省临川市甲_乙县", "50%县"])
+    places = ["东江省临川市甲:乙县", "东江省临川市甲_乙县", "50%县"]
+    ledger = _ledger(tmp_path, rows=20, places=places)
     out = run_check(ledger.path, out_dir=tmp_path / "out", as_of=AS_OF, by_county=True)
     assert {(c.name, c.folder.name, c.rows) for c in out.counties} == {
-        ("50%县", "50%县", 6), ("甲/乙县", "甲_乙县", 7), ("甲_乙县", "甲_乙县(2)", 7)}
+        ("50%县", "50%县", 6), ("临川市甲:乙县", "临川市甲_乙县", 7),
+        ("临川市甲_乙县", "临川市甲_乙县(2)", 7)}
     assert all((c.folder / "findings.xlsx").is_file() for c in out.counties)
+    # with a bureau configured in that folder, whose letters they would be is unknown: stop
+    _configure(tmp_path / "县区配置" / "临川市甲_乙县", "甲乙县")
+    with pytest.raises(ConfigError) as caught:
+        run_check(ledger.path, out_dir=tmp_path / "o2", as_of=AS_OF, by_county=True,
+                  counties=tmp_path / "县区配置")
+    assert "临川市甲:乙县" in caught.value.message() and "临川市甲_乙县" in caught.value.message()
+    assert not (tmp_path / "县区配置" / "临川市甲_乙县" / "registers").exists()
+
+
+def test_a_mistyped_county_bureau_stops_before_the_audit(tmp_path):
+    ledger = _ledger(tmp_path, rows=20)
+    folder = _configure(tmp_path / "县区配置" / "保定市易县", "易县")
+    with (folder / "bureau.toml").open("a", encoding="utf-8") as f:
+        f.write('isuer_code = "x"\n')
+    done = subprocess.run([sys.executable, "-m", "xfaudit.cli", "check", str(ledger.path),
+                           "--as-of", AS_OF, "--out", str(tmp_path / "out"),
+                           "--counties", str(tmp_path / "县区配置")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "县区 保定市易县 的配置" in done.stderr and "isuer_code" in done.stderr
+    assert not (tmp_path / "out" / "findings.csv").exists()
+
+
+def test_next_month_the_county_findings_are_classified_against_its_history(province, tmp_path):
+    """October's run recorded 涞水县's findings; in November an item still open past its
+    deadline is 持续未办 (reported before, still not done), never 本期新发现 again."""
+    ledger, _, _, configs = province
+    out = run_check(ledger.path, out_dir=tmp_path, as_of="2026-11-30", by_county=True,
+                    counties=configs)
+    rows = sheet_rows(tmp_path / "县区" / "保定市涞水县" / "findings.xlsx", "全部问题")
+    head = rows[0]
+    status, case, check = (head.index(h) for h in ("本期状态", "信访件编号", "检查项编号"))
+    october = pd.read_csv(configs / "保定市涞水县" / "registers" / "问题记录.csv", dtype=str)
+    october = october[october["period"] == "2026-10"]
+    reported = set(zip(october["case_id"], october["check_id"]))
+    continuing = {(r[case], r[check]) for r in rows[1:] if r[status] == "持续未办"}
+    assert continuing and continuing <= reported
+    assert {c.name for c in out.counties if c.letters} == {"保定市涞水县"}
 
 
 def test_the_command_line_with_a_period_and_the_county_bureaus(province, tmp_path):
@@ -209,11 +297,11 @@ def test_the_command_line_with_a_period_and_the_county_bureaus(province, tmp_pat
                            "--period", "2026年10月", "--counties", str(configs),
                            "--out", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "县区 涞水县：50 行" in done.stdout
-    assert "县区 易县：50 行" in done.stdout and "未配置本县区信访局" in done.stdout
-    summary = json.loads((tmp_path / "县区" / "涞水县" / "summary.json").read_text("utf-8"))
+    assert "县区 保定市涞水县：50 行" in done.stdout and "已生成文书" in done.stdout
+    assert "县区 保定市易县：50 行" in done.stdout and "县区配置目录中没有" in done.stdout
+    summary = json.loads((tmp_path / "县区" / "保定市涞水县" / "summary.json").read_text("utf-8"))
     assert (summary["as_of"], summary["period"]) == ("2026-10-31", "2026-10")
-    letters = sorted(p.name for p in (tmp_path / "县区" / "涞水县" / "letters").iterdir())
+    letters = sorted(p.name for p in (tmp_path / "县区" / "保定市涞水县" / "letters").iterdir())
     assert letters and all(name.startswith("2026-10-") for name in letters)
 
 

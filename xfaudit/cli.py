@@ -223,8 +223,9 @@ def build_parser(from_database: bool = False) -> argparse.ArgumentParser:
                    help="--by-county：各县区文书的审计期间（如 2026-10）；默认为审计日所在月份。"
                         "只给 --period 时审计日为当月最后一天")
     p.add_argument("--counties", type=Path, metavar="目录",
-                   help="--by-county：各县区信访局的配置目录，每个县区一个子目录，内含 bureau.toml"
-                        "（xfaudit init 生成）和 registers/（督办台账、历史问题）；有配置的县区生成文书")
+                   help="--by-county：各县区信访局的配置目录，每个县区一个子目录（如 保定市涞水县），内含 "
+                        "bureau.toml（xfaudit init 生成）、registers/（督办台账、问题记录），可选 "
+                        "单位名录.xlsx（本县区单位）；有配置的县区生成文书")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("load", help="只读取台账，显示读取情况（行数、表头映射、无法识别的日期）",
@@ -359,6 +360,12 @@ def cmd_check(args) -> int:
 
     table = _extract_arguments(args)
     as_of = args.as_of
+    by_county = args.by_county or args.counties is not None
+    if args.period and not by_county:
+        from xfaudit.errors import ConfigError
+
+        raise ConfigError(None, "--period 只用于按县区输出（--by-county 或 --counties）：它是各县区文书的"
+                                "审计期间。只核查台账时请用 --as-of 给出审计日。")
     if as_of is None and args.period:
         from xfaudit.dates import parse_period
 
@@ -367,8 +374,7 @@ def cmd_check(args) -> int:
                     holidays=args.holidays, mask_personal_data=not args.no_mask, progress=_say,
                     config=args.config, engine=args.engine, chunk_rows=args.chunk_rows,
                     spark_master=args.spark_master,
-                    by_county=args.by_county or args.counties is not None,
-                    counties=args.counties, period=args.period, **table)
+                    by_county=by_county, counties=args.counties, period=args.period, **table)
     s = out.result.summary
     report = out.result.extract.report
     rows = s["rows"]
@@ -395,9 +401,8 @@ def cmd_check(args) -> int:
             _say(f"  {c['name']}：{status}")
     _say("输出：" + "，".join(str(p) for p in out.paths.values()))
     for county in out.counties:
-        extra = f"，文书 {county.letters} 份" if county.letters else f"（{county.note}）"
         _say(f"  县区 {county.name}：{county.rows} 行，问题 {county.findings} 个"
-             f"（履职问题 {county.accountability} 个）{extra}")
+             f"（履职问题 {county.accountability} 个）；{county.note}")
     if args.no_mask:
         _say("注意：问题清单未屏蔽信访人个人信息，已标注“机密★内部资料”，请勿外传。")
     if out.bureau is None:

@@ -8,6 +8,7 @@ output folder is checked before any work starts and locked for the whole run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -158,11 +159,13 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
                                        drop_from_extract=True)
         done = []
         try:
-            paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
-            if by_county:
-                paths["counties"], done = _one_piece_counties(
-                    result, written.findings, out_dir, counties, mask_personal_data, say,
-                    holidays, period)
+            with _county_stage(by_county, out_dir, counties) as stage:
+                if stage is not None:
+                    done = _one_piece_counties(result, written.findings, stage, counties,
+                                               mask_personal_data, say, holidays, period)
+                paths = _write_outputs(written, out_dir, mask_personal_data, result.timings)
+                if stage is not None:
+                    paths["counties"] = _publish_counties(done, stage, out_dir)
         except XfauditError:
             raise
         except OSError as exc:
@@ -170,10 +173,25 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     return CheckOutput(result=result, paths=paths, bureau=bureau, counties=done)
 
 
-def _one_piece_counties(result: AuditResult, findings, out_dir: Path, configs, mask: bool,
-                        say, holidays=None, period=None) -> tuple[Path, list]:
+@contextmanager
+def _county_stage(by_county: bool, out_dir: Path, configs):
+    """``--by-county``: a staging folder for the counties' outputs, and the county bureaus'
+    folder locked from reading their registers until they are replaced (two runs sharing
+    ``--counties`` take turns, as two monthly runs sharing a reports folder do). Yields None
+    without ``--by-county``."""
+    if not by_county:
+        yield None
+        return
+    with contextlib.ExitStack() as stack:
+        if configs is not None:
+            stack.enter_context(outdir.FolderLock(configs, command="xfaudit check --by-county"))
+        yield stack.enter_context(staging_dir(out_dir / "counties"))
+
+
+def _one_piece_counties(result: AuditResult, findings, stage: Path, configs, mask: bool,
+                        say, holidays=None, period=None) -> list:
     """``--by-county`` after a one-pass audit: the extract and its findings split by county,
-    then written county by county (:mod:`xfaudit.scale.counties`)."""
+    then written county by county into ``stage`` (:mod:`xfaudit.scale.counties`)."""
     from xfaudit.audit import legal_calendar
     from xfaudit.clocks import table_facts
     from xfaudit.scale.counties import Split, split_frame
@@ -185,28 +203,33 @@ def _one_piece_counties(result: AuditResult, findings, out_dir: Path, configs, m
              evaluated=clocks.evaluated, not_evaluated=clocks.not_evaluated, mask=mask)
     facts = table_facts(extract, p.window)
     dtypes = {name: str(dtype) for name, dtype in extract.frame.dtypes.items()}
-    with staging_dir(out_dir / "counties") as tmp:
-        split = Split(tmp / "split", dtypes)
-        split_frame(split, extract.frame, facts.copy_of.array, facts.duplicate_ids, findings)
-        return _write_counties(split, dtypes, extract.report, p, tmp, out_dir, configs, mask,
-                               say, period)
+    split = Split(stage / "split", dtypes)
+    split_frame(split, extract.frame, facts.copy_of.array, facts.duplicate_ids, findings)
+    return _write_counties(split, dtypes, extract.report, p, stage, configs, mask, say, period)
 
 
-def _write_counties(split, dtypes, report, p, tmp: Path, out_dir: Path, configs, mask: bool,
-                    say, period=None) -> tuple[Path, list]:
-    """Write every county of ``split`` into ``tmp`` and publish ``县区`` with the counties'
-    registers."""
+def _write_counties(split, dtypes, report, p, stage: Path, configs, mask: bool, say,
+                    period=None) -> list:
+    """Write every county of ``split`` into ``stage/县区`` (published by
+    :func:`_publish_counties` once the run's own outputs are in place)."""
     from xfaudit.recommend.model import default_period
     from xfaudit.scale import counties
 
     say("按县区写出问题清单和文书…")
-    done = counties.write_counties(split.folder, dtypes, report, p, tmp / "out",
+    return counties.write_counties(split.folder, dtypes, report, p, stage,
                                    configs=configs, period=period or default_period(p.as_of),
                                    marking=None if mask else privacy.UNMASKED_NOTICE,
                                    progress=say)
+
+
+def _publish_counties(done: list, stage: Path, out_dir: Path) -> Path:
+    """The staged ``县区`` folder into ``out_dir`` with the counties' registers (after the
+    run's own outputs: a failure before leaves every register as it was)."""
+    from xfaudit.scale import counties
+
     target = out_dir / counties.COUNTIES_DIR
-    counties.publish(done, tmp / "out" / counties.COUNTIES_DIR, target)
-    return target, done
+    counties.publish(done, stage / counties.COUNTIES_DIR, target)
+    return target
 
 
 def _load_one_piece(extract_path, out_dir: Path, **options):
@@ -282,14 +305,15 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
                                           "engine": info})
             timings["write"] = time.perf_counter() - step
             done = []
-            if split is not None:
-                step = time.perf_counter()
-                folder, done = _write_counties(split, dataset.dtypes, dataset.report, p, tmp,
-                                               out_dir, counties, mask, say, period)
-                timings["counties"] = time.perf_counter() - step
-            paths = publish(staged, out_dir)
-            if split is not None:
-                paths["counties"] = folder
+            with _county_stage(split is not None, out_dir, counties) as stage:
+                if stage is not None:
+                    step = time.perf_counter()
+                    done = _write_counties(split, dataset.dtypes, dataset.report, p, stage,
+                                           counties, mask, say, period)
+                    timings["counties"] = time.perf_counter() - step
+                paths = publish(staged, out_dir)
+                if stage is not None:
+                    paths["counties"] = _publish_counties(done, stage, out_dir)
         except XfauditError:
             raise
         except OSError as exc:

@@ -229,28 +229,51 @@ def normalise_values(kind: str, texts: Iterable[str | None],
     return Normalised(_objects(values), unreadable, dtype)
 
 
-#: An administrative path down to the county level: an optional province (省, 自治区, or one of
-#: the four municipalities), an optional prefecture (市, 自治州, 地区, 盟) and the first
-#: county-level unit (县, 自治县, 旗, 自治旗, 区, 县级市, 林区, 特区). Not a county: a 区 of
-#: 社区 / 小区 / 园区 / 景区 / 街区, or a name that goes on as a township or village (新市镇).
+#: What separates the levels of a written path (河北省/保定市/涞水县, 河北省>保定市, 保定市（涞水县）).
+_PATH_SEPARATORS = re.compile(r"[/>|\\,，、;；\-—()（）\[\]【】<\s]+")
+
+#: A county-level unit: 县, 自治县, 旗, 自治旗, 区 (also 新区, 开发区, 园区, 景区 — not 社区, 小区,
+#: 街区), 县级市, 林区, 特区 — never spanning a township (镇, 街道) after its first character
+#: (镇平县 is a county, 石桥镇工业园区 is not). A 市 goes on when 区 or 县 follows (沙市区, 新市区) or
+#: when it is a township's own name (新市镇 — but 浏阳市镇头镇 is 浏阳市 and a town).
+_COUNTY = (r"(?:.(?:(?!镇|街道).){0,11}?(?:自治县|自治旗|林区|特区|县|旗|(?<![社小街])区"
+           r"|市(?!区|县)(?!(?:镇|乡)(?!.{1,6}?(?:镇|乡|街道|村|社区)))))")
+
+#: A path down to the county: an optional province (省, 自治区, 特别行政区, or one of the four
+#: municipalities), an optional prefecture (市, 自治州, 地区, 盟) and the first county-level unit.
 _COUNTY_PATH = re.compile(
-    r"^(?:.{2,7}?省|.{2,10}?自治区|(?:北京|天津|上海|重庆)市)?"
-    r"(?:.{1,10}?(?:自治州|地区|盟|市))?"
-    r"(.{1,12}?(?:自治县|自治旗|林区|特区|县|旗|(?<![社小园景街])区|市))(?!镇|乡|街|村)")
+    r"^(?:(?:北京|天津|上海|重庆)市|.{2,7}?省|.{2,10}?自治区|.{2,4}?特别行政区)?"
+    r"(?P<prefecture>.{1,10}?(?:自治州|地区|盟|市))?"
+    rf"(?P<county>{_COUNTY})")
+
+#: The county a 新区 administers, written after it (雄安新区容城县).
+_UNDER_NEW_AREA = re.compile(rf"^(?P<county>{_COUNTY})")
 
 
-def county_name(text: str) -> str:
-    """The county-level unit an administrative path names, or the text itself.
+def county_name(text: str) -> str | None:
+    """The county-level unit an administrative path names (with its prefecture when the path
+    names one), or the text itself.
 
-    ``河北省保定市涞水县`` → 涞水县, ``浙江省宁波市余姚市梨洲街道`` → 余姚市,
-    ``北京市朝阳区`` → 朝阳区, ``青禾县石桥镇`` → 青禾县, ``东莞市南城街道`` → 东莞市 (a
-    prefecture without counties answers itself). A cell naming no county-level unit
-    (``石桥镇``) is kept as typed: the per-county outputs show it under its own name rather
-    than guess a county. Spaces and full-width forms are folded first.
+    ``河北省保定市涞水县`` → 保定市涞水县 (two prefectures of one province may each have a
+    桥西区: 石家庄市桥西区 and 张家口市桥西区 are two counties), ``浙江省宁波市余姚市梨洲街道`` →
+    宁波市余姚市, ``北京市朝阳区`` → 朝阳区, ``青禾县石桥镇`` → 青禾县, ``东莞市南城街道`` → 东莞市 (a
+    prefecture without counties answers itself), ``河北省雄安新区容城县`` → 雄安新区容城县.
+    Separators between the levels are ignored (``河北省/保定市/涞水县``). A cell naming no
+    county-level unit (``石桥镇``) is kept as typed: the per-county outputs show it under its own
+    name rather than guess a county. Blank text is None.
     """
-    folded = fold_text(text)
+    folded = _PATH_SEPARATORS.sub("", fold_text(text))
+    if not folded:
+        return None
     match = _COUNTY_PATH.match(folded)
-    return match.group(1) if match else text.strip()
+    if not match:
+        return text.strip()
+    prefecture, county = match.group("prefecture") or "", match.group("county")
+    if county.endswith("新区"):
+        below = _UNDER_NEW_AREA.match(folded[match.end():])
+        if below:
+            prefecture, county = prefecture + county, below.group("county")
+    return prefecture + county
 
 
 @cache

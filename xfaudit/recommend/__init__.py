@@ -27,10 +27,11 @@ from xfaudit.dates import parse_period
 from xfaudit.recommend.improvement import improvement
 from xfaudit.recommend.model import (CASE_COLUMNS, CONDUCT_COLUMNS, CONSEQUENCE_COLUMNS,
                                      DOCUMENT_NAMES, HEADERS, KIND_TITLES, KINDS,
-                                     PENDING_COLUMNS, PENDING, SELF, Context, GroundSummary,
-                                     Recommendation, RecommendationSet, StatutePart, accountable,
-                                     add_days, current, default_period, historical, issue_date,
-                                     number, period_items, unit_class)
+                                     OUTSIDE_PREFIX, PENDING_COLUMNS, PENDING, SELF, Context,
+                                     GroundSummary, Recommendation, RecommendationSet,
+                                     StatutePart, accountable, add_days, current,
+                                     default_period, historical, issue_date, number,
+                                     period_items, unit_class)
 from xfaudit.recommend.policy import category_figures, policy
 from xfaudit.recommend.sanction import sanction
 
@@ -51,8 +52,12 @@ def _unit_pending(ctx: Context) -> list[dict]:
     mine = f[current(f) & (unit_class(f, ctx.bureau, ctx.units) == PENDING)]
     rows = []
     for unit, part in mine.groupby("responsible_unit", sort=True, dropna=False):
-        rows.append({"unit": unit, "what": "督办及改进工作建议函",
-                     "reason": "责任主体不明（请在台账中补全后重新运行）",
+        outside = isinstance(unit, str) and unit.startswith(OUTSIDE_PREFIX)
+        rows.append({"unit": unit.removeprefix(OUTSIDE_PREFIX) if outside else unit,
+                     "what": "督办及改进工作建议函",
+                     "reason": ("责任单位不属本县区（不在本县区单位名录中，或也出现在其他县区的事项中），"
+                                "本县区不发函，请核实" if outside
+                                else "责任主体不明（请在台账中补全后重新运行）"),
                      "findings": int(len(part)),
                      "cases": "、".join(dict.fromkeys(part["case_id"].astype(str)))})
     return rows

@@ -42,6 +42,10 @@ BUREAU_ROLE = "信访部门"
 #: The prefix of a duty-holder the ledger does not name (checks.toml ``when_blank``).
 UNKNOWN_PREFIX = "待核实"
 
+#: A unit outside the county whose bureau writes the letters (per-county outputs of a
+#: provincial audit, :mod:`xfaudit.scale.counties`): listed 待核实, never addressed.
+OUTSIDE_PREFIX = "待核实（不属本县区）"
+
 #: Columns of a recommendation's case table (one row per finding).
 CASE_COLUMNS = ["case_id", "check_id", "check_name", "ground", "scheme", "profile", "start_on",
                 "last_day", "actual_on", "days_late", "is_open", "period_status", "citation",

@@ -30,7 +30,6 @@ list of counties (``县区/县区一览.xlsx``) says so. Rows without a county a
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -56,8 +55,9 @@ INDEX_FILE = "县区一览.xlsx"
 #: The folder (and the name in the list) of rows whose 所属县区 is empty.
 NO_COUNTY = "（县区未填写）"
 
-#: Inside a county's configuration folder: the bureau's configuration and its registers.
-BUREAU_FILE, REGISTERS = "bureau.toml", "registers"
+#: Inside a county's configuration folder: the bureau's configuration, its registers and its
+#: unit register (optional: which units are the county's own).
+BUREAU_FILE, REGISTERS, UNITS_FILE = "bureau.toml", "registers", "单位名录.xlsx"
 
 #: The whole-table facts carried with each row (the Spark engine's column names).
 COPY_OF, DUPLICATES = "__copy_of", "__duplicate_ids"
@@ -70,18 +70,28 @@ def require_county(fields_present, source: str | None = None) -> None:
     (a Chinese user error)."""
     if COUNTY not in set(fields_present):
         which = f"台账 {source} " if source else "台账"
-        raise ConfigError(None, f"{which}没有“所属县区”列，无法按县区输出（--by-county）。请在映射文件中"
-                                "把问题属地、所属县区、行政区划等列映射为 county，或去掉 --by-county。")
+        raise ConfigError(None, f"{which}没有“所属县区”列，无法按县区输出（--by-county）。请在映射"
+                                "文件中把问题属地、所属县区、行政区划等列映射为 county，或去掉 "
+                                "--by-county 和 --counties。")
 
 
 def check_configs(folder) -> Path | None:
-    """The ``--counties`` folder, checked before any work (None: no letters)."""
+    """The ``--counties`` folder, checked before any work (None: no letters): every county's
+    ``bureau.toml`` is read now, so a mistyped key stops the run before the audit, naming the
+    county's file."""
+    from xfaudit.config import load_config
+
     if folder is None:
         return None
     folder = Path(folder)
     if not folder.is_dir():
         raise ConfigError(None, f"找不到县区配置目录“{folder}”（--counties）：应为每个县区一个子目录，"
-                                  f"内含 {BUREAU_FILE}（xfaudit init 生成）。")
+                                f"内含 {BUREAU_FILE}（xfaudit init 生成）。")
+    for path in sorted(folder.glob(f"*/{BUREAU_FILE}")):
+        try:
+            load_config(path)
+        except ConfigError as exc:
+            raise ConfigError(None, f"县区 {path.parent.name} 的配置 {path}：{exc.reason}") from None
     return folder
 
 
@@ -267,9 +277,11 @@ def folder_name(name: str | None) -> str:
 
 
 def write_county(result, name: str | None, folder: Path, *, configs: Path | None,
-                 period: str, p: Plan, marking: str | None) -> CountyOutput:
+                 period: str, p: Plan, marking: str | None,
+                 shared: frozenset = frozenset()) -> CountyOutput:
     """A county's findings.xlsx and summary.json, and its letters when its bureau is
-    configured (``configs/<county>/bureau.toml``)."""
+    configured (``configs/<county>/bureau.toml``); ``shared``: units named in the findings of
+    several counties (see :func:`outside_units`)."""
     from xfaudit.writers import summary_json, workbook
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -279,65 +291,159 @@ def write_county(result, name: str | None, folder: Path, *, configs: Path | None
                        findings=len(f), accountability=int((f["kind"] == "accountability").sum()))
     bureau = None if name is None or configs is None else configs / folder_name(name)
     if bureau is not None and (bureau / BUREAU_FILE).is_file():
-        result = _letters(result, folder, bureau, period, p, out)
+        result = _letters(result, folder, bureau, period, p, out, shared)
     elif name is None:
         out.note = "所属县区未填写，不生成文书"
+    elif bureau is None:
+        out.note = "未给出县区配置目录（--counties），未生成文书"
     else:
-        out.note = (f"未配置本县区信访局（{bureau / BUREAU_FILE}），未生成文书" if bureau is not None
-                    else "未给出县区配置目录（--counties），未生成文书")
+        out.note = f"县区配置目录中没有 {bureau.name}/{BUREAU_FILE}，未生成文书"
     workbook.write(result, folder / "findings.xlsx", marking=marking, scope=shown)
     summary_json.write(result, folder / "summary.json",
                        extra={"county": shown, "as_of": f"{p.as_of:%Y-%m-%d}",
-                              "period": period})
+                              "period": period, "mask_personal_data": p.mask})
     return out
 
 
-def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: CountyOutput):
+def registration_by_the_county_bureau(findings: pd.DataFrame, frame: pd.DataFrame,
+                                      issuer: str) -> pd.DataFrame:
+    """Registration findings of rows whose ledger names no 登记部门 owed by the county bureau.
+
+    The provincial run names its own ``--config`` bureau (or 信访部门（本局）) there; the
+    county's letters and registers name the county bureau that registered the item, as the
+    county's own monthly run does. A 登记部门 written in the ledger stays as written.
+    """
+    from xfaudit.recommend.model import BUREAU_ROLE
+
+    fallback = findings["responsible_role"].eq(BUREAU_ROLE).fillna(False)
+    if "registering_body" in frame.columns:
+        body = findings[SOURCE_ROW].map(frame.set_index(SOURCE_ROW)["registering_body"])
+        fallback &= body.isna()
+    out = findings.copy()
+    out.loc[fallback.to_numpy(dtype=bool), "responsible_unit"] = issuer
+    return out
+
+
+def outside_units(findings: pd.DataFrame, shared: frozenset, register=None) -> frozenset:
+    """The units a county bureau does not write to: with the county's unit register
+    (``单位名录.xlsx`` in its configuration folder), every unit the register does not know;
+    without one, the units named in the findings of several counties (a city or provincial
+    department, or a name two counties share — never a county's alone)."""
+    named = set(findings["responsible_unit"].dropna())
+    if register is not None:
+        known, _how = register.resolve(sorted(named))
+        return frozenset(named - set(known))
+    return frozenset(named & set(shared))
+
+
+def without_outside_units(findings: pd.DataFrame, outside: frozenset, bureau: str,
+                          units=None) -> pd.DataFrame:
+    """The findings as the county's letters see them: a unit outside the county is 待核实
+    (``待核实（不属本县区）<unit>``: listed, never addressed)."""
+    from xfaudit.recommend.model import OUTSIDE_PREFIX, UNIT, unit_class
+
+    hit = (findings["responsible_unit"].isin(outside)
+           & (unit_class(findings, bureau, units) == UNIT)).to_numpy(dtype=bool)
+    out = findings.copy()
+    out.loc[hit, "responsible_unit"] = OUTSIDE_PREFIX + out.loc[hit, "responsible_unit"]
+    return out
+
+
+def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: CountyOutput,
+             shared: frozenset = frozenset()):
     """The county bureau's letters, as the monthly run drafts them: period status against
     its history, its waivers applied, free text masked, then
-    :func:`xfaudit.accountability.produce`. Returns the result as the letters saw it."""
+    :func:`xfaudit.accountability.produce` — with the units outside the county 待核实.
+    Returns the result as the county's workbook shows it."""
+    from dataclasses import replace as copy_with
+
     from xfaudit import accountability, indicators, periods, privacy, waivers
     from xfaudit.config import load_config
+    from xfaudit.units import read_units
 
     cfg = load_config(bureau / BUREAU_FILE)
     registers = bureau / REGISTERS
+    units = read_units(bureau / UNITS_FILE) if (bureau / UNITS_FILE).is_file() else None
     history = periods.read_history(registers / cfg["followup"]["history_file"])
-    findings = result.findings.copy()
+    findings = registration_by_the_county_bureau(result.findings, result.extract.frame,
+                                                 cfg.issuer or "信访部门（本局）")
     findings["period_status"] = periods.classify(findings, period, history)
     result.findings = findings
-    register = waivers.default_path(registers)
-    if register.is_file():
-        result, _report = waivers.apply_waivers(result, register)
+    waiver_file = registers / cfg["followup"]["waiver_file"]
+    if waiver_file.is_file():
+        result, _report = waivers.apply_waivers(result, waiver_file)
     result = privacy.mask_result(result, enabled=p.mask, personal=False)
-    ranked = indicators.compute(result, period)
-    made = accountability.produce(result, period, folder, registers_dir=registers,
+    outside = outside_units(result.findings, shared, units)
+    addressed = copy_with(result, findings=without_outside_units(
+        result.findings, outside, cfg.issuer, units))
+    ranked = indicators.compute(addressed, period)
+    made = accountability.produce(addressed, period, folder, registers_dir=registers,
                                   ranking=ranked.ranking,
                                   ranking_rule=indicators.ranking_rule_text(), config=cfg,
-                                  calendar=p.calendar, history=history)
+                                  calendar=p.calendar, history=history, units=units)
     out.letters = len(made.letters)
     out.staged = made.staged
+    notes = [f"已生成文书 {out.letters} 份" if made.configured
+             else f"{bureau.name}/{BUREAU_FILE} 未填写发文机关，未生成文书"]
+    if outside:
+        notes.append(f"{len(outside)} 个责任单位不属本县区（{'单位名录中没有' if units else '也出现在其他县区'}），"
+                     "列为待核实，未发函")
+    out.note = "；".join(notes)
     return result
+
+
+def shared_units(split: Path) -> frozenset:
+    """Units named in the findings of more than one county (rows without a county aside)."""
+    import pyarrow.dataset as ds
+
+    folder = Path(split) / FINDINGS
+    if not any(folder.rglob("*.parquet")):
+        return frozenset()
+    table = ds.dataset(folder, format="parquet", partitioning=_partitioning()).to_table(
+        columns=["responsible_unit", COUNTY])
+    frame = table.to_pandas().dropna()
+    spread = frame.drop_duplicates().groupby("responsible_unit")[COUNTY].nunique()
+    return frozenset(spread.index[spread > 1])
+
+
+def _folders(names: list[str | None], configs: Path | None) -> list[str]:
+    """Each county's output folder (unique), after checking that no configured county folder
+    would serve two counties (甲:乙县 and 甲_乙县 make one file name)."""
+    by_base: dict[str, list[str | None]] = {}
+    for name in names:
+        by_base.setdefault(folder_name(name), []).append(name)
+    for base, same in by_base.items():
+        if len(same) > 1 and configs is not None and (configs / base / BUREAU_FILE).is_file():
+            raise ConfigError(None, f"县区“{'”和“'.join(map(str, same))}”的配置目录名都是“{base}”，"
+                                    "无法确定文书由哪个县区信访局发出。请统一台账中的县区名称。")
+    folders, taken = [], set()
+    for name in names:
+        base = where = folder_name(name)
+        copies = 1
+        while where in taken:
+            copies += 1
+            where = f"{base}({copies})"
+        taken.add(where)
+        folders.append(where)
+    return folders
 
 
 def write_counties(split: Path, dtypes: dict[str, str], report, p: Plan, out: Path, *,
                    configs: Path | None, period: str, marking: str | None,
                    progress=None) -> list[CountyOutput]:
-    """Every county of ``split`` into ``out/县区/``, and the list of counties."""
+    """Every county of ``split`` into ``out/县区/``, and the list of counties; publish them
+    with :func:`publish`."""
     say = progress or (lambda _text: None)
     root = Path(out) / COUNTIES_DIR
     root.mkdir(parents=True, exist_ok=True)
-    done, taken = [], set()
-    for name in county_names(split):
-        share = read_share(split, name, dtypes)
-        result = county_result(share, report, p)
-        base = where = folder_name(name)
-        copies = 1
-        while where in taken:              # two names one file name apart (a/b and a_b)
-            copies += 1
-            where = f"{base}({copies})"
-        taken.add(where)
+    names = county_names(split)
+    folders = _folders(names, configs)
+    shared = shared_units(split)
+    done = []
+    for name, where in zip(names, folders):
+        result = county_result(read_share(split, name, dtypes), report, p)
         done.append(write_county(result, name, root / where, configs=configs,
-                                 period=period, p=p, marking=marking))
+                                 period=period, p=p, marking=marking, shared=shared))
         say(f"  已写出县区：{done[-1].name}")
     write_index(done, root / INDEX_FILE)     # counts only: no personal data
     return done
@@ -387,13 +493,3 @@ def publish(done: list[CountyOutput], staged: Path, target: Path) -> Path:
     for county in done:
         county.folder = Path(target) / county.folder.name
     return Path(target)
-
-
-def shares_of(split: Path, dtypes: dict[str, str]) -> Iterator[CountyShare]:
-    """Every county's share, in the order of :func:`county_names` (for tests and notebooks)."""
-    for name in county_names(split):
-        yield read_share(split, name, dtypes)
-
-
-def remove(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
