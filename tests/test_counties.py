@@ -7,6 +7,7 @@ bureau, under its own name, with its registers."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -211,9 +212,13 @@ def test_the_list_of_counties(province):
 
 
 def test_chunked_gives_the_same_county_files(province, tmp_path):
-    ledger, _, folder, _ = province
+    ledger, _, folder, configs = province
+    mine = shutil.copytree(configs, tmp_path / "县区配置")
     out = run_check(ledger.path, out_dir=tmp_path, as_of=AS_OF, engine="chunked",
-                    chunk_rows=40, by_county=True)
+                    chunk_rows=40, by_county=True, counties=mine)
+    for name in ("通报.docx", "回访抽查.xlsx"):
+        assert ((tmp_path / "县区" / "保定市涞水县" / name).read_bytes()
+                == (folder / "县区" / "保定市涞水县" / name).read_bytes()), name
     for name in ("保定市涞水县", "保定市易县", "（县区未填写）"):
         assert (_findings_rows(tmp_path / "县区" / name / "findings.xlsx")
                 == _findings_rows(folder / "县区" / name / "findings.xlsx")), name
@@ -275,10 +280,11 @@ def test_a_mistyped_county_bureau_stops_before_the_audit(tmp_path):
 def test_next_month_the_county_findings_are_classified_against_its_history(province, tmp_path):
     """October's run recorded 涞水县's findings; in November an item still open past its
     deadline is 持续未办 (reported before, still not done), never 本期新发现 again."""
-    ledger, _, _, configs = province
-    out = run_check(ledger.path, out_dir=tmp_path, as_of="2026-11-30", by_county=True,
+    ledger, _, _, shared = province
+    configs = shutil.copytree(shared, tmp_path / "县区配置")
+    out = run_check(ledger.path, out_dir=tmp_path / "out", as_of="2026-11-30", by_county=True,
                     counties=configs)
-    rows = sheet_rows(tmp_path / "县区" / "保定市涞水县" / "findings.xlsx", "全部问题")
+    rows = sheet_rows(tmp_path / "out" / "县区" / "保定市涞水县" / "findings.xlsx", "全部问题")
     head = rows[0]
     status, case, check = (head.index(h) for h in ("本期状态", "信访件编号", "检查项编号"))
     october = pd.read_csv(configs / "保定市涞水县" / "registers" / "问题记录.csv", dtype=str)
@@ -292,7 +298,8 @@ def test_next_month_the_county_findings_are_classified_against_its_history(provi
 def test_the_command_line_with_a_period_and_the_county_bureaus(province, tmp_path):
     """`xfaudit check … --period 2026-10 --counties DIR`: --counties implies --by-county, the
     audit date is the period's last day, the configured county's letters are October's."""
-    ledger, _, _, configs = province
+    ledger, _, _, shared = province
+    configs = shutil.copytree(shared, tmp_path / "县区配置")
     done = subprocess.run([sys.executable, "-m", "xfaudit.cli", "check", str(ledger.path),
                            "--period", "2026年10月", "--counties", str(configs),
                            "--out", str(tmp_path)], capture_output=True, text=True)
