@@ -30,7 +30,6 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from xfaudit.background import call_beside
 from xfaudit.errors import ExtractError
 from xfaudit.io.grid import CellError, Grid
 from xfaudit.io.sniff import MSG_ENCRYPTED, MSG_NOT_SPREADSHEET
@@ -145,8 +144,7 @@ class Book:
             grid = self._read_sparse(name, scan)
         elif self._calamine is not None:
             try:
-                # the parse releases the GIL for seconds: background work runs meanwhile
-                sheet = call_beside(self._calamine.get_sheet_by_name, name)
+                sheet = self._calamine.get_sheet_by_name(name)
                 grid = Grid(name, sheet.to_python(skip_empty_area=False),
                             merged=list(sheet.merged_cell_ranges or []))
             except _calamine_errors() as exc:
