@@ -301,8 +301,6 @@ def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml:
     # zlib and the file write release the GIL: block n is compressed in a second thread while
     # block n + 1 is rendered (one block in flight, so memory stays bounded)
     with dst.open(member, "w") as out, ThreadPoolExecutor(1) as compressor:
-        if level == 1:
-            _deflate_faster(out)
         pending = compressor.submit(out.write, head)
         for block in _row_blocks(sheet, rendered):
             data = block.encode("utf-8")
@@ -311,31 +309,6 @@ def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml:
             pending = compressor.submit(out.write, data)
         pending.result()
         out.write(tail)
-
-
-def _fast_deflater():
-    """ISA-L's raw-deflate compressor at its level 1 (python-isal): about four times faster
-    than zlib's level 1 for a file of about the same size (a 100k-row findings workbook:
-    0.1 s instead of 0.4–0.6 s for 196 MB of XML). None where python-isal is not installed."""
-    try:
-        from isal import isal_zlib
-    except ImportError:
-        return None
-    return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
-
-
-def _deflate_faster(out) -> None:
-    """Let ``out`` — zipfile's writer of one member, opened with ZIP_DEFLATED at level 1 —
-    compress with :func:`_fast_deflater`. zipfile has no public way to give it a compressor:
-    its writer keeps the zlib one it made in ``_compressor`` (CPython 3.11 to 3.14) and calls
-    only its ``compress`` and ``flush``, which ISA-L's has too; the CRC and sizes are still
-    zipfile's. Left as it is where python-isal or that attribute is missing. The deflate
-    stream differs from zlib's (so the file's bytes), never what it unpacks to."""
-    if getattr(out, "_compressor", None) is None:
-        return
-    deflater = _fast_deflater()
-    if deflater is not None:
-        out._compressor = deflater
 
 
 def _chars_bound(sheet: Sheet, rendered: list[tuple[str, _Bodies]]) -> int:
