@@ -32,6 +32,18 @@ def test_help_lists_every_command(capsys):
     assert "信访" in out
 
 
+def test_only_the_program_itself_skips_the_collections_at_exit(monkeypatch, capsys):
+    import xfaudit.cli as cli
+
+    registered = []
+    monkeypatch.setattr(cli.atexit, "register", registered.append)
+    assert main([]) == cli.EXIT_USER_ERROR           # a caller in this process (a test)
+    assert registered == []
+    monkeypatch.setattr(sys, "argv", ["xfaudit"])
+    assert main() == cli.EXIT_USER_ERROR             # the console script: argv from sys.argv
+    assert registered == [cli._skip_final_collections]
+
+
 @pytest.mark.parametrize("command", ["check", "load", "synth", "monthly", "init"])
 def test_each_subcommand_has_chinese_help(capsys, command):
     with pytest.raises(SystemExit):

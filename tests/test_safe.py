@@ -57,6 +57,18 @@ def test_numbers_stay_numbers_and_missing_stays_missing():
     assert frame["mixed"].tolist()[1] == "-7"  # the input is not changed
 
 
+def test_unhashable_and_all_missing_columns_are_handled_cell_by_cell():
+    frame = pd.DataFrame({"listy": pd.Series([["=1"], "=2", "3"], dtype=object),
+                          "empty": pd.Series([None, np.nan, None], dtype=object),
+                          "repeated": pd.Series(["-1", "-1", 4, "x"], dtype=object).iloc[:3]})
+    out = neutralise_cells(frame)
+    # a list is not text (left alone); the text "=2" starts a formula
+    assert out["listy"].tolist() == [["=1"], "'=2", "3"]
+    assert out["empty"].isna().all()
+    # one distinct text seen twice is escaped twice; the number 4 stays a number
+    assert out["repeated"].tolist() == ["'-1", "'-1", 4]
+
+
 def test_write_csv_neutralises_every_cell_and_the_header(tmp_path):
     frame = pd.DataFrame({"=单位": ["=1+2", "@SUM(1)", "青石镇"], "比率": [-0.5, 0.1, 1.0]})
     path = write_csv(frame, tmp_path / "t.csv")

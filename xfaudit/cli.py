@@ -10,7 +10,9 @@ cannot be written, a full disk, a folder another run is using) print one Chinese
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
+import gc
 import logging
 import os
 import re
@@ -499,10 +501,21 @@ def _silence_stdout() -> None:
         pass
 
 
+def _skip_final_collections() -> None:
+    """At the exit of the ``xfaudit`` program, put every object out of the garbage
+    collector's reach (:func:`gc.freeze`): the interpreter's collections while it shuts down
+    then have nothing to traverse. After a 100k-row check they took about 1 s of wall time,
+    for memory the operating system takes back at exit anyway. Outputs are written and
+    closed before then; atexit handlers registered earlier still run after this one."""
+    gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``xfaudit`` console script."""
     from xfaudit.errors import USER_OS_ERRNOS, OutputError, XfauditError
 
+    if argv is None:                # the program itself, not a caller in this process
+        atexit.register(_skip_final_collections)
     words = sys.argv[1:] if argv is None else argv
     parser = build_parser(from_database=any(w.startswith("--sql-url") for w in words))
     args = parser.parse_args(argv)

@@ -147,11 +147,13 @@ def mask_free_text(values: pd.Series, names: pd.Series | None = None) -> pd.Seri
         rows = text.str.contains(needs, regex=True).fillna(False).to_numpy(bool)
         if not rows.any():
             continue
-        part = text[rows]
+        # each distinct text once (findings repeat their texts: 11,595 rows, 3,758 texts)
+        codes, distinct = pd.factorize(text[rows])
+        part = pd.Series(distinct, dtype="string")
         for pattern, replacement in patterns:
             part = part.str.replace(pattern, replacement, regex=True)
         text = text.copy()
-        text[rows] = part
+        text[rows] = part.to_numpy(dtype=object)[codes]
     return text.astype(object).where(present, None)
 
 

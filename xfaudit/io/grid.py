@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 from xfaudit.schema import cell_text as schema_cell_text
 
@@ -47,7 +47,7 @@ def label(cell: object) -> str:
 
 def column_letter(index: int) -> str:
     """Excel's letter of a 0-based column index (0 → A)."""
-    return get_column_letter(index + 1)
+    return xl_col_to_name(index)
 
 @dataclass
 class Grid:

@@ -62,15 +62,40 @@ def neutralise_cells(frame):
         column = out.iloc[:, position]
         if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
             continue
-        is_text = column.map(lambda v: isinstance(v, str)) if column.dtype == object else \
-            column.notna()
-        text = column.where(is_text).astype("string")
-        risky = (text.str.contains(_TRIGGER, regex=True) & is_text).fillna(False)
+        is_text, risky = _text_and_risky(column)
         if risky.any():
+            text = column.where(is_text).astype("string")
             out.isetitem(position, column.where(~risky, CSV_ESCAPE + text.astype(object)))
     out.columns = [CSV_ESCAPE + c if isinstance(c, str) and re.match(_TRIGGER, c) else c
                    for c in out.columns]
     return out
+
+
+def _text_and_risky(column) -> tuple:
+    """Per cell of an object or string column: whether it is text, and whether it is text
+    that starts with one of :data:`CSV_TRIGGERS`. Each distinct value is looked at once (a
+    findings table repeats its values a lot); a column with an unhashable cell, cell by cell.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    except TypeError:                                   # e.g. a list in a cell
+        is_text = column.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        starts = column.map(lambda v: isinstance(v, str) and v[:1] in CSV_TRIGGERS)
+        return pd.Series(is_text, index=column.index), \
+            pd.Series(starts.to_numpy(bool), index=column.index)
+    text = np.fromiter((isinstance(v, str) for v in distinct), bool, len(distinct))
+    starts = np.fromiter((isinstance(v, str) and v[:1] in CSV_TRIGGERS for v in distinct),
+                         bool, len(distinct))
+    present = codes >= 0
+    at = np.where(present, codes, 0)
+    if not len(distinct):                               # every cell missing
+        blank = pd.Series(np.zeros(len(column), bool), index=column.index)
+        return blank, blank
+    return (pd.Series(present & text[at], index=column.index),
+            pd.Series(present & starts[at], index=column.index))
 
 
 def restore_cells(frame):
