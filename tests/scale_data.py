@@ -21,8 +21,9 @@ COUNTIES = ["河北省保定市涞水县石桥镇", "河北省保定市易县", 
 FOLDER = {"河北省保定市涞水县石桥镇": "保定市涞水县", "河北省保定市易县": "保定市易县",
           "": "（县区未填写）"}
 
-#: The city department every county's 县公安局 items go to in :func:`counties_csv`.
-CITY_UNIT = "保定市公安局"
+#: The city department every county's 县交通运输局 items go to in :func:`counties_csv` (in the
+#: default ledger it has this month's accountability findings in both counties).
+CITY_UNIT = "保定市交通运输局"
 
 
 def comparable_json(path: Path) -> dict:
@@ -117,10 +118,11 @@ class CountyLedger:
 
 def _own_unit(unit: str, county: str) -> str:
     """The county's own unit (县教育局 of 保定市涞水县 → 涞水县教育局; a township gets the county
-    in front), :data:`CITY_UNIT` for 县公安局; rows without a county keep the generic name."""
+    in front), :data:`CITY_UNIT` for 县交通运输局; rows without a county keep the generic
+    name."""
     if not unit or not county.startswith("保定市"):
         return unit
-    if unit == "县公安局":
+    if unit == "县交通运输局":
         return CITY_UNIT
     return county.removeprefix("保定市") + unit.removeprefix("县")
 
@@ -129,7 +131,7 @@ def counties_csv(folder: Path, rows: int = 150, seed: int = 5,
                  places: list[str] = COUNTIES, own_units: bool = True) -> CountyLedger:
     """The first ``rows`` records of a synthetic county month (duplicated ids included) with a
     问题属地 column: record i in ``places[i % len(places)]``; with ``own_units`` each county's
-    units carry its name, and its 县公安局 items go to the city's (:data:`CITY_UNIT`)."""
+    units carry its name, and its 县交通运输局 items go to the city's (:data:`CITY_UNIT`)."""
     raw = folder / "raw.csv"
     write(generate(200, AS_OF[:7], seed), raw)
     lines = raw.read_text(encoding="utf-8-sig").split("\n")

@@ -188,11 +188,15 @@ def test_letters_only_for_the_configured_county_under_its_own_name(province):
 
 
 def test_a_unit_named_in_several_counties_gets_no_county_letter(province):
-    """保定市公安局 handles items of both counties (a city department): 涞水县's bureau lists it
-    待核实 and writes it no letter; its own units (涞水县…) get theirs."""
+    """保定市交通运输局 handles items of both counties (a city department) with findings of this
+    month in each: 涞水县's bureau lists it 待核实 and writes it no letter; its own units
+    (涞水县…) get theirs."""
     ledger, out, folder, configs = province
-    handled = ledger.frame.loc[ledger.frame["问题属地"].map(FOLDER) == "保定市涞水县", "责任单位"]
-    assert CITY_UNIT in set(handled)
+    whole = pd.read_csv(folder / "findings.csv", dtype=str, keep_default_na=False)
+    county = _county_of_row(ledger.frame)
+    city = whole[(whole["responsible_unit"] == CITY_UNIT) & (whole["kind"] == "accountability")
+                 & whole["period_status"].isin(["本期新发现", "持续未办"])]
+    assert {"保定市涞水县", "保定市易县"} <= set(city["source_row"].astype(int).map(county))
     letters = [p.name for p in (folder / "县区" / "保定市涞水县" / "letters").iterdir()]
     assert letters and not any(CITY_UNIT in name for name in letters)
     assert all("涞水县" in name for name in letters if "督办及改进工作建议函" in name)
@@ -200,6 +204,10 @@ def test_a_unit_named_in_several_counties_gets_no_county_letter(province):
     assert "1 个责任单位不属本县区（也出现在其他县区），列为待核实，未发函" in county.note
     workbook = _findings_rows(folder / "县区" / "保定市涞水县" / "findings.xlsx")
     assert workbook                               # the workbook still lists its findings
+    pending = sheet_rows(folder / "县区" / "保定市涞水县" / "待核实.xlsx", "待核实")
+    assert pending[0][:3] == ("责任主体", "未生成的文书", "原因")
+    city = [r for r in pending[1:] if r[0] == CITY_UNIT]
+    assert len(city) == 1 and "不属本县区" in city[0][2]
 
 
 def test_the_list_of_counties(province):
@@ -321,3 +329,16 @@ def test_the_bundled_provincial_sample_is_its_script_output(tmp_path):
     finally:
         sys.path.pop(0)
     assert main(tmp_path / "again.csv").read_bytes() == TARGET.read_bytes()
+
+
+def test_only_addressable_units_count_as_outside_the_county():
+    """A label standing for no unit, a 待核实 review organ and the bureau itself are never
+    addressed anyway: shared by every county, they are not "units outside the county"."""
+    from xfaudit.scale.counties import outside_units
+
+    findings = pd.DataFrame({
+        "responsible_unit": ["保定市公安局", "（未填写单位）", "待核实（复查机关）", "信访部门（本局）",
+                             "涞水县教育局"],
+        "responsible_role": ["办理单位", "办理单位", "复查机关", "信访部门", "办理单位"]})
+    shared = frozenset(findings["responsible_unit"]) - {"涞水县教育局"}
+    assert outside_units(findings, shared, "涞水县信访局") == {"保定市公安局"}

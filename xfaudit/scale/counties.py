@@ -49,8 +49,9 @@ COUNTY = "county"
 #: Folder of the per-county outputs inside ``--out``.
 COUNTIES_DIR = "县区"
 
-#: The list of counties written beside their folders.
-INDEX_FILE = "县区一览.xlsx"
+#: The list of counties written beside their folders; in a county's folder, what no letter
+#: was drafted for.
+INDEX_FILE, PENDING_FILE = "县区一览.xlsx", "待核实.xlsx"
 
 #: The folder (and the name in the list) of rows whose 所属县区 is empty.
 NO_COUNTY = "（县区未填写）"
@@ -324,12 +325,17 @@ def registration_by_the_county_bureau(findings: pd.DataFrame, frame: pd.DataFram
     return out
 
 
-def outside_units(findings: pd.DataFrame, shared: frozenset, register=None) -> frozenset:
-    """The units a county bureau does not write to: with the county's unit register
-    (``单位名录.xlsx`` in its configuration folder), every unit the register does not know;
-    without one, the units named in the findings of several counties (a city or provincial
-    department, or a name two counties share — never a county's alone)."""
-    named = set(findings["responsible_unit"].dropna())
+def outside_units(findings: pd.DataFrame, shared: frozenset, bureau: str | None,
+                  register=None) -> frozenset:
+    """The units a county bureau does not write to, among those its letters could address
+    (not the bureau itself, not a label standing for no unit): with the county's unit
+    register (``单位名录.xlsx`` in its configuration folder), every unit the register does not
+    know; without one, the units named in the findings of several counties (a city or
+    provincial department, or a name two counties share — never a county's alone)."""
+    from xfaudit.recommend.model import UNIT, unit_class
+
+    addressable = unit_class(findings, bureau, register) == UNIT
+    named = set(findings.loc[addressable.to_numpy(dtype=bool), "responsible_unit"].dropna())
     if register is not None:
         known, _how = register.resolve(sorted(named))
         return frozenset(named - set(known))
@@ -373,7 +379,7 @@ def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: Coun
     if waiver_file.is_file():
         result, _report = waivers.apply_waivers(result, waiver_file)
     result = privacy.mask_result(result, enabled=p.mask, personal=False)
-    outside = outside_units(result.findings, shared, units)
+    outside = outside_units(result.findings, shared, cfg.issuer, units)
     addressed = copy_with(result, findings=without_outside_units(
         result.findings, outside, cfg.issuer, units))
     ranked = indicators.compute(addressed, period)
@@ -383,6 +389,8 @@ def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: Coun
                                   calendar=p.calendar, history=history, units=units)
     out.letters = len(made.letters)
     out.staged = made.staged
+    if len(made.recommendations.pending):
+        write_pending(made.recommendations.pending, folder / PENDING_FILE)
     notes = [f"已生成文书 {out.letters} 份" if made.configured
              else f"{bureau.name}/{BUREAU_FILE} 未填写发文机关，未生成文书"]
     if outside:
@@ -447,6 +455,19 @@ def write_counties(split: Path, dtypes: dict[str, str], report, p: Plan, out: Pa
         say(f"  已写出县区：{done[-1].name}")
     write_index(done, root / INDEX_FILE)     # counts only: no personal data
     return done
+
+
+def write_pending(pending: pd.DataFrame, path: Path) -> Path:
+    """待核实.xlsx: the findings no letter of the county was drafted for, and why (the list
+    the monthly report shows in its section 十)."""
+    from xfaudit.accountability import PENDING_HEADERS
+    from xfaudit.writers import fastxlsx
+    from xfaudit.writers.workbook import table_sheet, with_page_setup
+
+    sheet = table_sheet("待核实", pending.reset_index(drop=True), PENDING_HEADERS,
+                        widths={"unit": 26, "what": 20, "reason": 48, "cases": 60},
+                        kinds={"findings": "int", "reason": "wrap", "cases": "wrap"})
+    return fastxlsx.write(path, [with_page_setup(sheet, "待核实（未生成文书）")], title="待核实")
 
 
 def write_index(done: list[CountyOutput], path: Path) -> Path:
