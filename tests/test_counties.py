@@ -224,9 +224,10 @@ def test_chunked_gives_the_same_county_files(province, tmp_path):
     mine = shutil.copytree(configs, tmp_path / "县区配置")
     out = run_check(ledger.path, out_dir=tmp_path, as_of=AS_OF, engine="chunked",
                     chunk_rows=40, by_county=True, counties=mine)
-    for name in ("通报.docx", "回访抽查.xlsx"):
-        assert ((tmp_path / "县区" / "保定市涞水县" / name).read_bytes()
-                == (folder / "县区" / "保定市涞水县" / name).read_bytes()), name
+    for name in ("保定市涞水县/通报.docx", "保定市涞水县/回访抽查.xlsx", "保定市涞水县/待核实.xlsx",
+                 "县区一览.xlsx"):          # written later, dated by the audit date: same bytes
+        assert ((tmp_path / "县区" / name).read_bytes()
+                == (folder / "县区" / name).read_bytes()), name
     for name in ("保定市涞水县", "保定市易县", "（县区未填写）"):
         assert (_findings_rows(tmp_path / "县区" / name / "findings.xlsx")
                 == _findings_rows(folder / "县区" / name / "findings.xlsx")), name
@@ -334,11 +335,15 @@ def test_the_bundled_provincial_sample_is_its_script_output(tmp_path):
 def test_only_addressable_units_count_as_outside_the_county():
     """A label standing for no unit, a 待核实 review organ and the bureau itself are never
     addressed anyway: shared by every county, they are not "units outside the county"."""
-    from xfaudit.scale.counties import outside_units
+    from xfaudit.scale.counties import outside_the_county
 
     findings = pd.DataFrame({
         "responsible_unit": ["保定市公安局", "（未填写单位）", "待核实（复查机关）", "信访部门（本局）",
                              "涞水县教育局"],
         "responsible_role": ["办理单位", "办理单位", "复查机关", "信访部门", "办理单位"]})
     shared = frozenset(findings["responsible_unit"]) - {"涞水县教育局"}
-    assert outside_units(findings, shared, "涞水县信访局") == {"保定市公安局"}
+    marked, outside = outside_the_county(findings, shared, "涞水县信访局")
+    assert outside == {"保定市公安局"}
+    assert list(marked["responsible_unit"]) == [
+        "待核实（不属本县区）保定市公安局", "（未填写单位）", "待核实（复查机关）", "信访部门（本局）",
+        "涞水县教育局"]

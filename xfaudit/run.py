@@ -118,9 +118,9 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     """
     from xfaudit.config import load_config
 
-    say = progress or (lambda _text: None)
     from xfaudit.dates import parse_period
 
+    say = progress or (lambda _text: None)
     bureau = load_config(config).issuer         # a bad file stops here, before any work
     if by_county:
         from xfaudit.scale.counties import check_configs
@@ -194,7 +194,7 @@ def _one_piece_counties(result: AuditResult, findings, stage: Path, configs, mas
     then written county by county into ``stage`` (:mod:`xfaudit.scale.counties`)."""
     from xfaudit.audit import legal_calendar
     from xfaudit.clocks import table_facts
-    from xfaudit.scale.counties import Split, split_frame
+    from xfaudit.scale.counties import Split
     from xfaudit.scale.pipeline import Plan
 
     extract, clocks = result.extract, result.clocks
@@ -204,7 +204,7 @@ def _one_piece_counties(result: AuditResult, findings, stage: Path, configs, mas
     facts = table_facts(extract, p.window)
     dtypes = {name: str(dtype) for name, dtype in extract.frame.dtypes.items()}
     split = Split(stage / "split", dtypes)
-    split_frame(split, extract.frame, facts.copy_of.array, facts.duplicate_ids, findings)
+    split.add(extract.frame, facts.copy_of.array, facts.duplicate_ids, findings)
     return _write_counties(split, dtypes, extract.report, p, stage, configs, mask, say, period)
 
 

@@ -188,8 +188,7 @@ def audit_dataset(dataset: Dataset, p: Plan, folder: Path, *,
         tally = tally.add(Tally.of(clocks, built))
         parts.add(written)
         if split is not None:
-            split.add_rows(chunk.frame, facts.copy_of[here], facts.duplicate_ids[here])
-            split.add_findings(written, chunk.frame.set_index(SOURCE_ROW)["county"])
+            split.add(chunk.frame, facts.copy_of[here], facts.duplicate_ids[here], written)
         due.append(due_soon_rows(clocks.frame, p.evaluated, chunk.frame, p.as_of, horizon))
         times["findings"] += time.perf_counter() - step
         offset += n

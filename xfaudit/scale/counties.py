@@ -40,8 +40,8 @@ import pandas as pd
 from xfaudit.errors import ConfigError
 from xfaudit.model import SOURCE_ROW, Extract
 from xfaudit.scale.dataset import frame_of, schema_of, table_of
-from xfaudit.scale.outputs import FINDING_DTYPES, ordered
-from xfaudit.scale.pipeline import Plan, slice_facts
+from xfaudit.scale.outputs import FINDING_DTYPES, one_pass_order
+from xfaudit.scale.pipeline import COPY_OF, DUPLICATES, Plan, slice_facts
 
 #: The canonical field the counties come from.
 COUNTY = "county"
@@ -59,9 +59,6 @@ NO_COUNTY = "（县区未填写）"
 #: Inside a county's configuration folder: the bureau's configuration, its registers and its
 #: unit register (optional: which units are the county's own).
 BUREAU_FILE, REGISTERS, UNITS_FILE = "bureau.toml", "registers", "单位名录.xlsx"
-
-#: The whole-table facts carried with each row (the Spark engine's column names).
-COPY_OF, DUPLICATES = "__copy_of", "__duplicate_ids"
 
 ROWS, FINDINGS = "rows", "findings"
 
@@ -124,8 +121,9 @@ def row_dtypes(dtypes: dict[str, str]) -> dict[str, str]:
 class Split:
     """The two partitioned folders of a run's county split (a staging folder).
 
-    ``add_rows`` / ``add_findings`` take any slice of the rows (a chunk) or of the findings;
-    Spark writes the same layout itself (:func:`xfaudit.scale.spark.audit_dataset`).
+    :meth:`add` takes any slice of the rows (a chunk, or the whole extract) with their
+    whole-table facts and findings; Spark writes the same layout itself
+    (:func:`xfaudit.scale.spark.audit_dataset`).
     """
 
     folder: Path
@@ -137,33 +135,24 @@ class Split:
         (self.folder / ROWS).mkdir(parents=True, exist_ok=True)
         (self.folder / FINDINGS).mkdir(parents=True, exist_ok=True)
 
-    def _tag(self) -> str:
+    def add(self, frame: pd.DataFrame, copy_of, duplicate_ids,
+            findings: pd.DataFrame) -> None:
+        """A slice of canonical rows with their whole-table facts, and its findings (placed
+        in the county of their row)."""
         self._parts += 1
-        return f"part{self._parts:06d}"
-
-    def add_rows(self, frame: pd.DataFrame, copy_of, duplicate_ids) -> None:
-        """A slice of canonical rows with their whole-table facts."""
+        tag = f"part{self._parts:06d}"
         dtypes = row_dtypes(self.dtypes)
         rows = frame.assign(**{COPY_OF: pd.array(copy_of, dtype="Int64"),
                                DUPLICATES: np.asarray(duplicate_ids, dtype="int64")})
         _write_partitioned(table_of(rows[list(dtypes)], schema_of(dtypes), dtypes),
-                           self.folder / ROWS, self._tag())
-
-    def add_findings(self, findings: pd.DataFrame, counties: pd.Series) -> None:
-        """Findings with the 所属县区 of their rows (``counties``: source row → county)."""
+                           self.folder / ROWS, tag)
         if findings.empty:
             return
         dtypes = {**FINDING_DTYPES, COUNTY: "string"}
+        counties = frame.set_index(SOURCE_ROW)[COUNTY]
         placed = findings.assign(**{COUNTY: findings[SOURCE_ROW].map(counties).to_numpy()})
         _write_partitioned(table_of(placed[list(dtypes)], schema_of(dtypes), dtypes),
-                           self.folder / FINDINGS, self._tag())
-
-
-def split_frame(split: Split, frame: pd.DataFrame, copy_of, duplicate_ids,
-                findings: pd.DataFrame) -> None:
-    """A whole extract (the pandas engine) into ``split``."""
-    split.add_rows(frame, copy_of, duplicate_ids)
-    split.add_findings(findings, frame.set_index(SOURCE_ROW)[COUNTY])
+                           self.folder / FINDINGS, tag)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,18 +203,9 @@ def read_share(folder: Path, name: str | None, dtypes: dict[str, str]) -> County
     rows = rows.sort_values(SOURCE_ROW, kind="stable").reset_index(drop=True)
     rows[COUNTY] = pd.Series([name] * len(rows), dtype=object)
     findings = _read(folder / FINDINGS, name, FINDING_DTYPES, list(FINDING_DTYPES))
-    pieces = [ordered(findings[findings["check_id"] == cid.value])
-              for cid in _checks() if (findings["check_id"] == cid.value).any()]
-    findings = pd.concat(pieces, ignore_index=True) if pieces else findings.iloc[:0]
     return CountyShare(name=name, frame=rows[list(dtypes)], copy_of=rows[COPY_OF].array,
                        duplicate_ids=rows[DUPLICATES].to_numpy(dtype="int64"),
-                       findings=findings)
-
-
-def _checks():
-    from xfaudit.schema import checks
-
-    return list(checks())
+                       findings=one_pass_order(findings))
 
 
 def county_result(share: CountyShare, report, p: Plan):
@@ -282,7 +262,7 @@ def write_county(result, name: str | None, folder: Path, *, configs: Path | None
                  shared: frozenset = frozenset()) -> CountyOutput:
     """A county's findings.xlsx and summary.json, and its letters when its bureau is
     configured (``configs/<county>/bureau.toml``); ``shared``: units named in the findings of
-    several counties (see :func:`outside_units`)."""
+    several counties (see :func:`outside_the_county`)."""
     from xfaudit.writers import summary_json, workbook
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -325,34 +305,31 @@ def registration_by_the_county_bureau(findings: pd.DataFrame, frame: pd.DataFram
     return out
 
 
-def outside_units(findings: pd.DataFrame, shared: frozenset, bureau: str | None,
-                  register=None) -> frozenset:
-    """The units a county bureau does not write to, among those its letters could address
-    (not the bureau itself, not a label standing for no unit): with the county's unit
-    register (``单位名录.xlsx`` in its configuration folder), every unit the register does not
-    know; without one, the units named in the findings of several counties (a city or
-    provincial department, or a name two counties share — never a county's alone)."""
-    from xfaudit.recommend.model import UNIT, unit_class
+def outside_the_county(findings: pd.DataFrame, shared: frozenset, bureau: str | None,
+                       register=None) -> tuple[pd.DataFrame, frozenset]:
+    """The findings as the county's letters see them, and the units outside the county.
 
-    addressable = unit_class(findings, bureau, register) == UNIT
-    named = set(findings.loc[addressable.to_numpy(dtype=bool), "responsible_unit"].dropna())
-    if register is not None:
-        known, _how = register.resolve(sorted(named))
-        return frozenset(named - set(known))
-    return frozenset(named & set(shared))
-
-
-def without_outside_units(findings: pd.DataFrame, outside: frozenset, bureau: str,
-                          units=None) -> pd.DataFrame:
-    """The findings as the county's letters see them: a unit outside the county is 待核实
-    (``待核实（不属本县区）<unit>``: listed, never addressed)."""
+    Among the units the letters could address (not the bureau itself, not a label standing
+    for no unit), a unit is outside the county: with the county's unit register
+    (``单位名录.xlsx`` in its configuration folder), when the register does not know it;
+    without one, when the findings of several counties name it (a city or provincial
+    department, or a name two counties share — never a county's alone). Its findings become
+    ``待核实（不属本县区）<unit>``: listed, never addressed.
+    """
     from xfaudit.recommend.model import OUTSIDE_PREFIX, UNIT, unit_class
 
-    hit = (findings["responsible_unit"].isin(outside)
-           & (unit_class(findings, bureau, units) == UNIT)).to_numpy(dtype=bool)
+    unit = findings["responsible_unit"]
+    addressable = (unit_class(findings, bureau, register) == UNIT).to_numpy(dtype=bool)
+    named = set(unit[addressable].dropna())
+    if register is not None:
+        known, _how = register.resolve(sorted(named))
+        outside = frozenset(named - set(known))
+    else:
+        outside = frozenset(named & set(shared))
+    hit = addressable & unit.isin(outside).to_numpy(dtype=bool)
     out = findings.copy()
     out.loc[hit, "responsible_unit"] = OUTSIDE_PREFIX + out.loc[hit, "responsible_unit"]
-    return out
+    return out, outside
 
 
 def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: CountyOutput,
@@ -371,17 +348,17 @@ def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: Coun
     registers = bureau / REGISTERS
     units = read_units(bureau / UNITS_FILE) if (bureau / UNITS_FILE).is_file() else None
     history = periods.read_history(registers / cfg["followup"]["history_file"])
-    findings = registration_by_the_county_bureau(result.findings, result.extract.frame,
-                                                 cfg.issuer or "信访部门（本局）")
+    findings = result.findings.copy()
+    if cfg.issuer:
+        findings = registration_by_the_county_bureau(findings, result.extract.frame, cfg.issuer)
     findings["period_status"] = periods.classify(findings, period, history)
     result.findings = findings
     waiver_file = registers / cfg["followup"]["waiver_file"]
     if waiver_file.is_file():
         result, _report = waivers.apply_waivers(result, waiver_file)
     result = privacy.mask_result(result, enabled=p.mask, personal=False)
-    outside = outside_units(result.findings, shared, cfg.issuer, units)
-    addressed = copy_with(result, findings=without_outside_units(
-        result.findings, outside, cfg.issuer, units))
+    marked, outside = outside_the_county(result.findings, shared, cfg.issuer, units)
+    addressed = copy_with(result, findings=marked)
     ranked = indicators.compute(addressed, period)
     made = accountability.produce(addressed, period, folder, registers_dir=registers,
                                   ranking=ranked.ranking,
@@ -390,7 +367,7 @@ def _letters(result, folder: Path, bureau: Path, period: str, p: Plan, out: Coun
     out.letters = len(made.letters)
     out.staged = made.staged
     if len(made.recommendations.pending):
-        write_pending(made.recommendations.pending, folder / PENDING_FILE)
+        write_pending(made.recommendations.pending, folder / PENDING_FILE, created=p.as_of)
     notes = [f"已生成文书 {out.letters} 份" if made.configured
              else f"{bureau.name}/{BUREAU_FILE} 未填写发文机关，未生成文书"]
     if outside:
@@ -453,13 +430,14 @@ def write_counties(split: Path, dtypes: dict[str, str], report, p: Plan, out: Pa
         done.append(write_county(result, name, root / where, configs=configs,
                                  period=period, p=p, marking=marking, shared=shared))
         say(f"  已写出县区：{done[-1].name}")
-    write_index(done, root / INDEX_FILE)     # counts only: no personal data
+    write_index(done, root / INDEX_FILE, created=p.as_of)     # counts only: no personal data
     return done
 
 
-def write_pending(pending: pd.DataFrame, path: Path) -> Path:
+def write_pending(pending: pd.DataFrame, path: Path, *, created=None) -> Path:
     """待核实.xlsx: the findings no letter of the county was drafted for, and why (the list
-    the monthly report shows in its section 十)."""
+    the monthly report shows in its section 十); ``created``: its date (the audit date, so
+    the same audit writes the same bytes)."""
     from xfaudit.accountability import PENDING_HEADERS
     from xfaudit.writers import fastxlsx
     from xfaudit.writers.workbook import table_sheet, with_page_setup
@@ -467,11 +445,13 @@ def write_pending(pending: pd.DataFrame, path: Path) -> Path:
     sheet = table_sheet("待核实", pending.reset_index(drop=True), PENDING_HEADERS,
                         widths={"unit": 26, "what": 20, "reason": 48, "cases": 60},
                         kinds={"findings": "int", "reason": "wrap", "cases": "wrap"})
-    return fastxlsx.write(path, [with_page_setup(sheet, "待核实（未生成文书）")], title="待核实")
+    return fastxlsx.write(path, [with_page_setup(sheet, "待核实（未生成文书）")], title="待核实",
+                          created=created)
 
 
-def write_index(done: list[CountyOutput], path: Path) -> Path:
-    """县区一览.xlsx: one row per county — rows, findings, 履职问题, documents, notes."""
+def write_index(done: list[CountyOutput], path: Path, *, created=None) -> Path:
+    """县区一览.xlsx: one row per county — rows, findings, 履职问题, documents, notes;
+    ``created``: its date (the audit date)."""
     from xfaudit.writers import fastxlsx
     from xfaudit.writers.workbook import table_sheet, with_page_setup
 
@@ -486,7 +466,8 @@ def write_index(done: list[CountyOutput], path: Path) -> Path:
     sheet = table_sheet("县区一览", table, {}, widths={"县区": 18, "文件夹": 18, "说明": 48},
                         kinds={"事项行数": "int", "问题数": "int", "履职问题": "int",
                                "文书数": "int"})
-    return fastxlsx.write(path, [with_page_setup(sheet, "按县区输出一览")], title="县区一览")
+    return fastxlsx.write(path, [with_page_setup(sheet, "按县区输出一览")], title="县区一览",
+                          created=created)
 
 
 def publish(done: list[CountyOutput], staged: Path, target: Path) -> Path:

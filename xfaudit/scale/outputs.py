@@ -98,6 +98,16 @@ def ordered(findings: pd.DataFrame) -> pd.DataFrame:
                                 na_position="last").reset_index(drop=True)
 
 
+def one_pass_order(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings of several checks in the one-pass order: check by check (checks.toml order),
+    each :func:`ordered` — as :meth:`FindingsParts.everything` reads them back."""
+    rank = findings["check_id"].map({cid.value: k for k, cid in enumerate(checks())})
+    return (findings.assign(__rank=rank.to_numpy())
+            .sort_values(["__rank", "handling_unit", "source_row"], kind="stable",
+                         na_position="last")
+            .drop(columns="__rank").reset_index(drop=True))
+
+
 def merge(parts: FindingsParts, out: Path, *, marking: str | None = None) -> dict[str, Path]:
     """Write findings.csv and findings.parquet from the parts (one check in memory at a time).
     Findings already partitioned by unit (Spark's) are moved as they are to

@@ -27,6 +27,10 @@ from xfaudit.suites import suite_dicts
 from xfaudit.validate import Validation
 
 
+#: The whole-table facts as columns beside a slice's rows (Spark's frames, the county split).
+COPY_OF, DUPLICATES = "__copy_of", "__duplicate_ids"
+
+
 @dataclass
 class Plan:
     """Everything a slice's audit needs besides its rows, prepared once.

@@ -65,7 +65,7 @@ from xfaudit.failing import rule_of, spark_column
 from xfaudit.model import SOURCE_FILE, SOURCE_ROW, Extract
 from xfaudit.scale.dataset import Dataset, frame_of, schema_of, table_of
 from xfaudit.scale.outputs import FINDING_DTYPES, FindingsParts
-from xfaudit.scale.pipeline import Plan, slice_facts, slice_findings
+from xfaudit.scale.pipeline import COPY_OF, DUPLICATES, Plan, slice_facts, slice_findings
 from xfaudit.schema import checks
 from xfaudit.suites import CLOCKS, LEDGER, suite_columns
 from xfaudit.views import collected_due_soon, due_soon_days, due_soon_rows
@@ -76,8 +76,9 @@ BATCH_ROWS = 100_000
 #: Rows per Spark partition after a shuffle (the facts' aggregations).
 PARTITION_ROWS = 100_000
 
-#: Columns the engine adds to the rows: the whole-table facts and "this row is a copy".
-COPY_OF, DUPLICATES, IS_COPY = "__copy_of", "__duplicate_ids", "__is_copy"
+#: Column the engine adds to the rows beside the whole-table facts (COPY_OF, DUPLICATES):
+#: "this row is a copy".
+IS_COPY = "__is_copy"
 
 #: Prefix of the per-expectation failure flags.
 FAIL = "__fail_"
@@ -473,8 +474,8 @@ def _tally(wide, findings, p: Plan) -> Tally:
 
 def _split_by_county(rows, written, raw, dataset: Dataset, split) -> None:
     """``--by-county``: the rows with their whole-table facts, and the findings as written
-    with their rows' 所属县区, into the split's folders partitioned by county (one task per
-    county; the driver then writes each county with the pandas writers)."""
+    with their rows' 所属县区, into the split's folders partitioned by county (each county's
+    rows in one task; the driver then writes each county with the pandas writers)."""
     from pyspark.sql import functions as F
 
     from xfaudit.scale.counties import COUNTY, FINDINGS, ROWS
