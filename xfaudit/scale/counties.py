@@ -443,7 +443,7 @@ def write_pending(pending: pd.DataFrame, path: Path, *, created=None) -> Path:
     from xfaudit.writers.workbook import table_sheet, with_page_setup
 
     sheet = table_sheet("待核实", pending.reset_index(drop=True), PENDING_HEADERS,
-                        widths={"unit": 26, "what": 20, "reason": 48, "cases": 60},
+                        widths={"unit": 26, "what": 20, "reason": 72, "cases": 60},
                         kinds={"findings": "int", "reason": "wrap", "cases": "wrap"})
     return fastxlsx.write(path, [with_page_setup(sheet, "待核实（未生成文书）")], title="待核实",
                           created=created)
