@@ -32,16 +32,30 @@ def test_help_lists_every_command(capsys):
     assert "信访" in out
 
 
-def test_only_the_program_itself_skips_the_collections_at_exit(monkeypatch, capsys):
+def test_only_the_program_itself_tunes_the_garbage_collector(monkeypatch, capsys):
+    import gc
+
     import xfaudit.cli as cli
 
-    registered = []
+    registered, thresholds = [], []
     monkeypatch.setattr(cli.atexit, "register", registered.append)
+    monkeypatch.setattr(cli.gc, "set_threshold", lambda *t: thresholds.append(t))
+    before = gc.get_threshold()
     assert main([]) == cli.EXIT_USER_ERROR           # a caller in this process (a test)
-    assert registered == []
+    assert registered == [] and thresholds == []
     monkeypatch.setattr(sys, "argv", ["xfaudit"])
     assert main() == cli.EXIT_USER_ERROR             # the console script: argv from sys.argv
     assert registered == [cli._skip_final_collections]
+    # collections rarely: a young generation of 50,000 objects, not Python's 700
+    assert thresholds == [(50_000, 20, 100)]
+    assert gc.get_threshold() == before
+
+
+def test_the_program_collects_rarely():
+    code = ("import gc, sys; from xfaudit import cli; sys.argv = ['xfaudit']; "
+            "code = cli.main(); print(gc.get_threshold())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "(50000, 20, 100)"
 
 
 @pytest.mark.parametrize("command", ["check", "load", "synth", "monthly", "init"])

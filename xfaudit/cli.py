@@ -501,6 +501,24 @@ def _silence_stdout() -> None:
         pass
 
 
+#: The cyclic garbage collector's thresholds for the ``xfaudit`` program (Python's defaults:
+#: 700, 10, 10). See :func:`_collect_rarely`.
+PROGRAM_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def _collect_rarely() -> None:
+    """Let the ``xfaudit`` program's cyclic garbage collector run rarely.
+
+    A check builds millions of short-lived objects (the workbook's cells, GX's result
+    objects); with Python's default thresholds that set off about 900 collections in a
+    100k-row check, the full ones each walking every object GX and pandas keep — about 1.1 s
+    of a 12 s run. Memory is freed by reference counting as before; only garbage in reference
+    cycles waits longer (the 1M-row check's peak memory is measured in benchmarks/README.md).
+    Only the program: a caller passing ``argv`` (a notebook, a test) keeps its own settings.
+    """
+    gc.set_threshold(*PROGRAM_GC_THRESHOLDS)
+
+
 def _skip_final_collections() -> None:
     """At the exit of the ``xfaudit`` program, put every object out of the garbage
     collector's reach (:func:`gc.freeze`): the interpreter's collections while it shuts down
@@ -515,6 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     from xfaudit.errors import USER_OS_ERRNOS, OutputError, XfauditError
 
     if argv is None:                # the program itself, not a caller in this process
+        _collect_rarely()
         atexit.register(_skip_final_collections)
     words = sys.argv[1:] if argv is None else argv
     parser = build_parser(from_database=any(w.startswith("--sql-url") for w in words))
