@@ -52,6 +52,7 @@ from xfaudit.loadreport import (COLUMN_TABLE, USE_DUPLICATE, USE_MAPPED, USE_NO_
                                 USE_UNUSED, TableReport, unit_candidates)
 from xfaudit.mapping import MappingSpec, read_mapping_spec
 from xfaudit.model import Extract, IngestReport
+from xfaudit.overlap import native_parse_begins
 from xfaudit.schema import fields, header_of
 from xfaudit.units import UnitRegister, apply_units
 
@@ -130,6 +131,7 @@ def load_extract(path: PathLike | Sequence[PathLike], *,
     from xfaudit.scale.dataset import is_dataset, open_dataset
 
     if isinstance(path, str | Path) and is_dataset(path):
+        native_parse_begins()                       # pyarrow reads the parquet files
         return apply_units(open_dataset(path).to_extract(), units)
     tables = _table_paths(path, sheet)
     for table_path, _ in tables:

@@ -115,7 +115,7 @@ def _audit(params: MonthlyParameters, timings: dict):
     """Load, audit (the bureau from the configuration; each finding's period status against
     the findings history of the registers folder) and apply the waiver register; record the
     steps' timings."""
-    from xfaudit import periods, validate
+    from xfaudit import overlap, periods, validate
     from xfaudit.audit import audit, date_window
     from xfaudit.config import load_config
     from xfaudit.load import load_extract
@@ -125,10 +125,10 @@ def _audit(params: MonthlyParameters, timings: dict):
                                    / cfg["followup"]["history_file"])
 
     step = time.perf_counter()
-    validate.preload()  # GX imports in the background while the extract loads
-    loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping,
-                          units=params.units,
-                          date_window=date_window(params.profile, params.resolved_as_of))
+    with overlap.at_native_parse(validate.preload):     # GX imports beside the sheet's parse
+        loaded = load_extract(params.extract, sheet=params.sheet, mapping=params.mapping,
+                              units=params.units,
+                              date_window=date_window(params.profile, params.resolved_as_of))
     timings["load"] = time.perf_counter() - step
     result = audit(loaded, as_of=params.resolved_as_of, profile=params.profile,
                    holidays=params.holidays or None, period=params.period, history=history,

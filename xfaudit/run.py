@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from xfaudit import outdir, privacy, validate
+from xfaudit import outdir, overlap, privacy, validate
 from xfaudit.audit import AuditResult, audit, date_window
 from xfaudit.errors import ConfigError, OutputError, XfauditError
 from xfaudit.io.sniff import check_exists
@@ -136,8 +136,8 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
     shown = extract_path.name if sql else Path(paths[0]).name
     with outdir.FolderLock(out_dir, command=f"xfaudit check {shown}"):
         outdir.sweep(out_dir)
-        validate.preload()
         if engine != "pandas":
+            validate.preload()
             return _run_scaled(extract_path, out_dir, engine=engine, as_of=as_of,
                                profile=profile, holidays=holidays, sheet=sheet,
                                mapping=mapping, header_row=header_row, units=units,
@@ -145,9 +145,10 @@ def run_check(extract_path, *, out_dir, as_of=None, profile: str = "auto", holid
                                spark_master=spark_master, bureau=bureau,
                                by_county=by_county, counties=counties, period=period)
         say("读取台账…")
-        extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
-                                  header_row=header_row, date_window=date_window(profile, as_of),
-                                  units=units)
+        with overlap.at_native_parse(validate.preload):    # GX imports beside calamine's parse
+            extract = _load_one_piece(extract_path, out_dir, sheet=sheet, mapping=mapping,
+                                      header_row=header_row,
+                                      date_window=date_window(profile, as_of), units=units)
         if by_county:
             from xfaudit.scale.counties import require_county
 

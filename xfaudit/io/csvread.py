@@ -21,6 +21,7 @@ import pandas as pd
 
 from xfaudit.errors import ExtractError
 from xfaudit.io.grid import Column, Grid, object_array
+from xfaudit.overlap import native_parse_begins
 
 #: First bytes of a CSV file parsed with the reference reader (grown until it holds the rows
 #: the header search needs).
@@ -208,6 +209,7 @@ def _columns_arrow(data: bytes, at: int, delimiter: str, encoding: str, width: i
     except ImportError:
         return None
     names = [f"c{i}" for i in range(width)]
+    native_parse_begins()
     try:
         table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(data).slice(at)),

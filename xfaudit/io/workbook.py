@@ -33,6 +33,7 @@ import pandas as pd
 from xfaudit.errors import ExtractError
 from xfaudit.io.grid import CellError, Grid
 from xfaudit.io.sniff import MSG_ENCRYPTED, MSG_NOT_SPREADSHEET
+from xfaudit.overlap import native_parse_begins
 
 #: A sheet whose cells' bounding box holds more cells than this is read sparsely (calamine keeps
 #: 32 bytes per cell of the box: 40 M cells ≈ 1.3 GB).
@@ -144,6 +145,7 @@ class Book:
             grid = self._read_sparse(name, scan)
         elif self._calamine is not None:
             try:
+                native_parse_begins()
                 sheet = self._calamine.get_sheet_by_name(name)
                 grid = Grid(name, sheet.to_python(skip_empty_area=False),
                             merged=list(sheet.merged_cell_ranges or []))
