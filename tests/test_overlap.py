@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import traceback
 
+import pandas as pd
 import pytest
 
 from xfaudit import overlap
@@ -49,7 +50,6 @@ def test_dropped_when_the_block_fails():
 
 
 def test_an_xlsx_starts_the_work_inside_calamines_parse(tmp_path):
-    pd = pytest.importorskip("pandas")
     path = tmp_path / "ledger.xlsx"
     pd.DataFrame({"信访件编号": ["XF1", "XF2"], "登记日期": ["2026-10-08", "2026-10-09"],
                   "责任单位": ["石桥镇", "青禾镇"]}).to_excel(path, index=False)

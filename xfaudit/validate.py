@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import sys
 import threading
 from contextlib import contextmanager
 from copy import deepcopy
@@ -96,26 +95,15 @@ GX_UNUSED_IMPORTS = ("scipy.stats", "altair", "jsonschema")
 
 
 def _import_gx():
-    """Import GX about a second faster, its behaviour unchanged:
-
-    * the modules of :data:`GX_UNUSED_IMPORTS` are deferred to their first use
-      (:func:`xfaudit.deferred.defer`), which on xfaudit's paths never comes;
-    * jsonschema's optional IRI-syntax checker (rfc3987_syntax) builds a grammar at import
-      time (about 1.2 s), and GX never validates IRIs: should jsonschema be imported while GX
-      imports, the checker is marked unavailable (jsonschema guards that import); the marker
-      is removed afterwards so later code can still import the real module.
-    """
+    """Import GX about a second faster, its behaviour unchanged: the modules of
+    :data:`GX_UNUSED_IMPORTS` are deferred to their first use (:func:`xfaudit.deferred.defer`),
+    which on xfaudit's paths never comes. (jsonschema deferred also spares its optional
+    IRI-syntax checker, rfc3987_syntax, which builds a grammar for about 1.2 s at import.)"""
     from xfaudit.deferred import defer
 
     defer(*GX_UNUSED_IMPORTS)
-    blocked = "rfc3987_syntax" not in sys.modules
-    if blocked:
-        sys.modules["rfc3987_syntax"] = None
-    try:
-        import great_expectations as gx
-    finally:
-        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
-            del sys.modules["rfc3987_syntax"]
+    import great_expectations as gx
+
     return gx
 
 
