@@ -325,6 +325,51 @@ def test_blocks_of_rows_do_not_change_the_bytes(tmp_path, monkeypatch, written):
     assert again.read_bytes() == written.read_bytes()
 
 
+def cut_sheets() -> list[Sheet]:
+    """Sheets showing rows of one table: all of it, two cuts (one with lines above the header,
+    so other row numbers) and a sheet with fewer columns of the same table."""
+    frame = table()
+    return [Sheet("全部", frame, COLUMNS),
+            Sheet("甲", frame, COLUMNS, rows=np.array([12, 0, 9, 7]),
+                  above=[Line("第一部分"), Line()]),
+            Sheet("乙", frame, COLUMNS, rows=np.arange(len(frame))[::-2]),
+            Sheet("两列", frame, COLUMNS[:2], rows=np.array([3, 1]))]
+
+
+@pytest.mark.parametrize("block", [fastxlsx.BLOCK_ROWS, 2])
+def test_rows_kept_for_several_sheets_do_not_change_the_bytes(tmp_path, monkeypatch, block):
+    # every row of the shared table is rendered once, numbered per sheet: the workbook is
+    # byte for byte the one rendered sheet by sheet (blank cells, a text losing its control
+    # characters, kept edge spaces, dates before 1900-03-01, a sheet with fewer columns)
+    monkeypatch.setattr(fastxlsx, "BLOCK_ROWS", block)
+    kept = fastxlsx.write(tmp_path / "kept.xlsx", cut_sheets(), created=CREATED)
+    monkeypatch.setattr(fastxlsx, "ROW_CACHE_BYTES", 0)
+    rendered = fastxlsx.write(tmp_path / "rendered.xlsx", cut_sheets(), created=CREATED)
+    assert kept.read_bytes() == rendered.read_bytes()
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(kept)["甲"].iter_rows(min_row=4)]
+    assert [r[0] for r in rows] == [TEXTS[12], TEXTS[0], TEXTS[9], "cde"]
+    assert rows[2][1] is None and rows[3][1] is None
+
+
+def test_rows_are_kept_within_the_budget(monkeypatch):
+    frame = table()
+    sheet = Sheet("全部", frame, COLUMNS)
+    xfs = [{kind: 0 for kind in fastxlsx.KINDS} for _ in COLUMNS]
+    rendered = fastxlsx._rendered(sheet, xfs, fastxlsx._BodyCache([sheet, sheet]))
+    # the rows as :func:`_row_blocks` renders them, the row number left open
+    texts = list(fastxlsx._row_blocks(sheet, rendered, size=1))
+    kept = fastxlsx._RowCache([sheet, sheet]).rows(sheet, rendered)
+    assert kept is not None and len(kept) == len(frame)
+    for n, (text, row) in enumerate(zip(texts, kept), start=2):
+        assert row == re.sub(f'(<row r="|<c r="[A-Z]+){n}"', '\\g<1>\x01"', text).encode()
+    assert fastxlsx._RowCache([sheet]).rows(sheet, rendered) is None      # one sheet: not kept
+    size = sum(map(len, kept))
+    monkeypatch.setattr(fastxlsx, "ROW_CACHE_BYTES", size)
+    assert fastxlsx._RowCache([sheet, sheet]).rows(sheet, rendered) is not None
+    monkeypatch.setattr(fastxlsx, "ROW_CACHE_BYTES", size - 1)
+    assert fastxlsx._RowCache([sheet, sheet]).rows(sheet, rendered) is None
+
+
 @pytest.mark.parametrize("limit", [zipfile.ZIP64_LIMIT, 3000])
 def test_streamed_sheets_are_zipped_as_writestr_would(tmp_path, monkeypatch, limit):
     # a small limit makes the first sheet need Zip64 headers, decided from its exact size

@@ -6,7 +6,9 @@ properties, the rows above and below each table, the header row, column widths, 
 autofilter, page setup — and the data rows' XML is rendered column by column with numpy and
 pandas string operations (each distinct value of a column once), then streamed into each
 sheet's XML in blocks of :data:`BLOCK_ROWS` rows, so that a sheet's XML never exists whole in
-memory. The zip is written with fixed timestamps, so the same input gives the same bytes.
+memory. Sheets that show rows of one table with the same columns (the findings in 全部问题, per
+check and per unit) render each row's XML once, its row number left open, and only number it
+per sheet (up to :data:`ROW_CACHE_BYTES` of rows). The zip is written with fixed timestamps, so the same input gives the same bytes.
 This is a helper of the writers (the findings workbook, the synthetic ledger), not a report
 writer: its :func:`write` takes sheets, not an audit result.
 
@@ -75,6 +77,14 @@ FAST_ZIP_ROWS = 20_000
 
 #: Data rows rendered, encoded and compressed at a time (bounds the memory of large sheets).
 BLOCK_ROWS = 20_000
+
+#: At most this many bytes of rows' XML are kept for sheets sharing a table (see
+#: :class:`_RowCache`); a larger table is rendered again for each sheet.
+ROW_CACHE_BYTES = 256 * 2**20
+
+#: Stands for the row number in a kept row's XML: a control character :func:`xml_text` drops
+#: from every text, so it occurs nowhere else in a row.
+_NUMBER = "\x01"
 
 #: Timestamp of every zip member: same input, same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -268,7 +278,7 @@ def write(path: str | Path, sheets: Sequence[Sheet], *, title: str | None = None
     level = compresslevel if compresslevel is not None else 1 if rows >= FAST_ZIP_ROWS else 6
     bodies = {f"xl/worksheets/sheet{i}.xml": (sheet, sheet_xfs)
               for i, (sheet, sheet_xfs) in enumerate(zip(sheets, xfs), start=1)}
-    cache = _BodyCache(sheets)
+    cache = _BodyCache(sheets), _RowCache(sheets)
     with zipfile.ZipFile(io.BytesIO(skeleton)) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
@@ -284,11 +294,13 @@ def write(path: str | Path, sheets: Sequence[Sheet], *, title: str | None = None
 
 
 def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml: str,
-                 sheet: Sheet, xfs: list[dict[str, int]], cache: _BodyCache) -> None:
+                 sheet: Sheet, xfs: list[dict[str, int]],
+                 cache: tuple[_BodyCache, _RowCache]) -> None:
     """Stream one sheet into the zip: the skeleton's XML around its data rows, rendered and
     compressed :data:`BLOCK_ROWS` rows at a time (the sheet's XML never exists whole)."""
     head, tail = (part.encode("utf-8") for part in _split(xml, sheet))
-    rendered = _rendered(sheet, xfs, cache)
+    columns, kept = cache
+    rendered = _rendered(sheet, xfs, columns)
     member.compress_type = zipfile.ZIP_DEFLATED
     # what ZipFile.writestr sets (``compress_level`` from Python 3.13, ``_compresslevel`` before)
     setattr(member, "compress_level" if hasattr(member, "compress_level") else "_compresslevel",
@@ -297,14 +309,12 @@ def _write_sheet(dst: zipfile.ZipFile, member: zipfile.ZipInfo, level: int, xml:
     # (file_size 0: never). Give it the exact size when a quick bound cannot rule that out.
     if (len(head) + len(tail) + 4 * _chars_bound(sheet, rendered)) * 1.05 > zipfile.ZIP64_LIMIT:
         member.file_size = len(head) + len(tail) + sum(
-            len(block.encode("utf-8")) for block in _row_blocks(sheet, rendered))
+            len(block) for block in _encoded_blocks(sheet, rendered, kept))
     # zlib and the file write release the GIL: block n is compressed in a second thread while
     # block n + 1 is rendered (one block in flight, so memory stays bounded)
     with dst.open(member, "w") as out, ThreadPoolExecutor(1) as compressor:
         pending = compressor.submit(out.write, head)
-        for block in _row_blocks(sheet, rendered):
-            data = block.encode("utf-8")
-            del block
+        for data in _encoded_blocks(sheet, rendered, kept):
             pending.result()
             pending = compressor.submit(out.write, data)
         pending.result()
@@ -647,17 +657,80 @@ def _row_blocks(sheet: Sheet, rendered: list[tuple[str, _Bodies]],
         stop = min(n, first + size)
         taken = slice(first, stop) if positions is None else positions[first:stop]
         rownum = (np.arange(first, stop) + sheet.header_row + 2).astype(str).astype(object)
-        pieces = []                 # per cell '<c r="B' + '17' + body, or three '' when blank
-        for letter, bodies in rendered:
-            here = bodies.present[taken]
-            ref = np.full(stop - first, "", dtype=object)
-            ref[here] = '<c r="' + letter
-            number = np.full(stop - first, "", dtype=object)
-            number[here] = rownum[here]
-            pieces += [ref, number, bodies.out[taken]]   # a blank cell's body is ''
-        starts = '<row r="' + rownum + '">'
-        yield "".join(map("".join, zip(starts, *pieces, itertools.repeat("</row>",
-                                                                         stop - first))))
+        yield "".join(_row_texts(rendered, taken, rownum))
+
+
+def _row_texts(rendered: list[tuple[str, _Bodies]], taken: slice | np.ndarray,
+               rownum: np.ndarray) -> Iterator[str]:
+    """Each ``<row>`` element of the data rows at ``taken``, numbered ``rownum`` (text)."""
+    n = len(rownum)
+    pieces = []                     # per cell '<c r="B' + '17' + body, or three '' when blank
+    for letter, bodies in rendered:
+        here = bodies.present[taken]
+        ref = np.full(n, "", dtype=object)
+        ref[here] = '<c r="' + letter
+        number = np.full(n, "", dtype=object)
+        number[here] = rownum[here]
+        pieces += [ref, number, bodies.out[taken]]       # a blank cell's body is ''
+    starts = '<row r="' + rownum + '">'
+    return map("".join, zip(starts, *pieces, itertools.repeat("</row>", n)))
+
+
+def _encoded_blocks(sheet: Sheet, rendered: list[tuple[str, _Bodies]], kept: _RowCache,
+                    size: int = BLOCK_ROWS) -> Iterator[bytes]:
+    """The blocks of :func:`_row_blocks` as UTF-8, numbered from the kept rows when the
+    sheet's table has them."""
+    rows = kept.rows(sheet, rendered)
+    if rows is None:
+        for block in _row_blocks(sheet, rendered, size):
+            yield block.encode("utf-8")
+        return
+    n, positions = sheet.n_rows, sheet.positions
+    mark = _NUMBER.encode("ascii")
+    for first in range(0, n, size):
+        stop = min(n, first + size)
+        numbers = (np.arange(first, stop) + sheet.header_row + 2).astype(bytes).tolist()
+        taken = rows[first:stop] if positions is None else [rows[i]
+                                                             for i in positions[first:stop]]
+        yield b"".join([row.replace(mark, number) for row, number in zip(taken, numbers)])
+
+
+class _RowCache:
+    """Each row's XML (UTF-8, its row number left as :data:`_NUMBER`) of the tables several
+    sheets show with the same columns: rendered once for the workbook, then only numbered per
+    sheet — the findings appear in 全部问题, in their check's sheet and in their unit's. A table
+    whose rows would take more than :data:`ROW_CACHE_BYTES` is not kept (memory at a
+    million rows)."""
+
+    def __init__(self, sheets: Sequence[Sheet] = ()):
+        uses = Counter(id(s.data) for s in sheets)
+        self.shared = {i for i, n in uses.items() if n > 1}
+        self.store: dict[tuple, list[bytes] | None] = {}
+
+    def rows(self, sheet: Sheet, rendered: list[tuple[str, _Bodies]]) -> list[bytes] | None:
+        """The kept rows of ``sheet.data`` (all of them, in order), or None."""
+        if id(sheet.data) not in self.shared or not rendered:
+            return None
+        key = (id(sheet.data), *((letter, id(bodies)) for letter, bodies in rendered))
+        if key not in self.store:
+            self.store[key] = self._render(len(sheet.data), rendered)
+        return self.store[key]
+
+    @staticmethod
+    def _render(n: int, rendered: list[tuple[str, _Bodies]]) -> list[bytes] | None:
+        """Every row of the table, or None once they are bound to exceed the budget (judged
+        from the first block, then checked as they come)."""
+        rows: list[bytes] = []
+        size = 0
+        for first in range(0, n, BLOCK_ROWS):
+            stop = min(n, first + BLOCK_ROWS)
+            block = [row.encode("utf-8") for row in _row_texts(
+                rendered, slice(first, stop), np.full(stop - first, _NUMBER, dtype=object))]
+            size += sum(map(len, block))
+            if size > ROW_CACHE_BYTES or size * n > ROW_CACHE_BYTES * stop:
+                return None
+            rows += block
+        return rows
 
 
 # ---------------------------------------------------------------------------------------------
