@@ -31,6 +31,8 @@ Masking is vectorised (pandas and numpy string operations); no loop over rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -142,7 +144,7 @@ def mask_free_text(values: pd.Series, names: pd.Series | None = None) -> pd.Seri
     present = values.notna()
     text = values.astype("string")
     if names is not None:
-        text = _mask_names(text, names)
+        text = _mask_names(text, names if isinstance(names, _Names) else _Names.of(names))
     for needs, patterns in _PATTERN_GROUPS:
         rows = text.str.contains(needs, regex=True).fillna(False).to_numpy(bool)
         if not rows.any():
@@ -157,20 +159,38 @@ def mask_free_text(values: pd.Series, names: pd.Series | None = None) -> pd.Seri
     return text.astype(object).where(present, None)
 
 
-def _mask_names(text: pd.Series, names) -> pd.Series:
+@dataclass(frozen=True)
+class _Names:
+    """Each row's own name, prepared once for all the free-text columns of a frame: the rows
+    with a name of at least :data:`MIN_NAME_LENGTH` characters, that name and its masked form
+    (numpy strings, for :func:`numpy.strings.replace`)."""
+
+    rows: np.ndarray
+    old: np.ndarray
+    new: np.ndarray
+
+    @classmethod
+    def of(cls, names) -> _Names:
+        names = pd.Series(np.asarray(names, dtype=object)).astype("string").str.strip()
+        rows = (names.str.len() >= MIN_NAME_LENGTH).fillna(False).to_numpy(bool)
+        old = names[rows]
+        as_strings = np.dtypes.StringDType()
+        return cls(rows, np.asarray(old.to_numpy(dtype=object), dtype=as_strings),
+                   np.asarray((old.str.slice(0, 1) + "**").to_numpy(dtype=object),
+                              dtype=as_strings))
+
+
+def _mask_names(text: pd.Series, names: _Names) -> pd.Series:
     """Each row's own name masked in its text: one numpy string replace over aligned arrays
     (old and new value per row), for the rows that have a name and a text."""
-    names = pd.Series(np.asarray(names, dtype=object), index=text.index).astype("string")
-    names = names.str.strip()
-    rows = ((names.str.len() >= MIN_NAME_LENGTH) & text.notna()).fillna(False).to_numpy(bool)
+    has_text = text.notna().to_numpy(bool)
+    rows = names.rows & has_text
     if not rows.any():
         return text
-    as_strings = np.dtypes.StringDType()
-    old = names[rows]
+    kept = has_text[names.rows]                 # of the named rows, those with a text
     replaced = np.strings.replace(
-        np.asarray(text[rows].to_numpy(dtype=object), dtype=as_strings),
-        np.asarray(old.to_numpy(dtype=object), dtype=as_strings),
-        np.asarray((old.str.slice(0, 1) + "**").to_numpy(dtype=object), dtype=as_strings))
+        np.asarray(text[rows].to_numpy(dtype=object), dtype=np.dtypes.StringDType()),
+        names.old[kept], names.new[kept])
     out = text.copy()
     out[rows] = replaced.astype(object)
     return out
@@ -231,6 +251,7 @@ def mask_frame(frame: pd.DataFrame, enabled: bool = True, *,
     if names is None:
         names = _petitioner_column(frame, labels)
     out = frame.copy()
+    names = _Names.of(names) if names is not None else None
     for column in out.columns:
         field = labels.get(column) if isinstance(column, str) else None
         if field in KEEP and personal:
