@@ -115,6 +115,15 @@ def test_fingerprint_switch_says_so_when_gx_moved_its_threshold(monkeypatch):
             pass
 
 
+def test_configuration_memo_says_so_when_gx_changed_the_property(monkeypatch):
+    from great_expectations.expectations.expectation import Expectation
+
+    monkeypatch.setattr(Expectation, "configuration", None)
+    with pytest.raises(DependencyError, match="Expectation.configuration 已变化"):
+        with validate._configurations_built_once():
+            pass
+
+
 def test_every_dependency_is_pinned_at_the_installed_version():
     pinned = pins()
     closure = installed_closure()

@@ -172,6 +172,42 @@ def test_gx_does_not_fingerprint_our_batches_and_keeps_its_threshold_for_others(
     assert "pandas_data_fingerprint" in batch.batch_markers
 
 
+def test_configurations_built_once_change_no_result_and_are_put_back(frames, validation,
+                                                                     monkeypatch):
+    # GX's per-step rebuilding of an expectation's configuration, done once per expectation
+    # while our batches validate: the same results, JSON included, and GX's own property
+    # back afterwards
+    from contextlib import nullcontext
+
+    from great_expectations.expectations.expectation import Expectation
+
+    built = Expectation.__dict__["configuration"]
+    monkeypatch.setattr(validate, "_configurations_built_once", nullcontext)
+    rebuilt = validate.run_suites(suite_dicts(load_profile_set("national-2022")),
+                                  {LEDGER: frames.ledger, CLOCKS: frames.clocks},
+                                  frames.evaluated, rows={LEDGER: frames.ledger_rows})
+    assert Expectation.__dict__["configuration"] is built
+    assert json.dumps(rebuilt.to_dict(), ensure_ascii=False, sort_keys=True) == json.dumps(
+        validation.to_dict(), ensure_ascii=False, sort_keys=True)
+    for once, anew in zip(validation.outcomes, rebuilt.outcomes, strict=True):
+        np.testing.assert_array_equal(once.failing, anew.failing)
+    for name, result in validation.results.items():   # GX's own results, config included
+        assert result.to_json_dict() == rebuilt.results[name].to_json_dict()
+
+
+def test_configurations_are_built_once_per_expectation_object():
+    import great_expectations as gx
+    from great_expectations.expectations.expectation import Expectation
+
+    first = gx.expectations.ExpectColumnValuesToNotBeNull(column="a")
+    second = gx.expectations.ExpectColumnValuesToNotBeNull(column="b")
+    with validate._configurations_built_once():
+        assert first.configuration is first.configuration
+        assert second.configuration.kwargs["column"] == "b"
+    assert first.configuration is not first.configuration       # GX's own property again
+    assert isinstance(Expectation.__dict__["configuration"], property)
+
+
 def test_text_ids_go_to_gx_as_codes_and_come_back_as_text():
     # unique and not-null judge a one-to-one relabelling of the ids row for row; the failing
     # values GX samples are shown as the ids
