@@ -649,8 +649,10 @@ def _rendered(sheet: Sheet, xfs: list[dict[str, int]],
 
 
 def _row_blocks(sheet: Sheet, rendered: list[tuple[str, _Bodies]],
-                size: int = BLOCK_ROWS) -> Iterator[str]:
-    """The ``<row>`` elements of :func:`_sheet_rows`, ``size`` rows at a time."""
+                size: int | None = None) -> Iterator[str]:
+    """The ``<row>`` elements of :func:`_sheet_rows`, ``size`` rows at a time (default
+    :data:`BLOCK_ROWS`, read when called)."""
+    size = size or BLOCK_ROWS
     n = sheet.n_rows
     positions = sheet.positions
     for first in range(0, n, size):
@@ -677,9 +679,10 @@ def _row_texts(rendered: list[tuple[str, _Bodies]], taken: slice | np.ndarray,
 
 
 def _encoded_blocks(sheet: Sheet, rendered: list[tuple[str, _Bodies]], kept: _RowCache,
-                    size: int = BLOCK_ROWS) -> Iterator[bytes]:
+                    size: int | None = None) -> Iterator[bytes]:
     """The blocks of :func:`_row_blocks` as UTF-8, numbered from the kept rows when the
     sheet's table has them."""
+    size = size or BLOCK_ROWS
     rows = kept.rows(sheet, rendered)
     if rows is None:
         for block in _row_blocks(sheet, rendered, size):
