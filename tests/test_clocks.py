@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from xfaudit.audit import derive
-from xfaudit.clocks import clock_schema, judged_ledger, ledger_positions
+from xfaudit.clocks import (cell_hashes, clock_schema, content_hashes, copies_of,
+                            judged_ledger, ledger_positions)
 from xfaudit.model import Extract
 
 AS_OF = "2026-10-31"
@@ -76,6 +77,32 @@ def test_no_clock_is_null_in_every_column():
     assert f[["REG_LATE__start", "REG_LATE__last_day", "REG_LATE__act_on"]].isna().all(axis=None)
     assert f.loc[0, "REG_LATE__open"] is pd.NA
     assert f.loc[0, "REG_LATE__note"] is None
+
+
+def test_a_row_is_a_copy_only_when_every_cell_is_the_same():
+    # rows 1 and 3 are the same in every cell; row 4 differs from row 1 only by an empty
+    # cell where row 1 holds the text "None", row 5 only by a day
+    frame = pd.DataFrame({
+        "source_row": [2, 3, 4, 5, 6],
+        "case_id": ["XF1", "XF2", "XF1", "XF1", "XF1"],
+        "petitioner": ["None", "测试乙", "None", None, "None"],
+        "received_on": pd.to_datetime(["2026-09-01"] * 4 + ["2026-09-02"]),
+        "people_count": pd.array([1, 2, 1, 1, 1], dtype="Int64")})
+    copy_of = copies_of(content_hashes(frame), frame["source_row"].to_numpy())
+    assert copy_of.tolist() == [pd.NA, pd.NA, 2, pd.NA, pd.NA]
+
+
+def test_cells_hash_alike_whether_their_column_repeats_values_or_not():
+    # a column of few values is hashed per distinct value, one of many values cell by cell:
+    # the same value hashes the same either way, and in any slice of the rows
+    few = pd.Series(["甲", "乙", None, "甲"] * 300, dtype=object)
+    many = pd.Series([f"XF{i}" for i in range(1200)], dtype=object)
+    many[[5, 7]] = ["甲", None]
+    a, b = cell_hashes(few), cell_hashes(many)
+    assert a[0] == b[5] and a[2] == b[7]
+    assert a[0] == a[3] and a[0] != a[1] and a[2] != cell_hashes(pd.Series(["None"]))[0]
+    assert (cell_hashes(few.iloc[600:].reset_index(drop=True)) == a[600:]).all()
+    assert len(set(b.tolist())) == 1200
 
 
 def test_the_judged_ledger_nulls_doubtful_cells_and_leaves_out_copies():

@@ -250,11 +250,43 @@ def _doubtful_detail(bad: pd.DataFrame, n: int) -> pd.Series:
 
 def content_hashes(frame: pd.DataFrame) -> np.ndarray | None:
     """Per row, a 64-bit hash of every cell but ``source_row`` (row-local: a chunk of the
-    rows, with the same columns and dtypes, hashes its rows alike); None without content."""
+    rows, with the same columns and dtypes, hashes its rows alike); None without content.
+
+    Each column's cells are hashed (:func:`cell_hashes`), then pandas hashes each row of
+    those hashes."""
     content = frame.drop(columns=[SOURCE_ROW])
     if content.empty or not len(content.columns):
         return None
-    return pd.util.hash_pandas_object(content, index=False).to_numpy()
+    cells = pd.DataFrame({i: cell_hashes(content.iloc[:, i]) for i in range(content.shape[1])},
+                         copy=False)
+    return pd.util.hash_pandas_object(cells, index=False).to_numpy()
+
+
+#: The hash of an empty cell (a text cell never hashes to it: pandas hashes ``None`` as the
+#: text "None").
+_EMPTY_CELL = np.uint64(np.iinfo(np.uint64).max)
+
+
+def cell_hashes(values: pd.Series) -> np.ndarray:
+    """Per cell, a 64-bit hash of its value (:func:`pandas.util.hash_array`): equal values
+    hash alike in any slice of the rows, an empty cell as :data:`_EMPTY_CELL`.
+
+    A text column is hashed per distinct value when it repeats its values, else cell by
+    cell: pandas' own way (``categorize=True``) builds a categorical of the distinct values
+    first, which for a column of ids or names — nearly all distinct — cost six times the
+    hashing (0.17 s against 0.03 s for 100k ids). Either way a value hashes the same."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return pd.util.hash_pandas_object(values, index=False).to_numpy()
+    cells = values.to_numpy(dtype=object)
+    sample = cells[:1000]
+    if 2 * len(pd.unique(sample)) <= len(sample):
+        codes, distinct = pd.factorize(cells, use_na_sentinel=True)
+        hashed = np.append(pd.util.hash_array(np.asarray(distinct, dtype=object),
+                                              categorize=False), _EMPTY_CELL)[codes]
+    else:
+        hashed = pd.util.hash_array(cells, categorize=False)
+    hashed[pd.isna(cells)] = _EMPTY_CELL
+    return hashed
 
 
 def copies_of(hashes: np.ndarray | None, source_rows: np.ndarray) -> pd.Series:
