@@ -280,11 +280,10 @@ def cell_hashes(values: pd.Series) -> np.ndarray:
     cells = values.to_numpy(dtype=object)
     sample = cells[:1000]
     if 2 * len(pd.unique(sample)) <= len(sample):
-        codes, distinct = pd.factorize(cells, use_na_sentinel=True)
-        hashed = np.append(pd.util.hash_array(np.asarray(distinct, dtype=object),
-                                              categorize=False), _EMPTY_CELL)[codes]
-    else:
-        hashed = pd.util.hash_array(cells, categorize=False)
+        codes, distinct = pd.factorize(cells, use_na_sentinel=True)     # empty: code -1
+        return np.append(pd.util.hash_array(np.asarray(distinct, dtype=object),
+                                            categorize=False), _EMPTY_CELL)[codes]
+    hashed = pd.util.hash_array(cells, categorize=False)
     hashed[pd.isna(cells)] = _EMPTY_CELL
     return hashed
 
