@@ -328,14 +328,18 @@ def _run_scaled(extract_path, out_dir: Path, *, engine: str, as_of, profile, hol
 
 def _write_outputs(result: AuditResult, out_dir: Path, masked: bool,
                    timings: dict) -> dict[str, Path]:
-    """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``."""
+    """Stage findings.csv, findings.xlsx and summary.json, then move them into ``out_dir``
+    (findings.csv written beside findings.xlsx where the system forks: :mod:`xfaudit.beside`)."""
+    from xfaudit.beside import Beside
     from xfaudit.writers import findings_csv, summary_json, validation_json, workbook
 
     marking = None if masked else privacy.UNMASKED_NOTICE
-    with staging_dir(out_dir / "findings") as tmp:
+    with staging_dir(out_dir / "findings") as tmp, \
+            Beside(findings_csv.write, result, tmp / "findings.csv", marking=marking) as csv:
+        xlsx = workbook.write(result, tmp / "findings.xlsx", marking=marking)
         staged = {
-            "csv": findings_csv.write(result, tmp / "findings.csv", marking=marking),
-            "xlsx": workbook.write(result, tmp / "findings.xlsx", marking=marking),
+            "csv": csv.result(),
+            "xlsx": xlsx,
             "summary": summary_json.write(result, tmp / "summary.json",
                                           extra={"timings": timings,
                                                  "mask_personal_data": masked,
