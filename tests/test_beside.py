@@ -90,3 +90,25 @@ def test_the_check_writes_the_same_findings_with_and_without_a_child(tmp_path, m
     for name in ("csv", "xlsx"):
         assert forked.paths[name].read_bytes() == in_place.paths[name].read_bytes()
     assert forked.paths["csv"].read_text("utf-8-sig").count("\n") > 100
+
+
+def test_a_step_told_not_to_fork_runs_in_the_caller():
+    with Beside(where, "丙", fork=False) as step:
+        assert step._pid is None
+        assert step.result() == ("丙", os.getpid())
+
+
+def test_the_check_writes_many_findings_in_place(tmp_path, monkeypatch):
+    # past CSV_BESIDE_MAX_FINDINGS the child's copy-on-write memory is not worth it
+    from xfaudit import run
+
+    started = []
+    real = beside.Beside._start
+    monkeypatch.setattr(beside.Beside, "_start", lambda self: started.append(1) or real(self))
+    monkeypatch.setattr(run, "CSV_BESIDE_MAX_FINDINGS", 10)
+    done = run.run_check("tests/files/sample_2026-10.xlsx", out_dir=tmp_path / "a",
+                         as_of="2026-10-31")
+    assert len(done.result.findings) > 10 and not started
+    monkeypatch.setattr(run, "CSV_BESIDE_MAX_FINDINGS", 10**6)
+    run.run_check("tests/files/sample_2026-10.xlsx", out_dir=tmp_path / "b", as_of="2026-10-31")
+    assert started == ([1] if beside.can_fork() else [])

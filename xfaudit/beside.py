@@ -33,14 +33,15 @@ class Beside:
     :meth:`result` in the caller.
 
     Use as a context manager: leaving it without having asked for the result (the caller
-    failed) stops the child and waits for it, so no process outlives the step.
+    failed) stops the child and waits for it, so no process outlives the step. ``fork=False``
+    runs the step in place (the caller knows the child would cost too much memory).
     """
 
-    def __init__(self, fn: Callable[..., Any], *args, **kwargs):
+    def __init__(self, fn: Callable[..., Any], *args, fork: bool = True, **kwargs):
         self._call = (fn, args, kwargs)
         self._pid: int | None = None
         self._pipe: int | None = None
-        if can_fork():
+        if fork and can_fork():
             self._start()
 
     def _start(self) -> None:
