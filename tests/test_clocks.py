@@ -105,6 +105,29 @@ def test_cells_hash_alike_whether_their_column_repeats_values_or_not():
     assert len(set(b.tolist())) == 1200
 
 
+def test_text_questions_answered_per_distinct_value_are_answered_per_row():
+    # the deriver answers "is it one of", "is it unknown", "is it blank", "is it there" for a
+    # text column once per distinct value; every empty form (None, NaN, NA) is blank, never a
+    # value, never unknown
+    from xfaudit.clocks import _Deriver
+
+    tracks = ["信访程序", None, "诉讼", float("nan"), "乱写", pd.NA, "信访程序", "诉讼"]
+    d = clocks_of([item(case_id=f"XF{i}", track=t) for i, t in enumerate(tracks)])
+    deriver = _Deriver(d.extract.frame, d.facts, d.profiles, d.as_of, None)
+    assert deriver.distinct("track") is not None
+    assert deriver.text_is("track", ["信访程序"]).tolist() == [
+        True, False, False, False, False, False, True, False]
+    assert deriver.text_is("track", "诉讼").tolist() == [
+        False, False, True, False, False, False, False, True]
+    assert deriver.blank("track").tolist() == [
+        False, True, False, True, False, True, False, False]
+    assert deriver.present("track").tolist() == [
+        True, False, True, False, True, False, True, True]
+    assert deriver.unknown("track").tolist() == [
+        False, False, False, False, True, False, False, False]
+    assert deriver.distinct("received_on") is None            # not a text column
+
+
 def test_the_judged_ledger_nulls_doubtful_cells_and_leaves_out_copies():
     rows = [item(case_id="A"), item(case_id="B", accepted_on="2206-09-10"),  # a typo: 2206
             item(case_id="C", routing="奇怪"), item(case_id="C", routing="奇怪")]  # a copy

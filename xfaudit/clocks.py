@@ -40,6 +40,7 @@ frame the suites judge: the canonical extract as the checks read it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -402,6 +403,7 @@ class _Deriver:
         self.n = len(self.df)
         self.out: dict[str, pd.Series | np.ndarray] = {}
         self.copy = facts.copy_of.notna().to_numpy()
+        self._distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.member_of = self._assign_members()
         self.masks = {p.name: (self.member_of == p.name).to_numpy() for p in profiles.members}
 
@@ -427,13 +429,37 @@ class _Deriver:
                 out |= self.facts.doubtful[name].to_numpy(dtype=bool)
         return out
 
+    def distinct(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A text column's per-row codes (-1: empty) and distinct values, factorized once per
+        derivation: the checks ask about the same few vocabulary columns dozens of times, and
+        each question is then one about its handful of values. None for other columns."""
+        if name not in self._distinct:
+            column = self.col(name)
+            if column.dtype != object:
+                return None
+            codes, values = pd.factorize(column.to_numpy(), use_na_sentinel=True)
+            self._distinct[name] = (codes, np.asarray(values, dtype=object))
+        return self._distinct[name]
+
+    def _per_row(self, name: str, per_value: Callable[[object], bool]) -> np.ndarray:
+        """Per row of a text column: ``per_value`` of its value (False where empty)."""
+        codes, values = self.distinct(name)
+        said = np.fromiter((per_value(v) for v in values), dtype=bool, count=len(values))
+        return np.append(said, False)[codes]
+
     def present(self, name: str) -> np.ndarray:
         """Rows where the field holds a value (a doubtful cell holds none the audit can use)."""
-        return self.col(name).notna().to_numpy(dtype=bool) & ~self.doubt(name)
+        coded = self.distinct(name)
+        filled = (coded[0] >= 0 if coded is not None
+                  else self.col(name).notna().to_numpy(dtype=bool))
+        return filled & ~self.doubt(name)
 
     def text_is(self, name: str, values) -> np.ndarray:
         """Boolean mask: the text column equals one of ``values`` (False where absent/NA)."""
         values = [values] if isinstance(values, str) else list(values)
+        if self.distinct(name) is not None:
+            wanted = set(values)
+            return self._per_row(name, lambda v: v in wanted)
         return self.col(name).isin(values).fillna(False).to_numpy(dtype=bool)
 
     def role(self, name: str, role: str) -> np.ndarray:
@@ -445,26 +471,29 @@ class _Deriver:
         if not self.has(name):
             return np.zeros(self.n, dtype=bool)
         known = vocabulary(fields()[name].kind)
+        if self.distinct(name) is not None:
+            known = set(known)
+            return self._per_row(name, lambda v: v not in known)
         values = self.df[name]
         return (values.notna() & ~values.isin(known)).to_numpy(dtype=bool)
 
     def blank(self, name: str) -> np.ndarray:
-        return self.col(name).isna().to_numpy(dtype=bool)
+        coded = self.distinct(name)
+        return coded[0] < 0 if coded is not None else self.col(name).isna().to_numpy(dtype=bool)
 
     def on_tracks(self, member_key: str) -> np.ndarray:
         """Rows whose 办理途径 is one of the member profile's list ``member_key``; an empty or
         unknown track counts as 信访程序 (the residual track, 2022 第三十一条第六项); an empty list
         means every row."""
         ok = np.zeros(self.n, dtype=bool)
-        track = self.col("track")
-        residual = (track.isna().to_numpy(dtype=bool) | self.unknown("track"))
+        residual = self.blank("track") | self.unknown("track")
         for member in self.profiles.members:
             tracks = getattr(member, member_key)
             rows = self.masks[member.name]
             if not tracks:
                 ok |= rows
             else:
-                listed = track.isin(tracks).fillna(False).to_numpy(dtype=bool)
+                listed = self.text_is("track", tracks)
                 ok |= rows & (listed | (residual & ("信访程序" in tracks)))
         return ok
 
