@@ -81,6 +81,14 @@ def check_gx_version(version: str) -> None:
                               else f">={low[0]}.{low[1]},<{high[0]}.{high[1]}")
 
 
+def _gx_moved(what: str) -> DependencyError:
+    """The error for a GX internal xfaudit reaches (``what``) that is not where the
+    :data:`GX_CHECKED` releases keep it."""
+    low, _high = GX_CHECKED
+    return DependencyError("great-expectations", gx_version(),
+                           f"{low[0]}.{low[1]}.x（{what} 已变化）")
+
+
 def preload() -> threading.Thread:
     """Import Great Expectations in the background (it costs 6–10 s) while the extract loads."""
     thread = threading.Thread(target=_context, daemon=True)
@@ -363,7 +371,7 @@ def _run_one(suite: dict, specs: list[dict], frame: pd.DataFrame,
 
     _ctx, batch_definition = _context()
     out: list = [None] * len(specs)
-    with _without_batch_fingerprints(), _configurations_built_once():
+    with _lock, _without_batch_fingerprints(), _configurations_built_once():
         _validate_groups(gx, suite, specs, frame, batch_definition, out, decoders)
     return out
 
@@ -401,6 +409,7 @@ def _without_batch_fingerprints():
     reads. The threshold is a module constant of GX's engine (internals, as in the
     :data:`GX_CHECKED` releases); it is set to 0 only while our batches are validated and
     restored afterwards, so a user's own GX batches in the same process keep their marker.
+    The caller holds ``_lock`` (two validations in threads must not restore each other's).
 
     Raises
     ------
@@ -410,20 +419,12 @@ def _without_batch_fingerprints():
     from great_expectations.execution_engine import pandas_execution_engine as engine
 
     if not hasattr(engine, "HASH_THRESHOLD"):
-        low, _high = GX_CHECKED
-        raise DependencyError("great-expectations", gx_version(),
-                              f"{low[0]}.{low[1]}.x（HASH_THRESHOLD 已变化）")
-    with _lock:
-        threshold, engine.HASH_THRESHOLD = engine.HASH_THRESHOLD, 0
-        try:
-            yield
-        finally:
-            engine.HASH_THRESHOLD = threshold
-
-
-#: Guards :func:`_configurations_built_once` (separate from ``_lock``, which
-#: :func:`_without_batch_fingerprints` holds around it).
-_configuration_lock = threading.Lock()
+        raise _gx_moved("HASH_THRESHOLD")
+    threshold, engine.HASH_THRESHOLD = engine.HASH_THRESHOLD, 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = threshold
 
 
 @contextmanager
@@ -439,6 +440,7 @@ def _configurations_built_once():
     expectation nor the configuration in between (the failing rows, the results and
     validation.json are the same with and without, tested). The property is put back
     afterwards (a user's own GX validations in the same process build theirs as before).
+    The caller holds ``_lock``, as for :func:`_without_batch_fingerprints`.
 
     Raises
     ------
@@ -451,9 +453,7 @@ def _configurations_built_once():
 
     built = inspect.getattr_static(Expectation, "configuration", None)
     if not isinstance(built, property):
-        low, _high = GX_CHECKED
-        raise DependencyError("great-expectations", gx_version(),
-                              f"{low[0]}.{low[1]}.x（Expectation.configuration 已变化）")
+        raise _gx_moved("Expectation.configuration")
     kept: dict[int, tuple] = {}
 
     def once(expectation):
@@ -462,12 +462,11 @@ def _configurations_built_once():
             entry = kept[id(expectation)] = (expectation, built.fget(expectation))
         return entry[1]
 
-    with _configuration_lock:
-        Expectation.configuration = property(once, doc=built.__doc__)
-        try:
-            yield
-        finally:
-            Expectation.configuration = built
+    Expectation.configuration = property(once, doc=built.__doc__)
+    try:
+        yield
+    finally:
+        Expectation.configuration = built
 
 
 #: The ``meta`` key that numbers the expectations handed to GX (removed from its results).
@@ -750,9 +749,7 @@ def _forget(batch) -> None:
         manager.reset_batch_cache()
         manager.batch_data_cache.pop(batch.id, None)
     except (AttributeError, TypeError):
-        low, _high = GX_CHECKED
-        raise DependencyError("great-expectations", gx_version(),
-                              f"{low[0]}.{low[1]}.x（batch_manager 已变化）") from None
+        raise _gx_moved("batch_manager") from None
 
 
 # ---------------------------------------------------------------------------------------------
