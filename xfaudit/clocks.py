@@ -49,6 +49,7 @@ import pandas as pd
 
 from xfaudit.calendar import LegalCalendar
 from xfaudit.dates import DateWindow, REASON_IMPLAUSIBLE, chinese_date
+from xfaudit.io.grid import take
 from xfaudit.model import Extract, NotEvaluated, SOURCE_FILE, SOURCE_ROW
 from xfaudit.profile import START_EVENTS, Profile, ProfileSet
 from xfaudit.schema import (UPHELD, CheckId, checks, fields, header_of, required_fields,
@@ -282,8 +283,8 @@ def cell_hashes(values: pd.Series) -> np.ndarray:
     sample = cells[:1000]
     if 2 * len(pd.unique(sample)) <= len(sample):
         codes, distinct = pd.factorize(cells, use_na_sentinel=True)     # empty: code -1
-        return np.append(pd.util.hash_array(np.asarray(distinct, dtype=object),
-                                            categorize=False), _EMPTY_CELL)[codes]
+        return take(pd.util.hash_array(np.asarray(distinct, dtype=object), categorize=False),
+                    codes, _EMPTY_CELL)
     hashed = pd.util.hash_array(cells, categorize=False)
     hashed[pd.isna(cells)] = _EMPTY_CELL
     return hashed
@@ -445,7 +446,7 @@ class _Deriver:
         """Per row of a text column: ``per_value`` of its value (False where empty)."""
         codes, values = self.distinct(name)
         said = np.fromiter((per_value(v) for v in values), dtype=bool, count=len(values))
-        return np.append(said, False)[codes]
+        return take(said, codes, False)
 
     def present(self, name: str) -> np.ndarray:
         """Rows where the field holds a value (a doubtful cell holds none the audit can use)."""

@@ -598,12 +598,17 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, pd.Series] | None:
     return codes, pd.Series(uniques, dtype=dtype)
 
 
+def _shared_tables(sheets: Sequence[Sheet]) -> set[int]:
+    """``id`` of each DataFrame that more than one of ``sheets`` shows."""
+    uses = Counter(id(s.data) for s in sheets)
+    return {i for i, n in uses.items() if n > 1}
+
+
 class _BodyCache:
     """Rendered columns, kept for sheets showing rows of the same DataFrame (one write)."""
 
     def __init__(self, sheets: Sequence[Sheet] = ()):
-        uses = Counter(id(s.data) for s in sheets)
-        self.shared = {i for i, n in uses.items() if n > 1}
+        self.shared = _shared_tables(sheets)
         self.store: dict[tuple, _Bodies] = {}
 
     def get(self, sheet: Sheet, column: Column, xfs: dict[str, int]) -> _Bodies:
@@ -706,8 +711,7 @@ class _RowCache:
     million rows)."""
 
     def __init__(self, sheets: Sequence[Sheet] = ()):
-        uses = Counter(id(s.data) for s in sheets)
-        self.shared = {i for i, n in uses.items() if n > 1}
+        self.shared = _shared_tables(sheets)
         self.store: dict[tuple, list[bytes] | None] = {}
 
     def rows(self, sheet: Sheet, rendered: list[tuple[str, _Bodies]]) -> list[bytes] | None:
